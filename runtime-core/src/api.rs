@@ -1,0 +1,357 @@
+//! The Lambda Runtime API client: one function per endpoint.
+//!
+//! See <https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html>.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::context::{Config, Context, Invocation};
+use crate::diagnostic::Diagnostic;
+use crate::endpoint::Endpoint;
+use crate::http::{HttpClient, HttpError, Response};
+
+/// Request header: the AWS request id of the invocation.
+pub const REQUEST_ID: &str = "Lambda-Runtime-Aws-Request-Id";
+/// Request header: the deadline, in milliseconds since the Unix epoch.
+pub const DEADLINE_MS: &str = "Lambda-Runtime-Deadline-Ms";
+/// Request header: the ARN the function was invoked with.
+pub const INVOKED_FUNCTION_ARN: &str = "Lambda-Runtime-Invoked-Function-Arn";
+/// Request header: the X-Ray trace header.
+pub const TRACE_ID: &str = "Lambda-Runtime-Trace-Id";
+/// Request header: the mobile client context, JSON.
+pub const CLIENT_CONTEXT: &str = "Lambda-Runtime-Client-Context";
+/// Request header: the Cognito identity, JSON.
+pub const COGNITO_IDENTITY: &str = "Lambda-Runtime-Cognito-Identity";
+/// Request header: the tenant id of a multi-tenant function.
+pub const TENANT_ID: &str = "Lambda-Runtime-Aws-Tenant-Id";
+/// Error report header: the error type.
+pub const FUNCTION_ERROR_TYPE: &str = "Lambda-Runtime-Function-Error-Type";
+
+/// The longest request id accepted (Lambda's are 36-character UUIDs).
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// Checks that a request id can go into a request path: 1 to [`MAX_REQUEST_ID_LEN`] characters
+/// of `[A-Za-z0-9._-]`, and not a `.` or `..` path segment.
+pub fn is_valid_request_id(id: &str) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && id != "."
+        && id != ".."
+}
+
+/// What the Runtime API said to a posted response or error report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Posted {
+    /// `202 Accepted`.
+    Accepted,
+    /// `413 Payload Too Large`: the response is over Lambda's limit (6 MB buffered).
+    TooLarge,
+    /// Any other status, e.g. `400` for an unknown request id or `410` after a timeout.
+    Rejected {
+        /// The status code.
+        status: u16,
+        /// The start of the body, escaped.
+        message: String,
+    },
+}
+
+/// What can go wrong talking to the Runtime API.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// The HTTP exchange failed (connection, or a malformed response).
+    Http(HttpError),
+    /// `/next` answered with a status other than 200.
+    UnexpectedStatus {
+        /// The status code.
+        status: u16,
+        /// The start of the body.
+        message: String,
+    },
+    /// `/next` answered without a `Lambda-Runtime-Aws-Request-Id` header.
+    MissingRequestId,
+    /// A request id that cannot go into a request path.
+    InvalidRequestId {
+        /// The id, escaped and cut to a printable length.
+        id: String,
+    },
+    /// `/next` handed out an invocation with a valid request id but a malformed header: it can be
+    /// answered with an error report, but not run.
+    MalformedInvocation {
+        /// The invocation's request id.
+        request_id: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Http(e) => write!(f, "Runtime API request failed: {e}"),
+            ApiError::UnexpectedStatus { status, message } => {
+                write!(
+                    f,
+                    "Runtime API answered /next with status {status}: {message}"
+                )
+            }
+            ApiError::MissingRequestId => {
+                write!(
+                    f,
+                    "Runtime API answered /next without a {REQUEST_ID} header"
+                )
+            }
+            ApiError::InvalidRequestId { id } => write!(
+                f,
+                "invalid request id \"{id}\": expected 1 to {MAX_REQUEST_ID_LEN} characters of \
+                 [A-Za-z0-9._-]"
+            ),
+            ApiError::MalformedInvocation { request_id, reason } => {
+                write!(f, "invocation {request_id} is malformed: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ApiError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<HttpError> for ApiError {
+    fn from(e: HttpError) -> Self {
+        ApiError::Http(e)
+    }
+}
+
+/// Escapes and cuts untrusted text for a log line.
+fn printable(s: &str, max: usize) -> String {
+    let mut out: String = s.chars().take(max).flat_map(char::escape_debug).collect();
+    if s.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// The start of a body, for an error message.
+fn body_message(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(600)];
+    printable(&String::from_utf8_lossy(cut), 200)
+}
+
+/// A client of one Runtime API, on one keep-alive connection.
+#[derive(Debug)]
+pub struct RuntimeApiClient {
+    http: HttpClient,
+    base_path: String,
+    next_path: String,
+    /// Request path, reused.
+    path: String,
+    config: Arc<Config>,
+}
+
+impl RuntimeApiClient {
+    /// A client for `endpoint`; `config` goes into every [`Context`]. Connects on first use.
+    pub fn new(endpoint: Endpoint, config: Arc<Config>) -> Self {
+        RuntimeApiClient {
+            http: HttpClient::new(endpoint.authority),
+            next_path: format!("{}/runtime/invocation/next", endpoint.base_path),
+            path: String::with_capacity(endpoint.base_path.len() + 64),
+            base_path: endpoint.base_path,
+            config,
+        }
+    }
+
+    /// The function configuration given to every invocation's context.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// How many TCP connections have been opened so far.
+    pub fn connections_opened(&self) -> u64 {
+        self.http.connections_opened()
+    }
+
+    /// `GET /runtime/invocation/next`: waits (without a timeout) for the next event.
+    pub fn next_invocation(&mut self) -> Result<Invocation, ApiError> {
+        let response = self.http.request("GET", &self.next_path, &[], &[])?;
+        if response.status != 200 {
+            return Err(ApiError::UnexpectedStatus {
+                status: response.status,
+                message: body_message(response.body),
+            });
+        }
+        let context = context_from(&response, &self.config)?;
+        Ok(Invocation {
+            context,
+            body: response.body.to_vec(),
+        })
+    }
+
+    /// `POST /runtime/invocation/{request_id}/response`: the function's reply.
+    pub fn respond(&mut self, request_id: &str, body: &[u8]) -> Result<Posted, ApiError> {
+        self.invocation_path(request_id, "/response")?;
+        let response = self.http.request("POST", &self.path, &[], body)?;
+        Ok(posted(&response))
+    }
+
+    /// `POST /runtime/invocation/{request_id}/error`: the invocation failed.
+    pub fn report_error(
+        &mut self,
+        request_id: &str,
+        diagnostic: &Diagnostic,
+    ) -> Result<Posted, ApiError> {
+        self.invocation_path(request_id, "/error")?;
+        self.post_diagnostic(diagnostic)
+    }
+
+    /// `POST /runtime/init/error`: the function could not start.
+    pub fn report_init_error(&mut self, diagnostic: &Diagnostic) -> Result<Posted, ApiError> {
+        self.path.clear();
+        self.path.push_str(&self.base_path);
+        self.path.push_str("/runtime/init/error");
+        self.post_diagnostic(diagnostic)
+    }
+
+    fn post_diagnostic(&mut self, diagnostic: &Diagnostic) -> Result<Posted, ApiError> {
+        let error_type = header_safe(&diagnostic.error_type);
+        let body = diagnostic.to_json();
+        let response = self.http.request(
+            "POST",
+            &self.path,
+            &[
+                (FUNCTION_ERROR_TYPE, &error_type),
+                ("Content-Type", "application/json"),
+            ],
+            &body,
+        )?;
+        Ok(posted(&response))
+    }
+
+    fn invocation_path(&mut self, request_id: &str, endpoint: &str) -> Result<(), ApiError> {
+        if !is_valid_request_id(request_id) {
+            return Err(ApiError::InvalidRequestId {
+                id: printable(request_id, 64),
+            });
+        }
+        self.path.clear();
+        self.path.push_str(&self.base_path);
+        self.path.push_str("/runtime/invocation/");
+        self.path.push_str(request_id);
+        self.path.push_str(endpoint);
+        Ok(())
+    }
+}
+
+/// An error type as a header value: visible ASCII only, bounded.
+fn header_safe(error_type: &str) -> String {
+    let cleaned: String = error_type
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(128)
+        .collect();
+    if cleaned.is_empty() {
+        "Unhandled".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+fn posted(response: &Response<'_>) -> Posted {
+    match response.status {
+        200..=299 => Posted::Accepted,
+        413 => Posted::TooLarge,
+        status => Posted::Rejected {
+            status,
+            message: body_message(response.body),
+        },
+    }
+}
+
+fn context_from(response: &Response<'_>, config: &Arc<Config>) -> Result<Context, ApiError> {
+    let request_id = match response.header(REQUEST_ID) {
+        None => return Err(ApiError::MissingRequestId),
+        Some(id) if !is_valid_request_id(id) => {
+            return Err(ApiError::InvalidRequestId {
+                id: printable(id, 64),
+            });
+        }
+        Some(id) => id.to_owned(),
+    };
+    let malformed = |reason: String| ApiError::MalformedInvocation {
+        request_id: request_id.clone(),
+        reason,
+    };
+    let deadline_ms = match response.header(DEADLINE_MS) {
+        None => return Err(malformed(format!("no {DEADLINE_MS} header"))),
+        Some(v) => v.parse::<u64>().map_err(|_| {
+            malformed(format!(
+                "{DEADLINE_MS} is not a number: {}",
+                printable(v, 32)
+            ))
+        })?,
+    };
+    let owned = |name| response.header(name).map(str::to_owned);
+    Ok(Context {
+        deadline_ms,
+        invoked_function_arn: owned(INVOKED_FUNCTION_ARN).unwrap_or_default(),
+        xray_trace_id: owned(TRACE_ID),
+        client_context: owned(CLIENT_CONTEXT),
+        identity: owned(COGNITO_IDENTITY),
+        tenant_id: owned(TENANT_ID),
+        env_config: Arc::clone(config),
+        request_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_that_cannot_escape_a_path_segment() {
+        for good in [
+            "8476a536-e9f4-11e8-9739-2dfe598c3fcd",
+            "a",
+            "A.b_c-9",
+            "...",
+        ] {
+            assert!(is_valid_request_id(good), "{good:?}");
+        }
+        let long = "a".repeat(MAX_REQUEST_ID_LEN + 1);
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "../x",
+            "a b",
+            "a\r\nX-Injected: 1",
+            "a%2F",
+            "é",
+            &long,
+        ] {
+            assert!(!is_valid_request_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn error_types_are_header_safe() {
+        assert_eq!(header_safe("OrderEmpty"), "OrderEmpty");
+        assert_eq!(header_safe("Bad\r\nX-Evil: 1"), "BadX-Evil:1");
+        assert_eq!(header_safe("\n"), "Unhandled");
+        assert_eq!(header_safe(&"E".repeat(500)).len(), 128);
+    }
+
+    #[test]
+    fn printable_escapes_and_cuts() {
+        assert_eq!(printable("a\r\nb", 10), "a\\r\\nb");
+        assert_eq!(printable("abcdef", 3), "abc…");
+    }
+}

@@ -1,0 +1,436 @@
+use super::*;
+use std::net::{Shutdown, TcpListener};
+use std::sync::mpsc;
+use std::thread;
+
+/// Runs `serve` on the accepted connections of a loopback listener; returns its address and a
+/// channel of the raw request bytes each connection sent (one entry per connection).
+fn server(
+    connections: usize,
+    serve: impl Fn(usize, &mut TcpStream) + Send + 'static,
+) -> (String, mpsc::Receiver<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for n in 0..connections {
+            let (mut stream, _) = listener.accept().unwrap();
+            serve(n, &mut stream);
+            let _ = stream.shutdown(Shutdown::Write);
+            let mut rest = Vec::new();
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let _ = stream.read_to_end(&mut rest);
+            tx.send(rest).unwrap();
+        }
+    });
+    (addr, rx)
+}
+
+/// Reads one request head (and a Content-Length body) from a server-side stream.
+fn read_request(stream: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).unwrap() == 0 {
+            return got;
+        }
+        got.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&got).to_ascii_lowercase();
+    if let Some(at) = head.find("content-length: ") {
+        let n: usize = head[at + 16..]
+            .split("\r\n")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut body = vec![0; n];
+        stream.read_exact(&mut body).unwrap();
+        got.extend_from_slice(&body);
+    }
+    got
+}
+
+/// One exchange against a server that answers the first request with `raw`.
+fn respond_with(raw: &'static [u8]) -> Result<(u16, Vec<u8>), HttpError> {
+    let limits = Limits {
+        max_head_bytes: 1024,
+        max_headers: 8,
+        max_body_bytes: 64,
+    };
+    let (addr, _rx) = server(1, move |_, s| {
+        read_request(s);
+        s.write_all(raw).unwrap();
+    });
+    let mut client = HttpClient::new(addr).with_limits(limits);
+    let r = client.request("GET", "/x", &[], &[])?;
+    Ok((r.status, r.body.to_vec()))
+}
+
+#[test]
+fn parses_responses() {
+    type Expected = Option<(u16, Vec<u8>)>;
+    let ok = |status, body: &[u8]| Some((status, body.to_vec()));
+    let cases: &[(&str, &[u8], Expected)] = &[
+        ("content-length", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", ok(200, b"hello")),
+        ("no reason phrase", b"HTTP/1.1 202\r\nContent-Length: 0\r\n\r\n", ok(202, b"")),
+        ("bare LF line endings", b"HTTP/1.1 200 OK\nContent-Length: 2\n\nhi", ok(200, b"hi")),
+        (
+            "header names any case",
+            b"HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh: 3\r\n\r\nabc",
+            ok(200, b"abc"),
+        ),
+        (
+            "chunked",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+            ok(200, b"hello world"),
+        ),
+        (
+            "chunked with extensions and trailers",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nA;x=y\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n",
+            ok(200, b"0123456789"),
+        ),
+        (
+            "repeated equal content-length",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+            ok(200, b"x"),
+        ),
+        ("204 has no body", b"HTTP/1.1 204 No Content\r\n\r\n", ok(204, b"")),
+        ("body until close", b"HTTP/1.0 200 OK\r\n\r\nuntil close", ok(200, b"until close")),
+        ("garbage status line", b"SMTP ready\r\n\r\n", None),
+        ("short status", b"HTTP/1.1 20 OK\r\n\r\n", None),
+        ("status below 100", b"HTTP/1.1 099 OK\r\nContent-Length: 0\r\n\r\n", None),
+        ("HTTP/2", b"HTTP/2 200\r\n\r\n", None),
+        ("header without colon", b"HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", None),
+        ("space in header name", b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", None),
+        ("folded header", b"HTTP/1.1 200 OK\r\nA: b\r\n c\r\nContent-Length: 0\r\n\r\n", None),
+        ("control char in value", b"HTTP/1.1 200 OK\r\nA: b\x01c\r\nContent-Length: 0\r\n\r\n", None),
+        (
+            "content-length not a number",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello",
+            None,
+        ),
+        (
+            "negative content-length",
+            b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+            None,
+        ),
+        (
+            "content-length overflow",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            None,
+        ),
+        (
+            "conflicting content-lengths",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy",
+            None,
+        ),
+        (
+            "content-length and transfer-encoding",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            None,
+        ),
+        (
+            "gzip transfer-encoding",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+            None,
+        ),
+        (
+            "content-length larger than the body",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+            None,
+        ),
+        ("body over the cap", b"HTTP/1.1 200 OK\r\nContent-Length: 65\r\n\r\n", None),
+        (
+            "bad chunk size",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            None,
+        ),
+        (
+            "chunk size overflow",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\n",
+            None,
+        ),
+        (
+            "chunk longer than declared",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
+            None,
+        ),
+        (
+            "chunked body over the cap",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n",
+            None,
+        ),
+        (
+            "chunked body cut short",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+            None,
+        ),
+        ("head cut short", b"HTTP/1.1 200 OK\r\nContent-Le", None),
+        ("nothing at all", b"", None),
+    ];
+    for (name, raw, expected) in cases {
+        let got = respond_with(raw);
+        match (expected, got) {
+            (Some(want), Ok(got)) => assert_eq!(&got, want, "{name}"),
+            (None, Err(_)) => {}
+            (want, got) => panic!("{name}: expected {want:?}, got {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn errors_name_what_is_wrong() {
+    let cases: &[(&[u8], &str)] = &[
+        (b"SMTP ready\r\n\r\n", "invalid HTTP status line"),
+        (b"HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", "invalid HTTP header line"),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "both Content-Length and Transfer-Encoding",
+        ),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 65\r\n\r\n", "body exceeds 64 bytes"),
+        (
+            b"HTTP/1.1 200 OK\r\nA: 1\r\nA: 1\r\nA: 1\r\nA: 1\r\nA: 1\r\nA: 1\r\nA: 1\r\nA: 1\r\nA: 1\r\n\r\n",
+            "more than 8 header fields",
+        ),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", "closed before a complete response"),
+    ];
+    for (raw, message) in cases {
+        let raw: &'static [u8] = raw;
+        let e = respond_with(raw).unwrap_err().to_string();
+        assert!(e.contains(message), "{e:?} should contain {message:?}");
+    }
+}
+
+#[test]
+fn header_section_is_capped_even_without_an_end() {
+    // 2 KiB of one endless header line, never a blank line: refused at the 1 KiB cap, not read
+    // until the peer gives up.
+    let mut raw = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
+    raw.resize(2048, b'a');
+    let raw: &'static [u8] = raw.leak();
+    match respond_with(raw) {
+        Err(HttpError::HeadTooLarge { limit: 1024 }) => {}
+        other => panic!("expected HeadTooLarge, got {other:?}"),
+    }
+}
+
+#[test]
+fn headers_are_found_case_insensitively() {
+    let (addr, _rx) = server(1, |_, s| {
+        read_request(s);
+        s.write_all(b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id:  abc \r\nX-Empty:\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+    });
+    let mut client = HttpClient::new(addr);
+    let r = client.request("GET", "/", &[], &[]).unwrap();
+    assert_eq!(r.header("lambda-runtime-aws-request-id"), Some("abc"));
+    assert_eq!(r.header("LAMBDA-RUNTIME-AWS-REQUEST-ID"), Some("abc"));
+    assert_eq!(r.header("x-empty"), Some(""));
+    assert_eq!(r.header("missing"), None);
+}
+
+#[test]
+fn request_bytes_are_exactly_as_specified() {
+    let (tx, rx) = mpsc::channel();
+    let (addr, _rx) = server(1, move |_, s| {
+        tx.send(read_request(s)).unwrap();
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+        tx.send(read_request(s)).unwrap();
+        s.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+        tx.send(read_request(s)).unwrap();
+        s.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+    });
+    let mut client = HttpClient::new(addr.clone());
+    client
+        .request("GET", "/2018-06-01/runtime/invocation/next", &[], &[])
+        .unwrap();
+    client
+        .request(
+            "POST",
+            "/2018-06-01/runtime/invocation/id-1/error",
+            &[("Lambda-Runtime-Function-Error-Type", "Oops")],
+            b"{}",
+        )
+        .unwrap();
+    client.request("POST", "/p", &[], &[]).unwrap();
+    let got: Vec<String> = (0..3)
+        .map(|_| String::from_utf8(rx.recv().unwrap()).unwrap())
+        .collect();
+    let ua = USER_AGENT;
+    assert_eq!(
+        got,
+        [
+            format!(
+                "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {ua}\r\n\r\n"
+            ),
+            format!(
+                "POST /2018-06-01/runtime/invocation/id-1/error HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {ua}\r\nLambda-Runtime-Function-Error-Type: Oops\r\nContent-Length: 2\r\n\r\n{{}}"
+            ),
+            format!(
+                "POST /p HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {ua}\r\nContent-Length: 0\r\n\r\n"
+            ),
+        ]
+    );
+    assert!(USER_AGENT.starts_with("ruchy-lambda/"));
+}
+
+#[test]
+fn large_bodies_are_sent_whole() {
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let expected = body.clone();
+    let (tx, rx) = mpsc::channel();
+    let (addr, _rx) = server(1, move |_, s| {
+        tx.send(read_request(s)).unwrap();
+        s.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+    });
+    let mut client = HttpClient::new(addr);
+    assert_eq!(
+        client.request("POST", "/big", &[], &body).unwrap().status,
+        202
+    );
+    let got = rx.recv().unwrap();
+    assert!(got.ends_with(&expected));
+    assert!(String::from_utf8_lossy(&got[..200]).contains("Content-Length: 200000\r\n"));
+}
+
+#[test]
+fn one_connection_serves_many_requests() {
+    let (addr, _rx) = server(1, |_, s| {
+        for i in 0..500 {
+            read_request(s);
+            // Alternate framings on the same connection.
+            if i % 2 == 0 {
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc")
+                    .unwrap();
+            } else {
+                s.write_all(
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                )
+                .unwrap();
+            }
+        }
+    });
+    let mut client = HttpClient::new(addr);
+    for _ in 0..500 {
+        assert_eq!(client.request("GET", "/", &[], &[]).unwrap().body, b"abc");
+    }
+    assert_eq!(client.connections_opened(), 1);
+}
+
+#[test]
+fn a_stale_idle_connection_is_reopened_once() {
+    // First connection: one answer, then the server closes it. Second: answers normally.
+    let (addr, _rx) = server(2, |n, s| {
+        read_request(s);
+        s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{n}").as_bytes())
+            .unwrap();
+    });
+    let mut client = HttpClient::new(addr);
+    assert_eq!(client.request("GET", "/", &[], &[]).unwrap().body, b"0");
+    thread::sleep(std::time::Duration::from_millis(50));
+    assert_eq!(client.request("GET", "/", &[], &[]).unwrap().body, b"1");
+    assert_eq!(client.connections_opened(), 2);
+}
+
+#[test]
+fn a_fresh_connection_that_fails_is_not_retried() {
+    // The server accepts and closes without answering: a first request on a fresh connection
+    // fails instead of being sent twice.
+    let (addr, _rx) = server(1, |_, s| {
+        read_request(s);
+    });
+    let mut client = HttpClient::new(addr);
+    match client.request("GET", "/", &[], &[]) {
+        Err(HttpError::ClosedEarly { received: 0 }) => {}
+        other => panic!("expected ClosedEarly, got {other:?}"),
+    }
+    assert_eq!(client.connections_opened(), 1);
+}
+
+#[test]
+fn connection_close_is_honoured() {
+    let (addr, _rx) = server(2, |_, s| {
+        read_request(s);
+        s.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx")
+            .unwrap();
+    });
+    let mut client = HttpClient::new(addr);
+    client.request("GET", "/", &[], &[]).unwrap();
+    client.request("GET", "/", &[], &[]).unwrap();
+    assert_eq!(client.connections_opened(), 2);
+}
+
+#[test]
+fn nothing_touches_the_network_before_the_first_request() {
+    let client = HttpClient::new("192.0.2.1:9"); // TEST-NET-1: never contacted.
+    assert_eq!(client.connections_opened(), 0);
+}
+
+#[test]
+fn connect_errors_name_the_address() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let mut client = HttpClient::new(addr.clone());
+    let e = client.request("GET", "/", &[], &[]).unwrap_err();
+    assert!(matches!(e, HttpError::Connect { .. }), "{e:?}");
+    assert!(e.to_string().contains(&addr), "{e}");
+}
+
+#[test]
+fn parse_head_separates_partial_from_invalid() {
+    let limits = Limits::default();
+    assert_eq!(
+        parse_head(b"HTTP/1.1 200 OK\r\nA: b\r\n", &limits).unwrap(),
+        None
+    );
+    assert_eq!(parse_head(b"HTT", &limits).unwrap(), None);
+    assert!(parse_head(b"XTTP", &limits).is_err());
+    let head = parse_head(b"HTTP/1.1 404 Not Found\r\nA: b\r\n\r\nrest", &limits)
+        .unwrap()
+        .unwrap();
+    assert_eq!((head.status, head.headers.len(), head.len), (404, 1, 32));
+}
+
+#[test]
+fn chunk_sizes() {
+    assert_eq!(parse_chunk_size(b"0").unwrap(), 0);
+    assert_eq!(parse_chunk_size(b"fF").unwrap(), 255);
+    assert_eq!(parse_chunk_size(b"10 ; name=value").unwrap(), 16);
+    for bad in [
+        &b""[..],
+        b"g",
+        b" 1",
+        b"1x",
+        b"-1",
+        b"1 2",
+        b"10000000000000000",
+    ] {
+        assert!(
+            parse_chunk_size(bad).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
+#[test]
+fn trickled_bytes_are_reassembled() {
+    let (addr, _rx) = server(1, |_, s| {
+        read_request(s);
+        for b in b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n" {
+            s.write_all(&[*b]).unwrap();
+            s.flush().unwrap();
+        }
+    });
+    let mut client = HttpClient::new(addr);
+    assert_eq!(
+        client.request("GET", "/", &[], &[]).unwrap().body,
+        b"wikipedia"
+    );
+}

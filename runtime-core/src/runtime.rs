@@ -1,0 +1,238 @@
+//! The event loop: `next` → handler → `response` or `error`, forever.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use crate::api::{ApiError, Posted, RuntimeApiClient};
+use crate::context::{Config, Invocation};
+use crate::diagnostic::Diagnostic;
+use crate::endpoint::{Endpoint, EndpointError};
+
+/// The environment variable that holds the X-Ray trace header while a handler runs.
+pub const TRACE_ID_VAR: &str = "_X_AMZN_TRACE_ID";
+
+/// The error type reported when a reply is larger than the Runtime API accepts.
+pub const RESPONSE_TOO_LARGE: &str = "Function.ResponseSizeTooLarge";
+/// The error type reported for an invocation whose headers are malformed.
+pub const MALFORMED_INVOCATION: &str = "Runtime.MalformedInvocation";
+
+/// How often, and how patiently, failed Runtime API requests are retried.
+///
+/// Delays double from `first_delay` up to `max_delay`; there is never a busy loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Consecutive failures of `/next` after which the runtime gives up (and the process exits
+    /// non-zero, so Lambda restarts the sandbox).
+    pub next_attempts: u32,
+    /// Attempts to post one response or error report when the connection fails.
+    pub post_attempts: u32,
+    /// The delay after the first failure.
+    pub first_delay: Duration,
+    /// The longest delay between two attempts.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 8 attempts at `/next` (about 1.3 s of waiting in all), 3 at a post, 10 ms doubling to 1 s.
+    fn default() -> Self {
+        RetryPolicy {
+            next_attempts: 8,
+            post_attempts: 3,
+            first_delay: Duration::from_millis(10),
+            max_delay: Duration::from_secs(1),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay after the `failures`-th consecutive failure (1-based).
+    pub fn delay(&self, failures: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(failures.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.first_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// A Lambda runtime: a Runtime API client and the loop that feeds a handler.
+#[derive(Debug)]
+pub struct Runtime {
+    api: RuntimeApiClient,
+    retry: RetryPolicy,
+}
+
+impl Runtime {
+    /// A runtime for the Runtime API in `AWS_LAMBDA_RUNTIME_API`, with the function
+    /// configuration from the environment. Nothing touches the network yet.
+    pub fn from_env() -> Result<Runtime, EndpointError> {
+        Ok(Runtime::new(Endpoint::from_env()?, Config::from_env()))
+    }
+
+    /// A runtime for `endpoint`, whose invocations carry `config`.
+    pub fn new(endpoint: Endpoint, config: Config) -> Runtime {
+        Runtime {
+            api: RuntimeApiClient::new(endpoint, Arc::new(config)),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Replaces the retry policy.
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Runtime {
+        self.retry = retry;
+        self
+    }
+
+    /// The Runtime API client, for direct use.
+    pub fn api(&mut self) -> &mut RuntimeApiClient {
+        &mut self.api
+    }
+
+    /// The function configuration.
+    pub fn config(&self) -> &Arc<Config> {
+        self.api.config()
+    }
+
+    /// Reports that the function could not start (`/runtime/init/error`). The caller should
+    /// exit non-zero afterwards.
+    pub fn report_init_error(&mut self, diagnostic: &Diagnostic) -> Result<Posted, ApiError> {
+        self.post(|api| api.report_init_error(diagnostic))
+    }
+
+    /// Runs the loop until the Runtime API stays unreachable, and returns why.
+    ///
+    /// `handler` gets each invocation and a cleared buffer for the reply; `Ok` posts the buffer
+    /// as the response, `Err` posts the diagnostic as the invocation's error. A panic (in a
+    /// build that unwinds) is reported with error type `Panic` and the loop goes on.
+    pub fn run<H>(&mut self, mut handler: H) -> ApiError
+    where
+        H: FnMut(&Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
+    {
+        let mut reply = Vec::with_capacity(1024);
+        let mut failures = 0;
+        loop {
+            let invocation = match self.api.next_invocation() {
+                Ok(invocation) => {
+                    failures = 0;
+                    invocation
+                }
+                Err(ApiError::MalformedInvocation { request_id, reason }) => {
+                    failures = 0;
+                    log(format_args!(
+                        "invocation {request_id} is malformed: {reason}"
+                    ));
+                    let diagnostic = Diagnostic::new(MALFORMED_INVOCATION, reason);
+                    let posted = self.post(|api| api.report_error(&request_id, &diagnostic));
+                    log_posted(&request_id, "error", posted);
+                    continue;
+                }
+                Err(e) => {
+                    failures += 1;
+                    if failures >= self.retry.next_attempts {
+                        return e;
+                    }
+                    let delay = self.retry.delay(failures);
+                    log(format_args!(
+                        "{e} (attempt {failures} of {}, retrying in {delay:?})",
+                        self.retry.next_attempts
+                    ));
+                    thread::sleep(delay);
+                    continue;
+                }
+            };
+            set_trace_id(invocation.context.xray_trace_id.as_deref());
+            reply.clear();
+            let result = panic::catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut reply)))
+                .unwrap_or_else(|payload| Err(Diagnostic::from_panic(&*payload)));
+            self.answer(&invocation.context.request_id, result, &reply);
+        }
+    }
+
+    /// Posts the outcome of one invocation, turning a 413 into an error report.
+    fn answer(&mut self, request_id: &str, result: Result<(), Diagnostic>, reply: &[u8]) {
+        let diagnostic = match result {
+            Ok(()) => match self.post(|api| api.respond(request_id, reply)) {
+                Ok(Posted::TooLarge) => Diagnostic::new(
+                    RESPONSE_TOO_LARGE,
+                    format!(
+                        "Response payload size ({} bytes) exceeded maximum allowed payload size.",
+                        reply.len()
+                    ),
+                ),
+                posted => return log_posted(request_id, "response", posted),
+            },
+            Err(diagnostic) => diagnostic,
+        };
+        let posted = self.post(|api| api.report_error(request_id, &diagnostic));
+        log_posted(request_id, "error", posted);
+    }
+
+    /// Runs one post, retrying when the connection fails (never on an HTTP answer).
+    fn post(
+        &mut self,
+        mut send: impl FnMut(&mut RuntimeApiClient) -> Result<Posted, ApiError>,
+    ) -> Result<Posted, ApiError> {
+        let mut attempt = 1;
+        loop {
+            match send(&mut self.api) {
+                Err(ApiError::Http(e)) if attempt < self.retry.post_attempts => {
+                    log(format_args!("post failed: {e}; retrying"));
+                    thread::sleep(self.retry.delay(attempt));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Logs a post that did not end in `202 Accepted`; silent on the happy path.
+fn log_posted(request_id: &str, what: &str, posted: Result<Posted, ApiError>) {
+    match posted {
+        Ok(Posted::Accepted) => {}
+        Ok(Posted::TooLarge) => log(format_args!(
+            "the {what} for invocation {request_id} was rejected as too large (413)"
+        )),
+        Ok(Posted::Rejected { status, message }) => log(format_args!(
+            "the {what} for invocation {request_id} was rejected with status {status}: {message}"
+        )),
+        Err(e) => log(format_args!(
+            "the {what} for invocation {request_id} could not be posted: {e}"
+        )),
+    }
+}
+
+/// The runtime's own log lines go to stderr, which Lambda sends to CloudWatch.
+pub(crate) fn log(message: std::fmt::Arguments<'_>) {
+    eprintln!("ruchy-lambda: {message}");
+}
+
+/// Sets `_X_AMZN_TRACE_ID` for the invocation about to run, or clears it.
+fn set_trace_id(trace_id: Option<&str>) {
+    // SAFETY: the environment is changed only here, on the thread that runs the event loop,
+    // between invocations, before the handler is called. The runtime starts no threads. This is
+    // the contract Lambda sets for every runtime: a handler that starts threads reading the
+    // environment while it returns must not rely on `_X_AMZN_TRACE_ID` from them.
+    unsafe {
+        match trace_id {
+            // Header values cannot hold NUL (they are checked for control characters).
+            Some(id) => std::env::set_var(TRACE_ID_VAR, id),
+            None => std::env::remove_var(TRACE_ID_VAR),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let p = RetryPolicy::default();
+        let ms: Vec<u128> = (1..=9).map(|n| p.delay(n).as_millis()).collect();
+        assert_eq!(ms, [10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+        assert_eq!(p.delay(200), Duration::from_secs(1));
+        assert_eq!(p.delay(0), Duration::from_millis(10));
+    }
+}
