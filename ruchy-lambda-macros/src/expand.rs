@@ -1,0 +1,321 @@
+//! Expansion: the user's function, unchanged, and a `main` that runs it on the event loop.
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemFn, Path, Type};
+
+use crate::errors::Errors;
+use crate::parse::{self, Args};
+use crate::validate::{self, ContextArg, Event, Handler, Inputs, Output, Reply};
+
+/// `#[handler(args)] item`: parse, validate, expand; on error, the item unchanged, a stub `main`
+/// and every error.
+pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
+    match checked(args, item.clone()) {
+        Ok(main) => quote!(#item #main),
+        Err(error) => with_error(item, error),
+    }
+}
+
+/// The generated `main`, or every problem found in the input: those of the options and those
+/// of the function, together.
+fn checked(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let args = parse::args_recovering(args, &mut errors);
+    let function = errors.take(parse::function(item));
+    if let (Some(args), Some(function)) = (&args, &function) {
+        if let Some(handler) = errors.take(validate::handler(args, function)) {
+            return errors.finish(main(args, &handler));
+        }
+    }
+    errors.finish(TokenStream::new())
+}
+
+/// The user's item as written, the errors, and `fn main() {}` so that rustc reports only our
+/// errors and not also a missing `main`.
+///
+/// A function that rustc would reject anyway for the same reason we did (a `self` or variadic
+/// parameter outside an `impl` or `extern` block), or that would clash with the stub (one named
+/// `main`), is left out, so that each problem is reported once.
+fn with_error(item: TokenStream, error: syn::Error) -> TokenStream {
+    let errors = error.into_compile_error();
+    let dropped = syn::parse2::<ItemFn>(item.clone()).is_ok_and(|f| {
+        f.sig.ident == "main" || f.sig.receiver().is_some() || f.sig.variadic.is_some()
+    });
+    let item = (!dropped).then_some(item);
+    quote!(#item fn main() {} #errors)
+}
+
+/// `fn main`, running the handler on `run` (or `run_with_init`, with a state).
+fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
+    let default_crate: Path = syn::parse_quote!(::ruchy_lambda);
+    let krate = args.krate.as_ref().unwrap_or(&default_crate);
+    let private = quote!(#krate::__private);
+    let body = invocation_body(&private, handler);
+    match handler.init {
+        None => quote! {
+            fn main() -> ::std::process::ExitCode {
+                #private::run(|__invocation, __reply| { #body })
+            }
+        },
+        Some(init) => {
+            let build = quote_spanned! {init.span()=>
+                {
+                    // One of the two is used, depending on what `init` returns.
+                    #[allow(unused_imports)]
+                    use #private::{InitResult as _, InitValue as _};
+                    let __state = #init();
+                    (&__state).__init_kind().into_init(__state)
+                }
+            };
+            quote! {
+                fn main() -> ::std::process::ExitCode {
+                    #private::run_with_init(
+                        || #build,
+                        |__state, __invocation, __reply| { #body },
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// The loop body: `__invocation` and `__reply` in, `Result<(), Diagnostic>` out.
+fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream {
+    let ident = handler.ident;
+    let call = match &handler.inputs {
+        Inputs::Ruchy => quote! {
+            #ident(&__invocation.context.request_id, #private::event_str(__invocation)?)
+        },
+        Inputs::Event {
+            event,
+            context,
+            state,
+        } => {
+            let mut args = vec![event_arg(private, event)];
+            args.extend(context.as_ref().map(context_arg));
+            args.extend(state.map(
+                |state| quote_spanned!(state.span()=> #private::StateRef(__state).get::<#state>()),
+            ));
+            quote!(#ident(#(#args),*))
+        }
+    };
+    match &handler.output {
+        Output::Result { ok, err } => {
+            let ok = reply(private, ok);
+            let error = quote_spanned! {err.span()=>
+                {
+                    // One of the two is used, depending on whether the error implements
+                    // `ErrorType`.
+                    #[allow(unused_imports)]
+                    use #private::{ViaErrorType as _, ViaTypeName as _};
+                    #private::error_diagnostic(
+                        &__error,
+                        (&#private::ErrorKind(&__error)).__error_type(),
+                    )
+                }
+            };
+            quote! {
+                match #call {
+                    ::core::result::Result::Ok(__output) => { #ok }
+                    ::core::result::Result::Err(__error) => ::core::result::Result::Err(#error),
+                }
+            }
+        }
+        Output::Reply(output) => {
+            let reply = reply(private, output);
+            quote! {
+                let __output = #call;
+                #reply
+            }
+        }
+    }
+}
+
+/// The event argument, from `__invocation`.
+fn event_arg(private: &TokenStream, event: &Event<'_>) -> TokenStream {
+    match event {
+        Event::Str => quote!(#private::event_str(__invocation)?),
+        Event::Bytes => quote!(__invocation.body.as_slice()),
+        Event::String => quote!(#private::event_string(__invocation)?),
+        Event::ByteVec => quote!(::core::clone::Clone::clone(&__invocation.body)),
+        Event::Json(ty) => {
+            let name = type_name(ty);
+            quote_spanned!(ty.span()=> #private::event_json::<#ty>(__invocation, #name)?)
+        }
+    }
+}
+
+/// The context argument, spanned on the user's type so a different `Context` is reported there.
+fn context_arg(context: &ContextArg<'_>) -> TokenStream {
+    let ty = context.ty;
+    if context.owned {
+        quote_spanned!(ty.span()=> ::core::clone::Clone::clone(&__invocation.context))
+    } else {
+        quote_spanned!(ty.span()=> &__invocation.context)
+    }
+}
+
+/// Writes `__output` into `__reply`; evaluates to `Result<(), Diagnostic>`.
+fn reply(private: &TokenStream, reply: &Reply<'_>) -> TokenStream {
+    match reply {
+        Reply::Unit => quote! {
+            let () = __output;
+            ::core::result::Result::Ok(())
+        },
+        Reply::Raw => quote! {
+            #private::write_raw(::core::convert::AsRef::<[u8]>::as_ref(&__output), __reply);
+            ::core::result::Result::Ok(())
+        },
+        Reply::Json(ty) => {
+            let name = type_name(ty);
+            quote_spanned!(ty.span()=> #private::write_json::<#ty>(&__output, __reply, #name))
+        }
+    }
+}
+
+/// The type as the user wrote it, for messages: `Vec<Order>`, `&'static str`.
+fn type_name(ty: &Type) -> String {
+    let mut name = String::new();
+    write_tokens(ty.to_token_stream(), &mut name);
+    name
+}
+
+fn write_tokens(tokens: TokenStream, out: &mut String) {
+    let is_word = |out: &String| out.ends_with(|c: char| c.is_alphanumeric() || c == '_');
+    for token in tokens {
+        match token {
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{", "}"),
+                    Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                write_tokens(group.stream(), out);
+                out.push_str(close);
+            }
+            TokenTree::Punct(punct) => {
+                out.push(punct.as_char());
+                if punct.as_char() == ',' || punct.as_char() == ';' {
+                    out.push(' ');
+                }
+            }
+            TokenTree::Ident(_) | TokenTree::Literal(_) => {
+                if is_word(out) {
+                    out.push(' ');
+                }
+                out.push_str(&token.to_string());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand(args: TokenStream, item: TokenStream) -> String {
+        handler(args, item).to_string()
+    }
+
+    #[test]
+    fn type_names_read_as_written() {
+        let name = |ty: TokenStream| type_name(&syn::parse2(ty).unwrap());
+        assert_eq!(name(quote!(Order)), "Order");
+        assert_eq!(name(quote!(Vec<Order>)), "Vec<Order>");
+        assert_eq!(name(quote!(&'static str)), "&'static str");
+        assert_eq!(
+            name(quote!(std::collections::HashMap<String, (u8, [u8; 4])>)),
+            "std::collections::HashMap<String, (u8, [u8; 4])>"
+        );
+        assert_eq!(name(quote!(&mut dyn Trait)), "&mut dyn Trait");
+    }
+
+    #[test]
+    fn the_function_is_kept_and_main_added() {
+        let out = expand(
+            quote!(),
+            quote!(
+                fn handle(event: &str) -> String {
+                    event.into()
+                }
+            ),
+        );
+        assert!(out.starts_with("fn handle (event : & str) -> String { event . into () }"));
+        assert!(out.contains("fn main () -> :: std :: process :: ExitCode"));
+        assert!(out.contains(":: ruchy_lambda :: __private :: run (| __invocation , __reply |"));
+    }
+
+    #[test]
+    fn the_crate_can_be_renamed() {
+        let out = expand(
+            quote!(crate = "lambda"),
+            quote!(
+                fn handle(event: Order) -> Receipt {
+                    todo!()
+                }
+            ),
+        );
+        assert!(out.contains(
+            "lambda :: __private :: event_json :: < Order > (__invocation , \"Order\") ?"
+        ));
+        assert!(out.contains("lambda :: __private :: write_json :: < Receipt >"));
+        assert!(!out.contains("ruchy_lambda"));
+    }
+
+    #[test]
+    fn init_runs_through_run_with_init() {
+        let out = expand(
+            quote!(init = make_state),
+            quote!(
+                fn handle(event: &str, ctx: &Context, state: &State) {}
+            ),
+        );
+        assert!(out.contains("run_with_init (|| {"));
+        assert!(out.contains("let __state = make_state () ;"));
+        assert!(out.contains("StateRef (__state) . get :: < State > ()"));
+    }
+
+    #[test]
+    fn errors_keep_the_function_and_stub_main() {
+        let out = expand(
+            quote!(),
+            quote!(
+                async fn handle(event: &str) {}
+            ),
+        );
+        assert!(out.starts_with("async fn handle (event : & str) { } fn main () { }"));
+        assert!(out.contains("compile_error !"));
+        let out = expand(
+            quote!(),
+            quote!(
+                fn main(event: &str) -> String {
+                    todo!()
+                }
+            ),
+        );
+        assert_eq!(out.matches("fn main").count(), 1, "{out}");
+        assert!(!out.contains("String"), "{out}");
+    }
+
+    #[test]
+    fn errors_of_the_options_and_of_the_item_come_together() {
+        let out = expand(
+            quote!(nope = 1),
+            quote!(
+                struct Order;
+            ),
+        );
+        assert_eq!(out.matches("compile_error !").count(), 2, "{out}");
+        let out = expand(
+            quote!(nope = 1),
+            quote!(
+                async fn handle(e: &str) {}
+            ),
+        );
+        assert_eq!(out.matches("compile_error !").count(), 2, "{out}");
+    }
+}

@@ -1,0 +1,268 @@
+//! The `#[handler]` attribute of `ruchy-lambda`. Use it through `ruchy_lambda::handler`.
+
+mod errors;
+mod expand;
+mod parse;
+mod validate;
+
+use proc_macro::TokenStream;
+
+/// Turns a function into a Lambda function: keeps the function as written and adds a `fn main`
+/// that runs it on every event.
+///
+/// Put it on a free `fn` at the root of the binary crate (`src/main.rs`, or an example file).
+/// The function takes the event, then optionally `&Context`, then optionally a `&S` state, and
+/// returns the reply; the attribute generates the loop that asks Lambda for each event, hands it
+/// to the function in the form asked for, and posts the reply or the error. The function stays
+/// an ordinary function: call it from unit tests.
+///
+/// Options: `#[handler(init = make_state)]` builds a state once before the first event;
+/// `#[handler(crate = "name")]` names the `ruchy-lambda` dependency when it is renamed in
+/// `Cargo.toml`.
+///
+/// # Raw events and replies
+///
+/// `&str` is the body as UTF-8; `&[u8]` the body as it came; `String` and `Vec<u8>` owned copies.
+/// `String`, `&str`, `Vec<u8>` and `&[u8]` are sent back as they are, `()` as an empty body.
+///
+/// ```no_run
+/// #[ruchy_lambda::handler]
+/// fn handle(event: &str) -> String {
+///     format!("{} bytes", event.len())
+/// }
+/// ```
+///
+/// Equivalent code without the macro:
+///
+/// ```no_run
+/// use ruchy_lambda::Diagnostic;
+///
+/// fn handle(event: &str) -> String {
+///     format!("{} bytes", event.len())
+/// }
+///
+/// fn main() -> std::process::ExitCode {
+///     ruchy_lambda::run(|invocation, reply| {
+///         let event = std::str::from_utf8(&invocation.body).map_err(|e| {
+///             Diagnostic::new(
+///                 "InvalidUtf8",
+///                 format!("the event is not valid UTF-8: invalid byte at offset {}", e.valid_up_to()),
+///             )
+///         })?;
+///         let output = handle(event);
+///         reply.extend_from_slice(output.as_bytes());
+///         Ok(())
+///     })
+/// }
+/// ```
+///
+/// # JSON events and replies, the context, errors
+///
+/// Any other event type is parsed from JSON with serde_json, any other reply type serialized to
+/// JSON. `&Context` (or `Context`) gives the request id, the deadline and the function's
+/// configuration. A `Result` reports its `Err` to Lambda: `errorMessage` is the error's
+/// `Display` text and `errorType` the last segment of its type's path (here `String`), or what
+/// its `ruchy_lambda::ErrorType` impl says.
+///
+/// ```no_run
+/// use ruchy_lambda::Context;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Order {
+///     id: u64,
+///     qty: u32,
+/// }
+///
+/// #[derive(serde::Serialize)]
+/// struct Receipt {
+///     id: u64,
+///     total: u32,
+/// }
+///
+/// #[ruchy_lambda::handler]
+/// fn handle(order: Order, ctx: &Context) -> Result<Receipt, String> {
+///     if order.qty == 0 {
+///         return Err(format!("order {} is empty ({})", order.id, ctx.request_id));
+///     }
+///     Ok(Receipt { id: order.id, total: order.qty * 3 })
+/// }
+/// ```
+///
+/// Equivalent code without the macro:
+///
+/// ```no_run
+/// # #[derive(serde::Deserialize)]
+/// # struct Order {
+/// #     id: u64,
+/// #     qty: u32,
+/// # }
+/// # #[derive(serde::Serialize)]
+/// # struct Receipt {
+/// #     id: u64,
+/// #     total: u32,
+/// # }
+/// use ruchy_lambda::{Context, Diagnostic};
+///
+/// fn handle(order: Order, ctx: &Context) -> Result<Receipt, String> {
+///     // ... as above
+/// #   Ok(Receipt { id: order.id, total: order.qty * 3 })
+/// }
+///
+/// fn main() -> std::process::ExitCode {
+///     ruchy_lambda::run(|invocation, reply| {
+///         let order: Order = serde_json::from_slice(&invocation.body).map_err(|e| {
+///             Diagnostic::new(
+///                 "DeserializationError",
+///                 format!("cannot parse the event as `Order`: {e}"),
+///             )
+///         })?;
+///         match handle(order, &invocation.context) {
+///             Ok(receipt) => serde_json::to_writer(reply, &receipt).map_err(|e| {
+///                 Diagnostic::new(
+///                     "SerializationError",
+///                     format!("cannot serialize the reply as `Receipt`: {e}"),
+///                 )
+///             }),
+///             // The type name, or `ErrorType::error_type` when the error type implements it.
+///             Err(error) => Err(Diagnostic::new("String", error.to_string())),
+///         }
+///     })
+/// }
+/// ```
+///
+/// # A state built once: `init`
+///
+/// `#[handler(init = make_state)]` calls `make_state()` once, before the first event, and hands
+/// every invocation a `&S` to it as the last parameter. `make_state` returns `S` or
+/// `Result<S, E>` with `E: Display`; an `Err` (or a panic) is reported to Lambda's
+/// `/runtime/init/error` with the error's type name as `errorType`, and the process exits with
+/// a failure status. The state is shared: use `Cell`, `Mutex` or atomics for what changes.
+///
+/// ```no_run
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// struct State {
+///     greeting: String,
+///     served: AtomicU64,
+/// }
+///
+/// fn make_state() -> Result<State, std::env::VarError> {
+///     Ok(State { greeting: std::env::var("GREETING")?, served: AtomicU64::new(0) })
+/// }
+///
+/// #[ruchy_lambda::handler(init = make_state)]
+/// fn handle(name: &str, state: &State) -> String {
+///     let n = state.served.fetch_add(1, Ordering::Relaxed) + 1;
+///     format!("{}, {name} (#{n})", state.greeting)
+/// }
+/// ```
+///
+/// Equivalent code without the macro:
+///
+/// ```no_run
+/// # use std::sync::atomic::{AtomicU64, Ordering};
+/// # struct State {
+/// #     greeting: String,
+/// #     served: AtomicU64,
+/// # }
+/// # fn make_state() -> Result<State, std::env::VarError> {
+/// #     Ok(State { greeting: std::env::var("GREETING")?, served: AtomicU64::new(0) })
+/// # }
+/// # fn handle(name: &str, state: &State) -> String {
+/// #     let n = state.served.fetch_add(1, Ordering::Relaxed) + 1;
+/// #     format!("{}, {name} (#{n})", state.greeting)
+/// # }
+/// use ruchy_lambda::Diagnostic;
+///
+/// fn main() -> std::process::ExitCode {
+///     ruchy_lambda::run_with_init(
+///         || make_state().map_err(|e| Diagnostic::new("VarError", e.to_string())),
+///         |state, invocation, reply| {
+///             let name = std::str::from_utf8(&invocation.body)
+///                 .map_err(|e| Diagnostic::new("InvalidUtf8", e.to_string()))?;
+///             reply.extend_from_slice(handle(name, state).as_bytes());
+///             Ok(())
+///         },
+///     )
+/// }
+/// ```
+///
+/// # The Ruchy form
+///
+/// Exactly two `&str` parameters and a `String` result: the first gets the request id, the
+/// second the body. This is the shape the Ruchy transpiler emits.
+///
+/// ```no_run
+/// #[ruchy_lambda::handler]
+/// fn handle(request_id: &str, body: &str) -> String {
+///     format!("{request_id}: {body}")
+/// }
+/// ```
+///
+/// Equivalent code without the macro:
+///
+/// ```no_run
+/// # fn handle(request_id: &str, body: &str) -> String {
+/// #     format!("{request_id}: {body}")
+/// # }
+/// use ruchy_lambda::Diagnostic;
+///
+/// fn main() -> std::process::ExitCode {
+///     ruchy_lambda::run(|invocation, reply| {
+///         let body = std::str::from_utf8(&invocation.body)
+///             .map_err(|e| Diagnostic::new("InvalidUtf8", e.to_string()))?;
+///         reply.extend_from_slice(handle(&invocation.context.request_id, body).as_bytes());
+///         Ok(())
+///     })
+/// }
+/// ```
+///
+/// # A renamed dependency: `crate`
+///
+/// With `lambda = { package = "ruchy-lambda", ... }` in `Cargo.toml`, tell the attribute where
+/// the crate is:
+///
+/// ```no_run
+/// # extern crate ruchy_lambda as lambda;
+/// #[lambda::handler(crate = "lambda")]
+/// fn handle(event: Vec<u8>) -> Vec<u8> {
+///     event
+/// }
+/// ```
+///
+/// Equivalent code without the macro:
+///
+/// ```no_run
+/// # extern crate ruchy_lambda as lambda;
+/// fn handle(event: Vec<u8>) -> Vec<u8> {
+///     event
+/// }
+///
+/// fn main() -> std::process::ExitCode {
+///     lambda::run(|invocation, reply| {
+///         let output = handle(invocation.body.clone());
+///         reply.extend_from_slice(&output);
+///         Ok(())
+///     })
+/// }
+/// ```
+///
+/// # Compile-time checks
+///
+/// Each problem is reported on the token at fault, all of them in one compile:
+///
+/// - `async fn`, `unsafe fn`, generic parameters (type, const or lifetime), a `where` clause,
+///   `self`, a variadic, a function named `main`, the attribute on anything but a `fn`;
+/// - no parameter, too many, a parameter pattern other than a name or `_`, `impl Trait` in a
+///   parameter or the return type;
+/// - parameters out of order (event, context, state), a state parameter without `init`,
+///   `init` without a state parameter, a state taken by value or by `&mut`;
+/// - unknown or repeated options, or an option value of the wrong form.
+///
+/// rustc then checks the types, on the handler's own tokens: an event type that is not
+/// `Deserialize`, a reply that is not `Serialize`, an error that is not `Display`, a state
+/// parameter of another type than `init` builds.
+#[proc_macro_attribute]
+pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::handler(args.into(), item.into()).into()
+}

@@ -1,0 +1,100 @@
+//! A tiny, blocking AWS Lambda runtime: write a function, put [`#[handler]`](handler) on it,
+//! and the binary is a Lambda `bootstrap` for the `provided.al2023` runtime.
+//!
+//! ```no_run
+//! use ruchy_lambda::Context;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Order {
+//!     id: u64,
+//!     qty: u32,
+//! }
+//!
+//! #[derive(serde::Serialize)]
+//! struct Receipt {
+//!     id: u64,
+//!     total: u32,
+//! }
+//!
+//! #[ruchy_lambda::handler]
+//! fn handle(order: Order, ctx: &Context) -> Result<Receipt, String> {
+//!     if order.qty == 0 {
+//!         return Err(format!("order {} is empty ({})", order.id, ctx.request_id));
+//!     }
+//!     Ok(Receipt { id: order.id, total: order.qty * 3 })
+//! }
+//! ```
+//!
+//! The attribute keeps `handle` as written (call it from unit tests) and adds a `fn main` that
+//! asks Lambda for each event, parses it, calls `handle`, and posts the reply or the error.
+//! There is no async runtime: one thread, one connection, one event at a time, which is how
+//! Lambda runs a function.
+//!
+//! # Handler signatures
+//!
+//! A handler is a free `fn`: not `async`, not generic, not a method, not named `main`. It takes,
+//! in this order:
+//!
+//! 1. **the event**, as
+//!    - `&str` — the body as UTF-8 (a body that is not UTF-8 is reported with `errorType`
+//!      `InvalidUtf8`);
+//!    - `&[u8]` — the body as it came;
+//!    - `String` or `Vec<u8>` — an owned copy of either;
+//!    - any other type `T: serde::de::DeserializeOwned` — the body parsed from JSON (a body
+//!      that does not parse is reported with `errorType` `DeserializationError` and serde_json's
+//!      message, e.g. ``cannot parse the event as `Order`: missing field `qty` at line 1
+//!      column 9``).
+//!
+//!    Which it is depends on how the type is *written*: `String`, `std::string::String`, `&str`,
+//!    `&[u8]` and `Vec<u8>` are raw; anything else, including a type alias of `String`, is JSON.
+//! 2. optionally **the context**, `&Context` or `Context`: the request id, the deadline, the
+//!    function's configuration (see [`Context`]).
+//! 3. optionally **a state**, `&S`, with `#[handler(init = make_state)]`: `make_state` takes
+//!    no arguments and returns `S` or `Result<S, E>` (with `E: Display`); it runs once, before
+//!    the first event, and the state is shared by every invocation. Its error is reported to
+//!    Lambda as an init error and the process exits.
+//!
+//! Or, in **the Ruchy form**, exactly two `&str`, the request id and the body, returning
+//! `String`: `fn handle(request_id: &str, body: &str) -> String`.
+//!
+//! It returns
+//! - `String`, `&str`, `Vec<u8>` or `&[u8]` — sent as they are;
+//! - `()` (or nothing) — an empty reply;
+//! - any other type `T: serde::Serialize` — sent as JSON (a failure is reported with
+//!   `errorType` `SerializationError`);
+//! - `Result<R, E>` with `E: Display` — `R` sent as above, or `E` reported as the invocation's
+//!   error: `errorMessage` is its `Display` text, `errorType` its type name (the last segment
+//!   of its path, `OrderError` for `shop::OrderError`) unless it implements [`ErrorType`].
+//!   The return type must be spelled `Result<…>` (any path ending in `Result`, such as
+//!   `io::Result<T>`); an alias with another name is sent as JSON.
+//!
+//! Anything else is a compile error on the offending token, saying what to do; see
+//! [`handler`] for each form and the code it stands for.
+//!
+//! # Panics
+//!
+//! With the default `panic = "unwind"`, a handler that panics is caught: the invocation is
+//! reported with `errorType` `Panic` and the panic message, and the next event is served as
+//! usual. With `panic = "abort"` in the release profile (a smaller binary), a panic ends the
+//! process and Lambda reports the invocation as `Runtime.ExitError`, then starts a new sandbox
+//! for the next event. A handler that must not take a sandbox down with it should return
+//! `Err` rather than panic.
+//!
+//! # Without the macro
+//!
+//! [`run`] and [`run_with_init`] take the loop body as a closure: the invocation in, the reply
+//! bytes into a cleared buffer, a [`Diagnostic`] for an error. [`handler`] shows, for each form,
+//! the code the attribute stands for.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error_type;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use error_type::ErrorType;
+pub use ruchy_lambda_macros::handler;
+pub use ruchy_lambda_runtime_core::{Config, Context, Diagnostic, Invocation, run, run_with_init};
