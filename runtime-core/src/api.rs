@@ -130,19 +130,16 @@ impl From<HttpError> for ApiError {
     }
 }
 
-/// Escapes and cuts untrusted text for a log line.
-fn printable(s: &str, max: usize) -> String {
-    let mut out: String = s.chars().take(max).flat_map(char::escape_debug).collect();
-    if s.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
+/// Escapes and cuts untrusted bytes for a log line: printable ASCII as is, anything else as
+/// `\xNN` / `\n`-style escapes, at most `max` input bytes.
+fn printable(s: &[u8], max: usize) -> String {
+    let more = if s.len() > max { "..." } else { "" };
+    format!("{}{more}", s[..s.len().min(max)].escape_ascii())
 }
 
 /// The start of a body, for an error message.
 fn body_message(body: &[u8]) -> String {
-    let cut = &body[..body.len().min(600)];
-    printable(&String::from_utf8_lossy(cut), 200)
+    printable(body, 200)
 }
 
 /// A client of one Runtime API, on one keep-alive connection.
@@ -237,7 +234,7 @@ impl RuntimeApiClient {
     fn invocation_path(&mut self, request_id: &str, endpoint: &str) -> Result<(), ApiError> {
         if !is_valid_request_id(request_id) {
             return Err(ApiError::InvalidRequestId {
-                id: printable(request_id, 64),
+                id: printable(request_id.as_bytes(), 64),
             });
         }
         self.path.clear();
@@ -252,8 +249,9 @@ impl RuntimeApiClient {
 /// An error type as a header value: visible ASCII only, bounded.
 fn header_safe(error_type: &str) -> String {
     let cleaned: String = error_type
-        .chars()
-        .filter(|c| c.is_ascii_graphic())
+        .bytes()
+        .filter(u8::is_ascii_graphic)
+        .map(char::from)
         .take(128)
         .collect();
     if cleaned.is_empty() {
@@ -279,7 +277,7 @@ fn context_from(response: &Response<'_>, config: &Arc<Config>) -> Result<Context
         None => return Err(ApiError::MissingRequestId),
         Some(id) if !is_valid_request_id(id) => {
             return Err(ApiError::InvalidRequestId {
-                id: printable(id, 64),
+                id: printable(id.as_bytes(), 64),
             });
         }
         Some(id) => id.to_owned(),
@@ -293,7 +291,7 @@ fn context_from(response: &Response<'_>, config: &Arc<Config>) -> Result<Context
         Some(v) => v.parse::<u64>().map_err(|_| {
             malformed(format!(
                 "{DEADLINE_MS} is not a number: {}",
-                printable(v, 32)
+                printable(v.as_bytes(), 32)
             ))
         })?,
     };
@@ -351,7 +349,8 @@ mod tests {
 
     #[test]
     fn printable_escapes_and_cuts() {
-        assert_eq!(printable("a\r\nb", 10), "a\\r\\nb");
-        assert_eq!(printable("abcdef", 3), "abc…");
+        assert_eq!(printable(b"a\r\nb\"", 10), "a\\r\\nb\\\"");
+        assert_eq!(printable("é".as_bytes(), 10), "\\xc3\\xa9");
+        assert_eq!(printable(b"abcdef", 3), "abc...");
     }
 }

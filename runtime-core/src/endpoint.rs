@@ -45,7 +45,7 @@ impl fmt::Display for EndpointError {
                  Lambda or with `ruchy-lambda-local invoke`"
             ),
             EndpointError::Invalid { value, reason } => {
-                write!(f, "{RUNTIME_API_VAR}={value:?} is not usable: {reason}")
+                write!(f, "{RUNTIME_API_VAR}=\"{value}\" is not usable: {reason}")
             }
         }
     }
@@ -72,7 +72,7 @@ impl Endpoint {
             value: value.to_owned(),
             reason,
         };
-        let trimmed = value.trim();
+        let trimmed = value.trim_ascii();
         if trimmed.is_empty() {
             return Err(invalid("it is empty"));
         }
@@ -83,7 +83,7 @@ impl Endpoint {
         } else {
             trimmed
         };
-        let (authority, path) = match rest.find('/') {
+        let (authority, path) = match rest.bytes().position(|b| b == b'/') {
             Some(i) => rest.split_at(i),
             None => (rest, ""),
         };
@@ -93,7 +93,7 @@ impl Endpoint {
         if authority.contains('@') {
             return Err(invalid("user information is not supported"));
         }
-        if path.contains(['?', '#']) {
+        if path.bytes().any(|b| b == b'?' || b == b'#') {
             return Err(invalid("a query or fragment is not supported"));
         }
         if !authority
@@ -104,7 +104,10 @@ impl Endpoint {
             return Err(invalid("it contains spaces or control characters"));
         }
         let authority = with_port(authority).map_err(invalid)?;
-        let prefix = path.trim_end_matches('/');
+        let mut prefix = path;
+        while let Some(shorter) = prefix.strip_suffix('/') {
+            prefix = shorter;
+        }
         Ok(Endpoint {
             authority,
             base_path: format!("{prefix}/{API_VERSION}"),
@@ -123,7 +126,12 @@ fn with_port(authority: &str) -> Result<String, &'static str> {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let close = v6.find(']').ok_or("an IPv6 address is missing its `]`")?;
         let host = &v6[..close];
-        if host.parse::<std::net::Ipv6Addr>().is_err() {
+        // The address itself is checked when it is connected to; this only keeps out junk.
+        if host.is_empty()
+            || !host
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'%'))
+        {
             return Err("the bracketed host is not an IPv6 address");
         }
         match &v6[close + 1..] {

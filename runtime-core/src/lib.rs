@@ -32,12 +32,14 @@ mod diagnostic;
 pub mod endpoint;
 pub mod http;
 mod runtime;
+mod trace_env;
 
 pub use api::{ApiError, Posted, RuntimeApiClient};
 pub use context::{Config, Context, Invocation};
 pub use diagnostic::Diagnostic;
 pub use endpoint::{Endpoint, EndpointError};
-pub use runtime::{MALFORMED_INVOCATION, RESPONSE_TOO_LARGE, RetryPolicy, Runtime, TRACE_ID_VAR};
+pub use runtime::{MALFORMED_INVOCATION, RESPONSE_TOO_LARGE, RetryPolicy, Runtime};
+pub use trace_env::TRACE_ID_VAR;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
@@ -87,7 +89,12 @@ fn init_failed(runtime: &mut Runtime, diagnostic: &Diagnostic) -> ExitCode {
     runtime::log(format_args!("init failed: {diagnostic}"));
     match runtime.report_init_error(diagnostic) {
         Ok(Posted::Accepted) => {}
-        Ok(other) => runtime::log(format_args!("the init error was not accepted: {other:?}")),
+        Ok(Posted::TooLarge) => {
+            runtime::log(format_args!("the init error was refused as too large"))
+        }
+        Ok(Posted::Rejected { status, message }) => runtime::log(format_args!(
+            "the init error was rejected with status {status}: {message}"
+        )),
         Err(e) => runtime::log(format_args!("the init error could not be reported: {e}")),
     }
     ExitCode::FAILURE

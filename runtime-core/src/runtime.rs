@@ -9,9 +9,7 @@ use crate::api::{ApiError, Posted, RuntimeApiClient};
 use crate::context::{Config, Invocation};
 use crate::diagnostic::Diagnostic;
 use crate::endpoint::{Endpoint, EndpointError};
-
-/// The environment variable that holds the X-Ray trace header while a handler runs.
-pub const TRACE_ID_VAR: &str = "_X_AMZN_TRACE_ID";
+use crate::trace_env::TraceIdVar;
 
 /// The error type reported when a reply is larger than the Runtime API accepts.
 pub const RESPONSE_TOO_LARGE: &str = "Function.ResponseSizeTooLarge";
@@ -110,6 +108,7 @@ impl Runtime {
         H: FnMut(&Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
     {
         let mut reply = Vec::with_capacity(1024);
+        let mut trace_id = TraceIdVar::new();
         let mut failures = 0;
         loop {
             let invocation = match self.api.next_invocation() {
@@ -134,14 +133,15 @@ impl Runtime {
                     }
                     let delay = self.retry.delay(failures);
                     log(format_args!(
-                        "{e} (attempt {failures} of {}, retrying in {delay:?})",
-                        self.retry.next_attempts
+                        "{e} (attempt {failures} of {}, retrying in {} ms)",
+                        self.retry.next_attempts,
+                        delay.as_millis() as u64
                     ));
                     thread::sleep(delay);
                     continue;
                 }
             };
-            set_trace_id(invocation.context.xray_trace_id.as_deref());
+            trace_id.set(invocation.context.xray_trace_id.as_deref());
             reply.clear();
             let result = panic::catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut reply)))
                 .unwrap_or_else(|payload| Err(Diagnostic::from_panic(&*payload)));
@@ -206,21 +206,6 @@ fn log_posted(request_id: &str, what: &str, posted: Result<Posted, ApiError>) {
 /// The runtime's own log lines go to stderr, which Lambda sends to CloudWatch.
 pub(crate) fn log(message: std::fmt::Arguments<'_>) {
     eprintln!("ruchy-lambda: {message}");
-}
-
-/// Sets `_X_AMZN_TRACE_ID` for the invocation about to run, or clears it.
-fn set_trace_id(trace_id: Option<&str>) {
-    // SAFETY: the environment is changed only here, on the thread that runs the event loop,
-    // between invocations, before the handler is called. The runtime starts no threads. This is
-    // the contract Lambda sets for every runtime: a handler that starts threads reading the
-    // environment while it returns must not rely on `_X_AMZN_TRACE_ID` from them.
-    unsafe {
-        match trace_id {
-            // Header values cannot hold NUL (they are checked for control characters).
-            Some(id) => std::env::set_var(TRACE_ID_VAR, id),
-            None => std::env::remove_var(TRACE_ID_VAR),
-        }
-    }
 }
 
 #[cfg(test)]
