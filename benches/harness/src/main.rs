@@ -1,0 +1,380 @@
+//! `ruchy-lambda-bench`: builds ruchy-lambda's examples, a std-only floor and the official
+//! `lambda_runtime` peer with the same profiles, runs them side by side on the local Lambda, and
+//! writes the figures (`BENCHMARKS.md`, `benches/ratios.svg`, `benches/results.tsv`).
+//!
+//! Run it through `benches/run`; `benches/run --smoke` is the quick end-to-end check.
+
+#![forbid(unsafe_code)]
+
+mod builds;
+mod chart;
+mod figures;
+mod machine;
+mod measure;
+mod report;
+mod stats;
+mod subjects;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use builds::Builder;
+use figures::{ConfigResults, Figures};
+use machine::Machine;
+use measure::{Subject, rotation};
+use report::{Run, Settings};
+use subjects::{Config, Handler, Runtime};
+
+const USAGE: &str = "\
+usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
+                          [--spawns N] [--warm N] [--invoked-as COMMAND]
+
+  --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
+                     (the peer is not built), a few invocations; writes to a temporary
+                     directory unless --out is given
+  --out DIR          write BENCHMARKS.md, ratios.svg and results.tsv into DIR (default: the
+                     repository: BENCHMARKS.md, benches/ratios.svg, benches/results.tsv)
+  --target-root DIR  cargo target directories for the bootstraps (default: target/bench)
+  --repo DIR         the repository root (default: where this harness was built from)
+  --spawns N         cold starts per bootstrap (default 30)
+  --warm N           warm echo invocations per runtime and configuration (default 20000)
+  --invoked-as CMD   the command line to print in BENCHMARKS.md
+";
+
+struct Options {
+    smoke: bool,
+    out: Option<PathBuf>,
+    target_root: Option<PathBuf>,
+    repo: PathBuf,
+    spawns: Option<usize>,
+    warm: Option<usize>,
+    invoked_as: Option<String>,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        smoke: false,
+        out: None,
+        target_root: None,
+        repo: Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        spawns: None,
+        warm: None,
+        invoked_as: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--smoke" => options.smoke = true,
+            "--out" => options.out = Some(value()?.into()),
+            "--target-root" => options.target_root = Some(value()?.into()),
+            "--repo" => options.repo = value()?.into(),
+            "--spawns" => options.spawns = Some(count(&value()?)?),
+            "--warm" => options.warm = Some(count(&value()?)?),
+            "--invoked-as" => options.invoked_as = Some(value()?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(options)
+}
+
+fn count(text: &str) -> Result<usize, String> {
+    match text.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{text}` is not a positive count")),
+    }
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("ruchy-lambda-bench: {message}");
+            }
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("ruchy-lambda-bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(options: Options) -> Result<(), String> {
+    let started = Instant::now();
+    let repo = options
+        .repo
+        .canonicalize()
+        .map_err(|e| format!("repository {}: {e}", options.repo.display()))?;
+    let mut settings = if options.smoke {
+        Settings::smoke()
+    } else {
+        Settings::full()
+    };
+    settings.spawns = options.spawns.unwrap_or(settings.spawns);
+    if let Some(warm) = options.warm {
+        settings.warm = warm;
+        settings.block = settings.block.min(warm);
+    }
+    let (configs, runtimes) = if options.smoke {
+        (Config::smoke(), vec![Runtime::Floor, Runtime::Ours])
+    } else {
+        (Config::full(), Runtime::ALL.to_vec())
+    };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let machine = Machine::read(&cargo);
+    let target_root = options
+        .target_root
+        .unwrap_or_else(|| repo.join("target").join("bench"));
+    let builder = Builder {
+        repo: repo.clone(),
+        target_root: target_root.clone(),
+        cargo,
+        host: machine::host_triple(),
+    };
+
+    // Build everything first, one cargo at a time.
+    let mut binaries: Vec<[Option<[PathBuf; 3]>; 3]> = Vec::new();
+    for &config in &configs {
+        let mut per_runtime = [None, None, None];
+        for &runtime in &runtimes {
+            per_runtime[runtime.index()] = Some(builder.build(config, runtime)?);
+        }
+        binaries.push(per_runtime);
+    }
+
+    let zip = builds::zip_available();
+    let mut results: Vec<ConfigResults> = configs
+        .iter()
+        .map(|&config| ConfigResults {
+            config,
+            figures: [None, None, None],
+        })
+        .collect();
+    for (c, result) in results.iter_mut().enumerate() {
+        for &runtime in &runtimes {
+            let Some(paths) = &binaries[c][runtime.index()] else {
+                continue;
+            };
+            let mut figures = Figures::default();
+            for handler in Handler::ALL {
+                let path = &paths[handler.index()];
+                figures.size[handler.index()] = std::fs::metadata(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+                    .len();
+                let scratch = target_root.join("zip").join(format!(
+                    "{}-{}-{}",
+                    result.config.tag(),
+                    runtime.tag(),
+                    handler.name()
+                ));
+                figures.zip[handler.index()] = builds::zip_size(path, &scratch)?;
+            }
+            result.figures[runtime.index()] = Some(figures);
+        }
+    }
+
+    let load_before_measuring = machine::load_average();
+    let cpu_before = machine::CpuTimes::now();
+    measure_cold_starts(&mut results, &binaries, &runtimes, &settings)?;
+    for (c, result) in results.iter_mut().enumerate() {
+        measure_warm(result, &binaries[c], &runtimes, &settings)?;
+    }
+    let others_busy = cpu_before
+        .zip(machine::CpuTimes::now())
+        .and_then(|(before, after)| after.others_since(before));
+
+    let (markdown_path, svg_path, tsv_path) = match &options.out {
+        Some(dir) => (
+            dir.join("BENCHMARKS.md"),
+            dir.join("ratios.svg"),
+            dir.join("results.tsv"),
+        ),
+        None if options.smoke => {
+            let dir = std::env::temp_dir().join("ruchy-lambda-bench-smoke");
+            (
+                dir.join("BENCHMARKS.md"),
+                dir.join("ratios.svg"),
+                dir.join("results.tsv"),
+            )
+        }
+        None => (
+            repo.join("BENCHMARKS.md"),
+            repo.join("benches").join("ratios.svg"),
+            repo.join("benches").join("results.tsv"),
+        ),
+    };
+    let svg_link = relative_link(&markdown_path, &svg_path);
+    let run = Run {
+        machine,
+        command: options
+            .invoked_as
+            .unwrap_or_else(|| std::env::args().collect::<Vec<_>>().join(" ")),
+        smoke: options.smoke,
+        settings,
+        results,
+        load_before_measuring,
+        load_at_end: machine::load_average(),
+        others_busy,
+        zip,
+        elapsed: started.elapsed(),
+        svg_link,
+    };
+    for (path, text) in [
+        (&markdown_path, report::markdown(&run)),
+        (&svg_path, chart::svg(&run.results)),
+        (&tsv_path, report::tsv(&run.results)),
+    ] {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    print!("{}", report::summary(&run));
+    Ok(())
+}
+
+/// Cold starts, spawn by spawn: in each round every configuration, handler and runtime is started
+/// once, the runtimes in a rotating order.
+fn measure_cold_starts(
+    results: &mut [ConfigResults],
+    binaries: &[[Option<[PathBuf; 3]>; 3]],
+    runtimes: &[Runtime],
+    settings: &Settings,
+) -> Result<(), String> {
+    let mut subjects: Vec<(usize, Runtime, Subject)> = Vec::new();
+    for (c, per_runtime) in binaries.iter().enumerate() {
+        for handler in Handler::ALL {
+            for &runtime in runtimes {
+                if let Some(paths) = &per_runtime[runtime.index()] {
+                    let name = subject_name(results[c].config, runtime, handler);
+                    let subject = Subject::new(&paths[handler.index()], name, handler)?;
+                    subjects.push((c, runtime, subject));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "cold starts: {} rounds of {} bootstraps",
+        settings.spawns,
+        subjects.len()
+    );
+    let group = runtimes.len();
+    for round in 0..settings.spawns {
+        for start in (0..subjects.len()).step_by(group) {
+            for offset in rotation(group, round) {
+                let (c, runtime, subject) = &mut subjects[start + offset];
+                let (init, rss) = subject.cold_start()?;
+                let h = subject.handler.index();
+                let figures = results[*c].figures[runtime.index()]
+                    .as_mut()
+                    .ok_or("cold start of a runtime that was not built")?;
+                figures.init[h].push(init);
+                figures.cold_rss_kb[h].push(rss);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Warm `echo` invocations in blocks, the runtimes taking turns; then throughput rounds, the peak
+/// RSS, and `fibonacci` invocations in blocks.
+fn measure_warm(
+    result: &mut ConfigResults,
+    binaries: &[Option<[PathBuf; 3]>; 3],
+    runtimes: &[Runtime],
+    settings: &Settings,
+) -> Result<(), String> {
+    let config = result.config;
+    let start = |handler: Handler| -> Result<Vec<(Runtime, Subject)>, String> {
+        let mut subjects = Vec::new();
+        for &runtime in runtimes {
+            if let Some(paths) = &binaries[runtime.index()] {
+                let name = subject_name(config, runtime, handler);
+                let mut subject = Subject::new(&paths[handler.index()], name, handler)?;
+                subject.start_warm()?;
+                subjects.push((runtime, subject));
+            }
+        }
+        Ok(subjects)
+    };
+    eprintln!("warm runs: {}", config.label());
+
+    let mut echo = start(Handler::Echo)?;
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(settings.warm); echo.len()];
+    let mut discard = Vec::new();
+    for (_, subject) in &mut echo {
+        subject.invoke_warm(settings.warmup, &mut discard)?;
+    }
+    let blocks = settings.warm.div_ceil(settings.block);
+    for block in 0..blocks {
+        let size = settings.block.min(settings.warm - block * settings.block);
+        for i in rotation(echo.len(), block) {
+            echo[i].1.invoke_warm(size, &mut samples[i])?;
+        }
+    }
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); echo.len()];
+    for round in 0..settings.rounds {
+        for i in rotation(echo.len(), round) {
+            rates[i].push(echo[i].1.throughput(settings.batch)?);
+        }
+    }
+    for (i, (runtime, subject)) in echo.iter_mut().enumerate() {
+        let rss = subject.peak_rss()?;
+        subject.stop();
+        if let Some(f) = result.figures[runtime.index()].as_mut() {
+            f.warm = std::mem::take(&mut samples[i]);
+            f.throughput = std::mem::take(&mut rates[i]);
+            f.warm_rss_kb = Some(rss);
+        }
+    }
+    drop(echo);
+
+    let mut fib = start(Handler::Fibonacci)?;
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); fib.len()];
+    for (_, subject) in &mut fib {
+        subject.invoke_warm(settings.warmup.min(20), &mut discard)?;
+    }
+    let blocks = settings.fib.div_ceil(settings.fib_block);
+    for block in 0..blocks {
+        let size = settings
+            .fib_block
+            .min(settings.fib - block * settings.fib_block);
+        for i in rotation(fib.len(), block) {
+            fib[i].1.invoke_warm(size, &mut samples[i])?;
+        }
+    }
+    for (i, (runtime, subject)) in fib.iter_mut().enumerate() {
+        subject.stop();
+        if let Some(f) = result.figures[runtime.index()].as_mut() {
+            f.fib = std::mem::take(&mut samples[i]);
+        }
+    }
+    Ok(())
+}
+
+fn subject_name(config: Config, runtime: Runtime, handler: Handler) -> String {
+    format!(
+        "{} `{}` ({})",
+        runtime.name(),
+        handler.name(),
+        config.label()
+    )
+}
+
+/// `to` relative to the directory of `from` when it is below it, else `to` in full.
+fn relative_link(from: &Path, to: &Path) -> String {
+    from.parent()
+        .and_then(|dir| to.strip_prefix(dir).ok())
+        .unwrap_or(to)
+        .display()
+        .to_string()
+}

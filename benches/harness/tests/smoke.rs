@@ -1,0 +1,93 @@
+//! The smoke run end to end: the harness builds ruchy-lambda's examples and the floor (dev
+//! profile, no peer), runs every measurement a few times on the local Lambda, and writes every
+//! figure. Nothing here judges a figure: only that each one was produced.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A hang guard, not a performance bound: a smoke run takes seconds once its bootstraps are built.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(600);
+
+const FIGURES: [&str; 15] = [
+    "size-minimal",
+    "size-echo",
+    "size-fibonacci",
+    "zip-minimal",
+    "zip-echo",
+    "zip-fibonacci",
+    "init-minimal",
+    "init-echo",
+    "init-fibonacci",
+    "rss-cold",
+    "warm-median",
+    "warm-p99",
+    "throughput",
+    "rss-warm",
+    "fib",
+];
+
+#[test]
+fn smoke_run_produces_every_figure() {
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-smoke");
+    let out = work.join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ruchy-lambda-bench"))
+        .arg("--smoke")
+        .arg("--out")
+        .arg(&out)
+        .arg("--target-root")
+        .arg(work.join("targets"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the harness");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the harness") {
+            break status;
+        }
+        if started.elapsed() > GIVE_UP_AFTER {
+            let _ = child.kill();
+            panic!("the smoke run did not finish in {GIVE_UP_AFTER:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().expect("harness output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(status.success(), "smoke run failed: {status}\n{stderr}");
+
+    let tsv = std::fs::read_to_string(out.join("results.tsv")).expect("results.tsv");
+    let zip = Command::new("zip").arg("-v").output().is_ok();
+    for figure in FIGURES {
+        if figure.starts_with("zip-") && !zip {
+            continue;
+        }
+        for runtime in ["floor", "ours"] {
+            let line = tsv
+                .lines()
+                .map(|l| l.split('\t').collect::<Vec<_>>())
+                .find(|f| f[1] == figure && f[3] == runtime)
+                .unwrap_or_else(|| panic!("no {figure} for {runtime} in\n{tsv}"));
+            let median: f64 = line[4].parse().expect("a number");
+            assert!(median > 0.0, "{figure} for {runtime}: {median}");
+        }
+    }
+    assert!(
+        !tsv.lines().any(|l| l.contains("\tpeer\t")),
+        "the smoke run must not build or run the peer"
+    );
+
+    let markdown = std::fs::read_to_string(out.join("BENCHMARKS.md")).expect("BENCHMARKS.md");
+    for section in [
+        "## Machine",
+        "## Results: dev profile",
+        "## Targets",
+        "## How to rerun",
+    ] {
+        assert!(markdown.contains(section), "no `{section}` in\n{markdown}");
+    }
+    assert!(markdown.contains("| dev profile | warm median ≤ 1.3× floor |"));
+    let svg = std::fs::read_to_string(out.join("ratios.svg")).expect("ratios.svg");
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+}

@@ -1,0 +1,24 @@
+//! `minimal` on `lambda_runtime`: ignores the event, answers `{"statusCode":200,"body":"ok"}`.
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde::Serialize;
+use serde::de::IgnoredAny;
+
+#[derive(Serialize)]
+struct Reply {
+    #[serde(rename = "statusCode")]
+    status_code: u16,
+    body: &'static str,
+}
+
+async fn handle(_event: LambdaEvent<IgnoredAny>) -> Result<Reply, Error> {
+    Ok(Reply {
+        status_code: 200,
+        body: "ok",
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::run(service_fn(handle)).await
+}
