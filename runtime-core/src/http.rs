@@ -171,7 +171,18 @@ pub struct Head {
 /// Returns `Ok(None)` when `buf` holds no complete header section yet (read more), an error when
 /// what is there can never become a valid one. Lines may end in CRLF or a bare LF.
 pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, HttpError> {
-    let Some(len) = find_head_end(buf) else {
+    parse_head_from(buf, limits, &mut 0)
+}
+
+/// [`parse_head`] for a buffer that grows between calls: `scanned` is where the search for the
+/// blank line resumes (the start of the first line not known to be complete), so a header
+/// section that arrives a byte at a time is scanned once, not once per byte.
+fn parse_head_from(
+    buf: &[u8],
+    limits: &Limits,
+    scanned: &mut usize,
+) -> Result<Option<Head>, HttpError> {
+    let Some(len) = find_head_end(buf, scanned) else {
         if buf.len() > limits.max_head_bytes {
             return Err(HttpError::HeadTooLarge {
                 limit: limits.max_head_bytes,
@@ -213,9 +224,10 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, HttpError
     }))
 }
 
-/// Finds the end of the header section: the index just past the first empty line.
-fn find_head_end(buf: &[u8]) -> Option<usize> {
-    let mut i = 0;
+/// Finds the end of the header section: the index just past the first empty line. The search
+/// starts at `from`, a line start, and leaves it at the start of the last incomplete line.
+fn find_head_end(buf: &[u8], from: &mut usize) -> Option<usize> {
+    let mut i = (*from).min(buf.len());
     while let Some(nl) = buf[i..].iter().position(|&b| b == b'\n') {
         let at = i + nl;
         // The line ending here is empty if it is "\n" or "\r\n" right after a previous "\n".
@@ -227,6 +239,7 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
         }
         i = at + 1;
     }
+    *from = i;
     None
 }
 
@@ -699,9 +712,25 @@ fn read_response(
     decoded: &mut Vec<u8>,
 ) -> Result<Meta, HttpError> {
     debug_assert_eq!(conn.start, 0);
+    let mut scanned = 0;
+    let mut interim_bytes = 0;
     let head = loop {
-        if let Some(head) = parse_head(&conn.buf[..conn.end], limits)? {
-            break head;
+        if let Some(head) = parse_head_from(&conn.buf[..conn.end], limits, &mut scanned)? {
+            if head.status >= 200 || head.status == 101 {
+                break head;
+            }
+            // An interim response (`100 Continue`, `103 Early Hints`): not the answer. Drop it
+            // and read on, counting it against the header cap.
+            interim_bytes += head.len;
+            if interim_bytes > limits.max_head_bytes {
+                return Err(HttpError::HeadTooLarge {
+                    limit: limits.max_head_bytes,
+                });
+            }
+            conn.buf.copy_within(head.len..conn.end, 0);
+            conn.end -= head.len;
+            scanned = 0;
+            continue;
         }
         if conn.fill()? == 0 {
             return Err(HttpError::ClosedEarly { received: conn.end });

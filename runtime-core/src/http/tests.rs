@@ -95,6 +95,11 @@ fn parses_responses() {
             b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
             ok(200, b"x"),
         ),
+        (
+            "interim 100 Continue, then the answer",
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok",
+            ok(202, b"ok"),
+        ),
         ("204 has no body", b"HTTP/1.1 204 No Content\r\n\r\n", ok(204, b"")),
         ("body until close", b"HTTP/1.0 200 OK\r\n\r\nuntil close", ok(200, b"until close")),
         ("garbage status line", b"SMTP ready\r\n\r\n", None),
@@ -433,4 +438,31 @@ fn trickled_bytes_are_reassembled() {
         client.request("GET", "/", &[], &[]).unwrap().body,
         b"wikipedia"
     );
+}
+
+#[test]
+fn endless_interim_responses_hit_the_header_cap() {
+    let raw: &'static [u8] = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(100).leak();
+    match respond_with(raw) {
+        Err(HttpError::HeadTooLarge { limit: 1024 }) => {}
+        other => panic!("expected HeadTooLarge, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_head_trickled_byte_by_byte_is_scanned_once() {
+    // Every call resumes where the last one stopped; the result is the same as one call on the
+    // whole buffer.
+    let raw = b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\nbody";
+    let limits = Limits::default();
+    let mut scanned = 0;
+    for end in 0..raw.len() {
+        let got = parse_head_from(&raw[..end], &limits, &mut scanned).unwrap();
+        if end < raw.len() - 4 {
+            assert_eq!(got, None, "at {end}");
+            assert!(scanned <= end);
+        } else {
+            assert_eq!(got, parse_head(raw, &limits).unwrap(), "at {end}");
+        }
+    }
 }
