@@ -1,0 +1,779 @@
+//! The command line: what each command accepts, parsed into [`Command`], and the help texts.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use lexopt::{Arg, Parser, ValueExt};
+
+use super::CliError;
+
+/// Lambda's timeout range, in seconds.
+const TIMEOUT_SECONDS: std::ops::RangeInclusive<u32> = 1..=900;
+/// Lambda's memory size range, in MB.
+const MEMORY_MB: std::ops::RangeInclusive<u32> = 128..=10_240;
+/// Longest function name Lambda accepts.
+const MAX_NAME: usize = 64;
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `invoke`
+    Invoke(InvokeArgs),
+    /// `serve`
+    Serve(ServeArgs),
+    /// `package`
+    Package(PackageArgs),
+    /// `--help`, `help [COMMAND]`, `COMMAND --help`: the help of a command, or the overview.
+    Help(Option<Topic>),
+    /// `--version`
+    Version,
+}
+
+/// A command, for its help text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    /// `invoke`
+    Invoke,
+    /// `serve`
+    Serve,
+    /// `package`
+    Package,
+}
+
+impl Topic {
+    fn name(self) -> &'static str {
+        match self {
+            Topic::Invoke => "invoke",
+            Topic::Serve => "serve",
+            Topic::Package => "package",
+        }
+    }
+}
+
+/// Where the bootstrap comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `--example NAME [--package PKG]`: built with `cargo build --release --example NAME`.
+    Example {
+        /// The example's name.
+        name: String,
+        /// `-p PKG`, passed on to cargo.
+        package: Option<String>,
+    },
+    /// `--bin PATH`: a bootstrap that is already built.
+    Bin(PathBuf),
+}
+
+/// The function's configuration, as Lambda's console names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionArgs {
+    /// `--timeout SECONDS`, default 3.
+    pub timeout_seconds: u32,
+    /// `--memory MB`, default 128.
+    pub memory_mb: u32,
+    /// `--env K=V`, in order.
+    pub env: Vec<(String, String)>,
+    /// `--name NAME`; by default the example's or the file's name.
+    pub name: Option<String>,
+}
+
+impl Default for FunctionArgs {
+    fn default() -> Self {
+        FunctionArgs {
+            timeout_seconds: 3,
+            memory_mb: 128,
+            env: Vec::new(),
+            name: None,
+        }
+    }
+}
+
+/// Where an event comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventSource {
+    /// Given on the command line.
+    Inline(String),
+    /// `--file PATH`
+    File(PathBuf),
+    /// `-`: standard input.
+    Stdin,
+}
+
+/// `invoke`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeArgs {
+    /// The bootstrap.
+    pub source: Source,
+    /// The function's configuration.
+    pub function: FunctionArgs,
+    /// The events, in order; none means one `{}`.
+    pub events: Vec<EventSource>,
+    /// `--json`: one JSON record per invocation on stdout.
+    pub json: bool,
+}
+
+/// `serve`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeArgs {
+    /// The bootstrap.
+    pub source: Source,
+    /// The function's configuration.
+    pub function: FunctionArgs,
+    /// `--host`, default `127.0.0.1`.
+    pub host: String,
+    /// `--port`, default 8080; 0 picks a free one.
+    pub port: u16,
+}
+
+/// `package`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageArgs {
+    /// The bootstrap.
+    pub source: Source,
+    /// `--target TRIPLE`, passed on to cargo.
+    pub target: Option<String>,
+    /// `--name NAME`: the folder under `target/lambda`.
+    pub name: Option<String>,
+    /// `--output-dir DIR`, instead of `target/lambda`.
+    pub output_dir: Option<PathBuf>,
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CliError> {
+    let mut parser = Parser::from_args(args);
+    let command = match parser.next().map_err(|e| usage(None, e))? {
+        Some(Arg::Short('h') | Arg::Long("help")) => return Ok(Command::Help(None)),
+        Some(Arg::Short('V') | Arg::Long("version")) => return Ok(Command::Version),
+        Some(Arg::Value(value)) => value.string().map_err(|e| usage(None, e))?,
+        Some(arg) => return Err(usage(None, arg.unexpected())),
+        None => {
+            return Err(CliError::Usage(
+                "no command given: use `invoke`, `serve` or `package` (see `ruchy-lambda-local --help`)"
+                    .to_owned(),
+            ));
+        }
+    };
+    let topic = match command.as_str() {
+        "invoke" => Topic::Invoke,
+        "serve" => Topic::Serve,
+        "package" => Topic::Package,
+        "help" => return parse_help(&mut parser),
+        other => {
+            return Err(CliError::Usage(format!(
+                "unknown command `{other}`: use `invoke`, `serve` or `package` (see `ruchy-lambda-local --help`)"
+            )));
+        }
+    };
+    parse_command(topic, &mut parser).map_err(|e| match e {
+        CliError::Usage(message) => CliError::Usage(format!(
+            "{message} (see `ruchy-lambda-local {} --help`)",
+            topic.name()
+        )),
+        other => other,
+    })
+}
+
+fn parse_help(parser: &mut Parser) -> Result<Command, CliError> {
+    let topic = match parser.next().map_err(|e| usage(None, e))? {
+        None => None,
+        Some(Arg::Value(v)) => match v.to_str() {
+            Some("invoke") => Some(Topic::Invoke),
+            Some("serve") => Some(Topic::Serve),
+            Some("package") => Some(Topic::Package),
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "no help for `{}`: use `invoke`, `serve` or `package`",
+                    v.to_string_lossy()
+                )));
+            }
+        },
+        Some(arg) => return Err(usage(None, arg.unexpected())),
+    };
+    Ok(Command::Help(topic))
+}
+
+/// Everything a command may be given; each command then takes what applies to it.
+#[derive(Default)]
+struct Raw {
+    example: Option<String>,
+    package: Option<String>,
+    bin: Option<PathBuf>,
+    function: FunctionArgs,
+    events: Vec<EventSource>,
+    json: bool,
+    host: Option<String>,
+    port: Option<u16>,
+    target: Option<String>,
+    output_dir: Option<PathBuf>,
+}
+
+fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError> {
+    let mut raw = Raw::default();
+    let invoke = topic == Topic::Invoke;
+    let runs = topic != Topic::Package;
+    let mut stdin_seen = false;
+    while let Some(arg) = parser.next().map_err(|e| usage(None, e))? {
+        match arg {
+            Arg::Short('h') | Arg::Long("help") => return Ok(Command::Help(Some(topic))),
+            Arg::Long("example") => {
+                let name = string_value(parser, "--example")?;
+                set_once(&mut raw.example, name, "--example")?;
+            }
+            Arg::Short('p') | Arg::Long("package") => {
+                let package = string_value(parser, "--package")?;
+                set_once(&mut raw.package, package, "--package")?;
+            }
+            Arg::Long("bin") => {
+                let path = PathBuf::from(value(parser, "--bin")?);
+                set_once(&mut raw.bin, path, "--bin")?;
+            }
+            Arg::Long("name") => {
+                let name = string_value(parser, "--name")?;
+                check_function_name(&name)?;
+                set_once(&mut raw.function.name, name, "--name")?;
+            }
+            Arg::Long("timeout") if runs => {
+                raw.function.timeout_seconds = number_value(parser, "--timeout", TIMEOUT_SECONDS)?;
+            }
+            Arg::Long("memory") if runs => {
+                raw.function.memory_mb = number_value(parser, "--memory", MEMORY_MB)?;
+            }
+            Arg::Long("env") if runs => {
+                let pair = string_value(parser, "--env")?;
+                raw.function.env.push(env_pair(&pair)?);
+            }
+            Arg::Long("file") if invoke => {
+                let path = PathBuf::from(value(parser, "--file")?);
+                raw.events.push(EventSource::File(path));
+            }
+            Arg::Long("json") if invoke => raw.json = true,
+            Arg::Value(v) if invoke => {
+                if v == "-" {
+                    if stdin_seen {
+                        return Err(CliError::Usage(
+                            "`-` (an event from standard input) may be given once".to_owned(),
+                        ));
+                    }
+                    stdin_seen = true;
+                    raw.events.push(EventSource::Stdin);
+                } else {
+                    let event = v.string().map_err(|_| {
+                        CliError::Usage("an event given as an argument must be UTF-8".to_owned())
+                    })?;
+                    raw.events.push(EventSource::Inline(event));
+                }
+            }
+            Arg::Long("host") if topic == Topic::Serve => {
+                let host = string_value(parser, "--host")?;
+                set_once(&mut raw.host, host, "--host")?;
+            }
+            Arg::Long("port") if topic == Topic::Serve => {
+                raw.port = Some(number_value(parser, "--port", 0..=u16::MAX)?);
+            }
+            Arg::Long("target") if topic == Topic::Package => {
+                let target = string_value(parser, "--target")?;
+                set_once(&mut raw.target, target, "--target")?;
+            }
+            Arg::Long("output-dir") if topic == Topic::Package => {
+                let dir = PathBuf::from(value(parser, "--output-dir")?);
+                set_once(&mut raw.output_dir, dir, "--output-dir")?;
+            }
+            Arg::Value(v) => {
+                return Err(CliError::Usage(format!(
+                    "unexpected argument `{}`: `{}` takes no positional arguments",
+                    v.to_string_lossy(),
+                    topic.name()
+                )));
+            }
+            other => {
+                let name = match other {
+                    Arg::Short(c) => format!("-{c}"),
+                    Arg::Long(l) => format!("--{l}"),
+                    Arg::Value(_) => String::new(),
+                };
+                return Err(CliError::Usage(format!(
+                    "unknown option `{name}` for `{}`",
+                    topic.name()
+                )));
+            }
+        }
+    }
+    let source = source(&mut raw)?;
+    Ok(match topic {
+        Topic::Invoke => Command::Invoke(InvokeArgs {
+            source,
+            function: raw.function,
+            events: raw.events,
+            json: raw.json,
+        }),
+        Topic::Serve => Command::Serve(ServeArgs {
+            source,
+            function: raw.function,
+            host: raw.host.unwrap_or_else(|| "127.0.0.1".to_owned()),
+            port: raw.port.unwrap_or(8080),
+        }),
+        Topic::Package => Command::Package(PackageArgs {
+            source,
+            target: raw.target,
+            name: raw.function.name,
+            output_dir: raw.output_dir,
+        }),
+    })
+}
+
+fn source(raw: &mut Raw) -> Result<Source, CliError> {
+    match (raw.example.take(), raw.bin.take()) {
+        (Some(name), None) => Ok(Source::Example {
+            name,
+            package: raw.package.take(),
+        }),
+        (None, Some(path)) => {
+            if raw.package.is_some() {
+                return Err(CliError::Usage(
+                    "`--package` goes with `--example`, not `--bin`".to_owned(),
+                ));
+            }
+            if raw.target.is_some() {
+                return Err(CliError::Usage(
+                    "`--target` goes with `--example` (the bootstrap is built for it), not `--bin`"
+                        .to_owned(),
+                ));
+            }
+            Ok(Source::Bin(path))
+        }
+        (Some(_), Some(_)) => Err(CliError::Usage(
+            "give either `--example NAME` or `--bin PATH`, not both".to_owned(),
+        )),
+        (None, None) => Err(CliError::Usage(
+            "which function? give `--example NAME` (built with cargo) or `--bin PATH` (a built bootstrap)"
+                .to_owned(),
+        )),
+    }
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, option: &str) -> Result<(), CliError> {
+    if slot.is_some() {
+        return Err(CliError::Usage(format!("`{option}` given twice")));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn value(parser: &mut Parser, option: &str) -> Result<OsString, CliError> {
+    parser.value().map_err(|e| usage(Some(option), e))
+}
+
+fn string_value(parser: &mut Parser, option: &str) -> Result<String, CliError> {
+    let v = value(parser, option)?;
+    let s = v
+        .into_string()
+        .map_err(|_| CliError::Usage(format!("the value of `{option}` must be UTF-8")))?;
+    if s.is_empty() {
+        return Err(CliError::Usage(format!(
+            "`{option}` needs a non-empty value"
+        )));
+    }
+    Ok(s)
+}
+
+fn number_value<T>(
+    parser: &mut Parser,
+    option: &str,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, CliError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let s = string_value(parser, option)?;
+    let bad = || {
+        CliError::Usage(format!(
+            "`{option}` must be a whole number from {} to {}, not `{s}`",
+            range.start(),
+            range.end()
+        ))
+    };
+    let n: T = s.parse().map_err(|_| bad())?;
+    if !range.contains(&n) {
+        return Err(bad());
+    }
+    Ok(n)
+}
+
+fn env_pair(pair: &str) -> Result<(String, String), CliError> {
+    match pair.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(CliError::Usage(format!(
+            "`--env` takes `KEY=VALUE`, not `{pair}`"
+        ))),
+    }
+}
+
+/// Lambda's rule for function names: 1 to 64 of `A-Z a-z 0-9 - _`.
+pub fn check_function_name(name: &str) -> Result<(), CliError> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_NAME
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "invalid function name `{name}`: use 1 to {MAX_NAME} letters, digits, `-` or `_`"
+        )))
+    }
+}
+
+/// A lexer error as a usage error, in the words of this command line.
+fn usage(option: Option<&str>, error: lexopt::Error) -> CliError {
+    let message = match error {
+        lexopt::Error::MissingValue { option: o } => {
+            let o = o.as_deref().or(option).unwrap_or("an option");
+            format!("`{o}` needs a value")
+        }
+        lexopt::Error::UnexpectedOption(o) => format!("unknown option `{o}`"),
+        lexopt::Error::UnexpectedArgument(a) => {
+            format!("unexpected argument `{}`", a.to_string_lossy())
+        }
+        lexopt::Error::UnexpectedValue { option, .. } => format!("`{option}` takes no value"),
+        lexopt::Error::NonUnicodeValue(v) => {
+            format!("argument `{}` is not valid UTF-8", v.to_string_lossy())
+        }
+        other => other.to_string(),
+    };
+    CliError::Usage(message)
+}
+
+/// The overview: `ruchy-lambda-local --help`.
+pub const HELP: &str = "\
+ruchy-lambda-local: a local AWS Lambda for bootstraps built with ruchy-lambda (or any
+provided.al2023 runtime). It serves the Lambda Runtime API on loopback, runs your bootstrap the
+way Lambda does, and prints what CloudWatch would show.
+
+Usage: ruchy-lambda-local <COMMAND> [OPTIONS]
+
+Commands:
+  invoke    Build an example (or take a built bootstrap), invoke it with events, print the replies
+  serve     Run a function behind Lambda's Invoke endpoint, for curl and AWS SDKs
+  package   Build an example in release and zip it as bootstrap.zip for provided.al2023
+  help      Show the help of a command
+
+Options:
+  -h, --help       Show this help
+  -V, --version    Show the version
+
+Examples:
+  ruchy-lambda-local invoke --example fibonacci '{\"n\":35}'
+  ruchy-lambda-local serve --example fibonacci --port 8080
+  ruchy-lambda-local package --example minimal --target aarch64-unknown-linux-gnu
+
+Exit status: 0 on success, 1 when a function failed or something went wrong running it,
+2 for bad input (options, event files, events).
+";
+
+/// `invoke --help`
+pub const INVOKE_HELP: &str = "\
+Invoke a function once per event, like `aws lambda invoke`, on a local Lambda.
+
+Usage: ruchy-lambda-local invoke (--example NAME | --bin PATH) [OPTIONS] [EVENT...]
+
+Each invocation prints on stderr what CloudWatch would show (START, the function's own output,
+timeout and exit errors, END, REPORT with Init Duration on cold starts), then the reply on
+stdout, one line per invocation. A failed invocation prints the error as Lambda returns it to the
+caller ({\"errorType\":...,\"errorMessage\":...}) and makes the exit status 1. Several events
+are sent to the same warm process, in order; with none, the event is {}.
+
+Function:
+      --example NAME     Build this example with `cargo build --release --example NAME`
+  -p, --package PKG      The package that has the example (passed to cargo)
+      --bin PATH         Run this built bootstrap instead
+
+Events:
+  EVENT                  An event, as text (JSON for most handlers); use `--` before an event
+                         that starts with `-`
+  -                      Read one event from standard input
+      --file PATH        Read one event from a file (may be repeated)
+
+Options:
+      --timeout SECONDS  Function timeout, 1 to 900 [default: 3]
+      --memory MB        Memory size, 128 to 10240 (reported, not enforced) [default: 128]
+      --env KEY=VALUE    Set an environment variable for the function (may be repeated)
+      --name NAME        Function name (AWS_LAMBDA_FUNCTION_NAME) [default: the example's or
+                         the file's name]
+      --json             Print one JSON record per invocation on stdout (request_id, status,
+                         reply, error, duration_ms, billed_ms, init_ms, max_memory_mb,
+                         memory_size_mb); every event must then be valid JSON
+  -h, --help             Show this help
+
+Examples:
+  ruchy-lambda-local invoke --example fibonacci '{\"n\":35}' '{\"n\":10}'
+  echo '{\"n\":20}' | ruchy-lambda-local invoke --example fibonacci -
+  ruchy-lambda-local invoke --bin target/release/examples/minimal --json --file event.json
+";
+
+/// `serve --help`
+pub const SERVE_HELP: &str = "\
+Run a function and expose Lambda's Invoke endpoint, like the Runtime Interface Emulator:
+
+  POST /2015-03-31/functions/function/invocations
+
+  curl -d '{\"n\":35}' http://127.0.0.1:8080/2015-03-31/functions/function/invocations
+
+The reply comes back with status 200; a function error too, as the error JSON with the header
+`X-Amz-Function-Error: Unhandled`, as Lambda's Invoke API does. Requests are queued and run one
+at a time on the same process; a crashed or timed-out function is restarted (a cold start).
+START, the function's output, END and REPORT lines go to stderr. Stop with Ctrl-C.
+
+Usage: ruchy-lambda-local serve (--example NAME | --bin PATH) [OPTIONS]
+
+Function:
+      --example NAME     Build this example with `cargo build --release --example NAME`
+  -p, --package PKG      The package that has the example (passed to cargo)
+      --bin PATH         Run this built bootstrap instead
+
+Options:
+      --host HOST        Address to listen on [default: 127.0.0.1]
+      --port PORT        Port to listen on; 0 picks a free one [default: 8080]
+      --timeout SECONDS  Function timeout, 1 to 900 [default: 3]
+      --memory MB        Memory size, 128 to 10240 (reported, not enforced) [default: 128]
+      --env KEY=VALUE    Set an environment variable for the function (may be repeated)
+      --name NAME        Function name; the endpoint also answers under it
+                         [default: the example's or the file's name]
+  -h, --help             Show this help
+";
+
+/// `package --help`
+pub const PACKAGE_HELP: &str = "\
+Build a bootstrap in release and zip it for Lambda's provided.al2023 runtime: one entry,
+`bootstrap`, mode 0755, at the root of the zip.
+
+Usage: ruchy-lambda-local package (--example NAME [--target TRIPLE] | --bin PATH) [OPTIONS]
+
+The zip is written to target/lambda/NAME/bootstrap.zip (the cargo target directory), or to
+target/lambda/NAME-arm64/bootstrap.zip for an arm64 (aarch64) bootstrap. A bootstrap that needs
+a glibc newer than 2.34 (the one provided.al2023 has) is refused: build it on an older system
+or for a musl target.
+
+Function:
+      --example NAME     Build this example with `cargo build --release --example NAME`
+  -p, --package PKG      The package that has the example (passed to cargo)
+      --target TRIPLE    Build for this target, e.g. aarch64-unknown-linux-gnu (passed to cargo)
+      --bin PATH         Zip this built bootstrap instead
+
+Options:
+      --name NAME        The folder name under target/lambda [default: the example's or the
+                         file's name]
+      --output-dir DIR   Write NAME/bootstrap.zip under DIR instead of target/lambda
+                         [env: RUCHY_LAMBDA_ZIP_DIR]
+  -h, --help             Show this help
+";
+
+/// The help text of a command, or the overview.
+pub fn help(topic: Option<Topic>) -> &'static str {
+    match topic {
+        None => HELP,
+        Some(Topic::Invoke) => INVOKE_HELP,
+        Some(Topic::Serve) => SERVE_HELP,
+        Some(Topic::Package) => PACKAGE_HELP,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(args: &[&str]) -> Result<Command, CliError> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    fn usage_message(args: &[&str]) -> String {
+        match parse_str(args) {
+            Err(CliError::Usage(m)) => m,
+            other => panic!("expected a usage error for {args:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn invoke_with_everything() {
+        let command = parse_str(&[
+            "invoke",
+            "--example",
+            "fibonacci",
+            "--timeout",
+            "10",
+            "--memory=256",
+            "--env",
+            "A=1=2",
+            "--name",
+            "fib",
+            "--json",
+            r#"{"n":1}"#,
+            "--file",
+            "e.json",
+            "-",
+            "--",
+            "-5",
+        ])
+        .unwrap();
+        assert_eq!(
+            command,
+            Command::Invoke(InvokeArgs {
+                source: Source::Example {
+                    name: "fibonacci".into(),
+                    package: None
+                },
+                function: FunctionArgs {
+                    timeout_seconds: 10,
+                    memory_mb: 256,
+                    env: vec![("A".into(), "1=2".into())],
+                    name: Some("fib".into()),
+                },
+                events: vec![
+                    EventSource::Inline(r#"{"n":1}"#.into()),
+                    EventSource::File("e.json".into()),
+                    EventSource::Stdin,
+                    EventSource::Inline("-5".into()),
+                ],
+                json: true,
+            })
+        );
+    }
+
+    #[test]
+    fn serve_and_package_defaults() {
+        assert_eq!(
+            parse_str(&["serve", "--bin", "b"]).unwrap(),
+            Command::Serve(ServeArgs {
+                source: Source::Bin("b".into()),
+                function: FunctionArgs::default(),
+                host: "127.0.0.1".into(),
+                port: 8080,
+            })
+        );
+        assert_eq!(
+            parse_str(&[
+                "package",
+                "--example",
+                "minimal",
+                "-p",
+                "ex",
+                "--target",
+                "aarch64-unknown-linux-gnu"
+            ])
+            .unwrap(),
+            Command::Package(PackageArgs {
+                source: Source::Example {
+                    name: "minimal".into(),
+                    package: Some("ex".into())
+                },
+                target: Some("aarch64-unknown-linux-gnu".into()),
+                name: None,
+                output_dir: None,
+            })
+        );
+    }
+
+    #[test]
+    fn help_and_version() {
+        assert_eq!(parse_str(&["--help"]).unwrap(), Command::Help(None));
+        assert_eq!(parse_str(&["-V"]).unwrap(), Command::Version);
+        assert_eq!(
+            parse_str(&["help", "serve"]).unwrap(),
+            Command::Help(Some(Topic::Serve))
+        );
+        assert_eq!(
+            parse_str(&["package", "--bogus", "-h"]).ok(),
+            None,
+            "an unknown option is reported even with --help after it"
+        );
+        assert_eq!(
+            parse_str(&["invoke", "-h"]).unwrap(),
+            Command::Help(Some(Topic::Invoke))
+        );
+    }
+
+    #[test]
+    fn bad_input_is_a_usage_error() {
+        let cases: &[(&[&str], &str)] = &[
+            (&[], "no command given"),
+            (&["deploy"], "unknown command `deploy`"),
+            (&["invoke", "--bin"], "`--bin` needs a value"),
+            (
+                &["invoke", "--bin", "b", "--frobnicate"],
+                "unknown option `--frobnicate`",
+            ),
+            (
+                &["invoke", "--bin", "b", "--port", "1"],
+                "unknown option `--port`",
+            ),
+            (&["serve", "--bin", "b", "{}"], "unexpected argument `{}`"),
+            (
+                &["package", "--bin", "b", "--timeout", "3"],
+                "unknown option `--timeout`",
+            ),
+            (&["invoke"], "which function?"),
+            (&["invoke", "--bin", "b", "--example", "e"], "not both"),
+            (
+                &["invoke", "--bin", "b", "--timeout", "0"],
+                "from 1 to 900, not `0`",
+            ),
+            (
+                &["invoke", "--bin", "b", "--timeout", "901"],
+                "from 1 to 900",
+            ),
+            (
+                &["invoke", "--bin", "b", "--timeout", "1.5"],
+                "whole number",
+            ),
+            (
+                &["invoke", "--bin", "b", "--memory", "64"],
+                "from 128 to 10240",
+            ),
+            (
+                &["invoke", "--bin", "b", "--env", "NOEQUALS"],
+                "`KEY=VALUE`",
+            ),
+            (
+                &["invoke", "--bin", "b", "--name", "a/b"],
+                "invalid function name",
+            ),
+            (&["invoke", "--bin", "b", "-", "-"], "may be given once"),
+            (
+                &["invoke", "--bin", "b", "--json=yes"],
+                "`--json` takes no value",
+            ),
+            (
+                &["serve", "--bin", "b", "--port", "70000"],
+                "from 0 to 65535",
+            ),
+            (
+                &["package", "--bin", "b", "--target", "x"],
+                "`--target` goes with `--example`",
+            ),
+            (
+                &["invoke", "--example", "a", "--example", "b"],
+                "given twice",
+            ),
+        ];
+        for (args, expected) in cases {
+            let message = usage_message(args);
+            assert!(
+                message.contains(expected),
+                "{args:?}: `{message}` should contain `{expected}`"
+            );
+        }
+        assert!(
+            usage_message(&["invoke", "--bogus"])
+                .ends_with("(see `ruchy-lambda-local invoke --help`)")
+        );
+    }
+
+    #[test]
+    fn function_names() {
+        assert!(check_function_name("my-function_2").is_ok());
+        assert!(check_function_name(&"a".repeat(64)).is_ok());
+        for bad in ["", "a b", "../x", "é", &"a".repeat(65)] {
+            assert!(check_function_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! `serve`: a function behind Lambda's Invoke endpoint, as the Runtime Interface Emulator offers
+//! it: `POST /2015-03-31/functions/function/invocations`.
+//!
+//! One thread per connection reads requests with the library's [`http`] module; invocations take
+//! turns on the one function (one at a time per process, as on Lambda).
+
+use std::io::BufReader;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use ruchy_lambda_local::http::{self, Body, Limits, RequestHead};
+use ruchy_lambda_local::{Function, InvocationReport, MAX_RESPONSE_BYTES, report};
+
+use super::args::ServeArgs;
+use super::{CliError, log, source};
+
+/// The path AWS SDKs and the Runtime Interface Emulator use, with the function's name in it.
+const INVOKE_PREFIX: &str = "/2015-03-31/functions/";
+const INVOKE_SUFFIX: &str = "/invocations";
+/// The function name the Runtime Interface Emulator answers under.
+const RIE_NAME: &str = "function";
+/// Connections served at once; more are answered `503` and closed.
+const MAX_CONNECTIONS: usize = 256;
+/// How long an idle keep-alive connection is kept.
+const IDLE: Duration = Duration::from_secs(120);
+
+/// The running function, shared by the connections.
+struct Served {
+    function: Mutex<Function>,
+    name: String,
+    connections: AtomicUsize,
+}
+
+/// An HTTP response to write.
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// An error as AWS's APIs send it: `{"Type":"User","message":"…"}` with `x-amzn-ErrorType`.
+    fn aws_error(status: u16, kind: &'static str, message: &str) -> Reply {
+        let body = serde_json::json!({"Type": if status < 500 { "User" } else { "Service" }, "message": message});
+        Reply {
+            status,
+            headers: vec![("X-Amzn-ErrorType", kind.to_owned())],
+            body: body.to_string().into_bytes(),
+        }
+    }
+}
+
+/// Listens, starts the function, and serves until the process is stopped.
+pub fn run(args: ServeArgs) -> Result<(), CliError> {
+    let addr = resolve(&args.host, args.port)?;
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| CliError::Failed(format!("cannot listen on {addr}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| CliError::Failed(format!("cannot listen on {addr}: {e}")))?;
+    let bootstrap = source::resolve(&args.source, None)?;
+    let config = source::function_config(&args.function, &bootstrap);
+    let name = config.name.clone();
+    let function =
+        Function::start(&bootstrap.path, config).map_err(|e| CliError::Failed(e.to_string()))?;
+    let served = Arc::new(Served {
+        function: Mutex::new(function),
+        name,
+        connections: AtomicUsize::new(0),
+    });
+    log::line(&format!(
+        "listening on http://{local}{INVOKE_PREFIX}{RIE_NAME}{INVOKE_SUFFIX}"
+    ));
+    for stream in listener.incoming() {
+        let stream = match stream {
+            Ok(s) => s,
+            Err(_) => {
+                // Out of file descriptors and the like: wait rather than spin.
+                thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        let served = Arc::clone(&served);
+        if served.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            served.connections.fetch_sub(1, Ordering::SeqCst);
+            let mut stream = stream;
+            let reply = Reply::aws_error(503, "TooManyRequestsException", "too many connections");
+            let _ = write(&mut stream, &reply, true);
+            continue;
+        }
+        let spawned = thread::Builder::new()
+            .name("invoke-connection".to_owned())
+            .spawn(move || {
+                serve_connection(stream, &served);
+                served.connections.fetch_sub(1, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+    Ok(())
+}
+
+/// `--host` and `--port` as an address to bind.
+fn resolve(host: &str, port: u16) -> Result<SocketAddr, CliError> {
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "`--host {host}`: not an address or a known host name"
+            ))
+        })
+}
+
+/// Serves the requests of one keep-alive connection, one after another.
+fn serve_connection(stream: TcpStream, served: &Served) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_read_timeout(Some(IDLE));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    let limits = Limits::with_body(MAX_RESPONSE_BYTES);
+    loop {
+        let head = match http::read_head(&mut reader, &limits) {
+            Ok(Some(head)) => head,
+            Ok(None) => return,
+            Err(e) => {
+                if let Some(status) = e.status() {
+                    let _ = write(
+                        &mut writer,
+                        &Reply::aws_error(status, "BadRequest", &e.to_string()),
+                        true,
+                    );
+                }
+                return;
+            }
+        };
+        if head.expects_continue() && http::write_continue(&mut writer).is_err() {
+            return;
+        }
+        let body = match http::read_body(&mut reader, &head, &limits) {
+            Ok(body) => body,
+            Err(e) => {
+                if let Some(status) = e.status() {
+                    let reply = match status {
+                        413 => too_large(),
+                        _ => Reply::aws_error(status, "BadRequest", &e.to_string()),
+                    };
+                    let _ = write(&mut writer, &reply, true);
+                }
+                return;
+            }
+        };
+        let keep_alive = head.keep_alive();
+        let reply = route(&head, body, served);
+        if write(&mut writer, &reply, !keep_alive).is_err() || !keep_alive {
+            return;
+        }
+    }
+}
+
+fn write(writer: &mut TcpStream, reply: &Reply, close: bool) -> std::io::Result<()> {
+    let headers: Vec<(&str, &str)> = reply
+        .headers
+        .iter()
+        .map(|(n, v)| (*n, v.as_str()))
+        .collect();
+    http::write_response(
+        writer,
+        reply.status,
+        Some("application/json"),
+        &headers,
+        &reply.body,
+        close,
+    )
+}
+
+fn too_large() -> Reply {
+    Reply::aws_error(
+        413,
+        "RequestEntityTooLargeException",
+        &format!(
+            "Request must be smaller than {MAX_RESPONSE_BYTES} bytes for the InvokeFunction operation"
+        ),
+    )
+}
+
+/// What the request asks for: an invocation, or something this endpoint does not have.
+fn route(head: &RequestHead, body: Body, served: &Served) -> Reply {
+    let path = head.path();
+    let Some(name) = path
+        .strip_prefix(INVOKE_PREFIX)
+        .and_then(|p| p.strip_suffix(INVOKE_SUFFIX))
+    else {
+        return Reply::aws_error(
+            404,
+            "UnknownOperationException",
+            &format!(
+                "no such path: {path}; invoke with POST {INVOKE_PREFIX}{RIE_NAME}{INVOKE_SUFFIX}"
+            ),
+        );
+    };
+    if name != RIE_NAME && name != served.name {
+        return Reply::aws_error(
+            404,
+            "ResourceNotFoundException",
+            &format!(
+                "Function not found: {name} (this endpoint serves `{}`, also as `{RIE_NAME}`)",
+                served.name
+            ),
+        );
+    }
+    if head.method != "POST" {
+        let mut reply = Reply::aws_error(405, "MethodNotAllowed", "invoke with POST");
+        reply.headers.push(("Allow", "POST".to_owned()));
+        return reply;
+    }
+    let event = match body {
+        Body::Complete(event) => event,
+        Body::Oversize { .. } => return too_large(),
+    };
+    match head
+        .header("x-amz-invocation-type")
+        .unwrap_or("RequestResponse")
+    {
+        "RequestResponse" => match invoke(served, event) {
+            Ok(report) => reply_of(&report),
+            Err(message) => Reply::aws_error(502, "ServiceException", &message),
+        },
+        "DryRun" => Reply {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        other => Reply::aws_error(
+            400,
+            "InvalidParameterValueException",
+            &format!(
+                "X-Amz-Invocation-Type `{other}` is not served here: use RequestResponse or DryRun"
+            ),
+        ),
+    }
+}
+
+/// Invokes the function once it is free, logging the invocation as Lambda does.
+fn invoke(served: &Served, event: Vec<u8>) -> Result<InvocationReport, String> {
+    let mut function = served
+        .function
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    match function.invoke_with(event, log::start) {
+        Ok(report) => {
+            log::finish(&report);
+            Ok(report)
+        }
+        Err(e) => {
+            log::line(&format!("error: {e}"));
+            Err(e.to_string())
+        }
+    }
+}
+
+/// The Invoke API's answer: 200 with the reply, or with the error and `X-Amz-Function-Error`.
+fn reply_of(report: &InvocationReport) -> Reply {
+    let mut headers = vec![
+        ("X-Amzn-RequestId", report.request_id.clone()),
+        ("X-Amz-Executed-Version", report::VERSION.to_owned()),
+    ];
+    if let Some(error) = report.function_error() {
+        headers.push(("X-Amz-Function-Error", error.to_owned()));
+    }
+    Reply {
+        status: 200,
+        headers,
+        body: report.payload(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_hosts() {
+        assert_eq!(
+            resolve("127.0.0.1", 80).unwrap(),
+            "127.0.0.1:80".parse().unwrap()
+        );
+        assert_eq!(resolve("[::1]", 0).unwrap(), "[::1]:0".parse().unwrap());
+        assert!(resolve("localhost", 1).is_ok());
+        assert!(matches!(
+            resolve("no such host!", 1),
+            Err(CliError::Usage(_))
+        ));
+    }
+}

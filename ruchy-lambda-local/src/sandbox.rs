@@ -1,0 +1,323 @@
+//! One runtime process: spawned with the Lambda environment, its output, its peak memory, its
+//! exit, and killing it.
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Longest line passed to an [`Output::Lines`] sink; longer lines are split.
+const MAX_LINE: u64 = 256 * 1024;
+
+/// Which of the runtime's output streams a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// One line the runtime wrote, without its line ending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputLine {
+    /// Where it was written.
+    pub stream: Stream,
+    /// The line, decoded as UTF-8 (invalid bytes replaced).
+    pub text: String,
+}
+
+/// What to do with the runtime's standard output and standard error.
+#[derive(Clone, Default)]
+pub enum Output {
+    /// Share this process's stdout and stderr.
+    #[default]
+    Inherit,
+    /// Discard them.
+    Null,
+    /// Read them line by line and pass each line to this sink, from a reader thread per stream.
+    Lines(Arc<dyn Fn(OutputLine) + Send + Sync>),
+}
+
+impl Output {
+    /// [`Output::Lines`] with this sink.
+    pub fn lines(sink: impl Fn(OutputLine) + Send + Sync + 'static) -> Output {
+        Output::Lines(Arc::new(sink))
+    }
+
+    /// [`Output::Lines`] feeding a channel; lines arrive on the returned receiver.
+    pub fn channel() -> (Output, mpsc::Receiver<OutputLine>) {
+        let (tx, rx) = mpsc::channel();
+        let output = Output::lines(move |line| {
+            let _ = tx.send(line);
+        });
+        (output, rx)
+    }
+}
+
+impl fmt::Debug for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Output::Inherit => f.write_str("Inherit"),
+            Output::Null => f.write_str("Null"),
+            Output::Lines(_) => f.write_str("Lines(..)"),
+        }
+    }
+}
+
+/// A running (or exited, not yet discarded) runtime process.
+#[derive(Debug)]
+pub(crate) struct Sandbox {
+    child: Child,
+    exit: Option<ExitStatus>,
+    /// When the process was spawned: the start of init.
+    pub(crate) spawned_at: Instant,
+    /// Spawn → first `/next`, once init is done.
+    pub(crate) init_duration: Option<Duration>,
+    /// Whether the cold-start invocation has been reported.
+    pub(crate) reported_init: bool,
+    peak_rss_kb: Option<u64>,
+    last_output: Option<Arc<Mutex<Instant>>>,
+}
+
+impl Sandbox {
+    /// Spawns `path` with `env` (added to this process's environment unless `clear_env`), in
+    /// `task_root`.
+    pub(crate) fn spawn(
+        path: &Path,
+        task_root: &Path,
+        env: &[(String, String)],
+        clear_env: bool,
+        output: &Output,
+    ) -> std::io::Result<Sandbox> {
+        let mut command = Command::new(path);
+        if clear_env {
+            command.env_clear();
+        }
+        command.envs(env.iter().map(|(k, v)| (k, v)));
+        command.current_dir(task_root).stdin(Stdio::null());
+        match output {
+            Output::Inherit => command.stdout(Stdio::inherit()).stderr(Stdio::inherit()),
+            Output::Null => command.stdout(Stdio::null()).stderr(Stdio::null()),
+            Output::Lines(_) => command.stdout(Stdio::piped()).stderr(Stdio::piped()),
+        };
+        let spawned_at = Instant::now();
+        let mut child = command.spawn()?;
+        let mut last_output = None;
+        if let Output::Lines(sink) = output {
+            let last = Arc::new(Mutex::new(Instant::now()));
+            if let Some(out) = child.stdout.take() {
+                forward_lines::<ChildStdout>(
+                    out,
+                    Stream::Stdout,
+                    Arc::clone(sink),
+                    Arc::clone(&last),
+                );
+            }
+            if let Some(err) = child.stderr.take() {
+                forward_lines::<ChildStderr>(
+                    err,
+                    Stream::Stderr,
+                    Arc::clone(sink),
+                    Arc::clone(&last),
+                );
+            }
+            last_output = Some(last);
+        }
+        Ok(Sandbox {
+            child,
+            exit: None,
+            spawned_at,
+            init_duration: None,
+            reported_init: false,
+            peak_rss_kb: None,
+            last_output,
+        })
+    }
+
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The exit status, if the process has exited (reaping it).
+    pub(crate) fn try_exit(&mut self) -> Option<ExitStatus> {
+        if self.exit.is_none() {
+            self.exit = self.child.try_wait().ok().flatten();
+        }
+        self.exit
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself.
+    pub(crate) fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.try_exit() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Kills the process (SIGKILL) if it is still running, and reaps it.
+    pub(crate) fn kill(&mut self) -> Option<ExitStatus> {
+        if self.try_exit().is_none() {
+            let _ = self.child.kill();
+            self.exit = self.child.wait().ok();
+        }
+        self.exit
+    }
+
+    /// Reads the process's peak resident set size (`VmHWM` in `/proc/<pid>/status`), in kB, and
+    /// remembers it; after the process exited, the last value read.
+    pub(crate) fn sample_peak_rss(&mut self) -> Option<u64> {
+        if self.exit.is_none() {
+            if let Some(kb) = read_vm_hwm_kb(self.child.id()) {
+                self.peak_rss_kb = Some(kb);
+            }
+        }
+        self.peak_rss_kb
+    }
+
+    /// Waits until the output reader threads have been idle for a moment (at most `max`), so
+    /// that lines written before the runtime's answer are passed on before the caller goes on.
+    pub(crate) fn settle_output(&self, idle: Duration, max: Duration) {
+        let Some(last) = &self.last_output else {
+            return;
+        };
+        let deadline = Instant::now() + max;
+        loop {
+            let since = last.lock().map(|t| t.elapsed()).unwrap_or(idle);
+            if since >= idle || Instant::now() >= deadline {
+                return;
+            }
+            thread::sleep(idle.saturating_sub(since).min(Duration::from_millis(1)));
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn forward_lines<R: Read + Send + 'static>(
+    pipe: R,
+    stream: Stream,
+    sink: Arc<dyn Fn(OutputLine) + Send + Sync>,
+    last: Arc<Mutex<Instant>>,
+) {
+    let name = match stream {
+        Stream::Stdout => "runtime-stdout",
+        Stream::Stderr => "runtime-stderr",
+    };
+    // Detached: the thread ends when the pipe closes, i.e. when the process (and any child that
+    // inherited the pipe) is gone.
+    let _ = thread::Builder::new().name(name.to_owned()).spawn(move || {
+        let mut reader = BufReader::new(pipe);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if line.last() == Some(&b'\n') {
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+            }
+            if let Ok(mut t) = last.lock() {
+                *t = Instant::now();
+            }
+            sink(OutputLine {
+                stream,
+                text: String::from_utf8_lossy(&line).into_owned(),
+            });
+        }
+    });
+}
+
+/// `VmHWM` from `/proc/<pid>/status`, in kB (Linux only).
+fn read_vm_hwm_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_vm_hwm_kb(&status)
+}
+
+fn parse_vm_hwm_kb(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let value = line["VmHWM:".len()..].trim().strip_suffix("kB")?.trim();
+    value.parse().ok()
+}
+
+/// How the process ended, in the words Lambda uses after `Runtime exited with error:`:
+/// `exit status 1`, `signal: killed`, `signal: aborted`.
+pub fn describe_exit(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("signal: {}", signal_name(signal));
+        }
+    }
+    "exit status unknown".to_owned()
+}
+
+/// Signal descriptions as Lambda's (Go) runtime prints them.
+#[cfg(unix)]
+fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        1 => "hangup",
+        2 => "interrupt",
+        3 => "quit",
+        4 => "illegal instruction",
+        5 => "trace/breakpoint trap",
+        6 => "aborted",
+        7 => "bus error",
+        8 => "floating point exception",
+        9 => "killed",
+        11 => "segmentation fault",
+        13 => "broken pipe",
+        14 => "alarm clock",
+        15 => "terminated",
+        31 => "bad system call",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_vm_hwm() {
+        let status =
+            "Name:\tbootstrap\nVmPeak:\t   10000 kB\nVmHWM:\t    1234 kB\nVmRSS:\t 1000 kB\n";
+        assert_eq!(parse_vm_hwm_kb(status), Some(1234));
+        assert_eq!(parse_vm_hwm_kb("VmRSS: 1 kB"), None);
+        assert!(read_vm_hwm_kb(std::process::id()).is_some_and(|kb| kb > 0));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn describes_exits() {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(describe_exit(ExitStatus::from_raw(1 << 8)), "exit status 1");
+        assert_eq!(describe_exit(ExitStatus::from_raw(9)), "signal: killed");
+        assert_eq!(describe_exit(ExitStatus::from_raw(6)), "signal: aborted");
+        assert_eq!(describe_exit(ExitStatus::from_raw(40)), "signal: signal 40");
+    }
+}

@@ -1,0 +1,735 @@
+//! The Runtime API server, driven by plain TCP clients writing raw HTTP bytes.
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ruchy_lambda_local::{Event, Outcome, RuntimeApiServer, ServerConfig};
+
+const WAIT: Duration = Duration::from_secs(10);
+const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+struct Client {
+    reader: BufReader<TcpStream>,
+    stream: TcpStream,
+}
+
+impl Client {
+    fn connect(server: &RuntimeApiServer) -> Client {
+        let stream = TcpStream::connect(server.addr()).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        Client {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            stream,
+        }
+    }
+
+    fn send(&mut self, raw: &[u8]) {
+        self.stream.write_all(raw).unwrap();
+    }
+
+    /// The next response, or `None` when the server closed the connection.
+    fn response(&mut self) -> Option<Response> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let status = line.split(' ').nth(1).unwrap().parse().unwrap();
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).unwrap();
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let (n, v) = l.split_once(':').unwrap();
+            headers.push((n.trim().to_owned(), v.trim().to_owned()));
+        }
+        let mut r = Response {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        let len: usize = r.header("content-length").unwrap().parse().unwrap();
+        r.body = vec![0; len];
+        self.reader.read_exact(&mut r.body).unwrap();
+        Some(r)
+    }
+
+    fn request(&mut self, raw: &[u8]) -> Response {
+        self.send(raw);
+        self.response().expect("connection closed")
+    }
+
+    fn next(&mut self) -> Response {
+        self.request(format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+    }
+
+    fn post(&mut self, path: &str, body: &[u8]) -> Response {
+        let mut raw = format!(
+            "POST /2018-06-01/runtime/{path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        raw.extend_from_slice(body);
+        self.request(&raw)
+    }
+
+    fn respond(&mut self, id: &str, body: &[u8]) -> Response {
+        self.post(&format!("invocation/{id}/response"), body)
+    }
+
+    /// Whether the server closed the connection (reads EOF or a reset).
+    fn is_closed(&mut self) -> bool {
+        let mut buf = [0u8; 1];
+        matches!(self.reader.read(&mut buf), Ok(0) | Err(_))
+    }
+}
+
+fn start() -> RuntimeApiServer {
+    RuntimeApiServer::start(ServerConfig::default()).unwrap()
+}
+
+fn request_id(r: &Response) -> String {
+    r.header("lambda-runtime-aws-request-id")
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn one_keep_alive_connection_serves_a_thousand_invocations() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    for i in 0..1000 {
+        let body = format!(r#"{{"n":{i}}}"#);
+        let id = server.enqueue(Event::new(body.clone()));
+        let next = client.next();
+        assert_eq!(next.status, 200);
+        assert_eq!(request_id(&next), id);
+        assert_eq!(next.body, body.as_bytes());
+        let answer = client.respond(&id, format!("reply {i}").as_bytes());
+        assert_eq!(
+            (answer.status, answer.body.as_slice()),
+            (202, &br#"{"status":"OK"}"#[..])
+        );
+    }
+    assert_eq!(server.connections_accepted(), 1);
+    let log = server.request_log();
+    assert_eq!(log.len(), 2000);
+    assert!(log.iter().all(|e| e.connection == 1 && e.status.is_some()));
+    assert_eq!(log.iter().filter(|e| e.method == "GET").count(), 1000);
+    let records = server.records();
+    assert_eq!(records.len(), 1000);
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(
+            r.outcome,
+            Outcome::Response(format!("reply {i}").into_bytes())
+        );
+        assert_eq!((r.answers, r.rejected, r.connection), (1, 0, Some(1)));
+        assert!(r.queued_at <= r.handed_out_at.unwrap());
+        assert!(r.handed_out_at <= r.completed_at);
+    }
+}
+
+#[test]
+fn next_sends_the_invocation_headers() {
+    let server = RuntimeApiServer::start(ServerConfig {
+        function_name: "orders".into(),
+        timeout: Duration::from_secs(7),
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let mut client = Client::connect(&server);
+
+    let id = server.enqueue("plain");
+    let before = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let next = client.next();
+    assert_eq!(next.header("content-type"), Some("application/json"));
+    assert_eq!(next.header("content-length"), Some("5"));
+    assert_eq!(request_id(&next), id);
+    assert_eq!(
+        next.header("lambda-runtime-invoked-function-arn"),
+        Some("arn:aws:lambda:us-east-1:012345678912:function:orders")
+    );
+    let deadline: u64 = next
+        .header("lambda-runtime-deadline-ms")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        deadline >= before + 7000 && deadline <= before + 8000,
+        "{deadline} vs {before}"
+    );
+    let trace = next.header("lambda-runtime-trace-id").unwrap();
+    assert!(
+        trace.starts_with("Root=1-") && trace.contains(";Parent=") && trace.ends_with(";Sampled=0")
+    );
+    for absent in [
+        "lambda-runtime-client-context",
+        "lambda-runtime-cognito-identity",
+        "lambda-runtime-aws-tenant-id",
+    ] {
+        assert_eq!(next.header(absent), None);
+    }
+    client.respond(&id, b"ok");
+
+    let event = Event::json(&serde_json::json!({"a": 1}))
+        .client_context(r#"{"client":{"app":"x"}}"#)
+        .cognito_identity(r#"{"cognitoIdentityId":"id"}"#)
+        .tenant_id("tenant-7")
+        .trace_id("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
+    let id = server.enqueue(event);
+    let next = client.next();
+    assert_eq!(next.body, br#"{"a":1}"#);
+    assert_eq!(
+        next.header("lambda-runtime-client-context"),
+        Some(r#"{"client":{"app":"x"}}"#)
+    );
+    assert_eq!(
+        next.header("lambda-runtime-cognito-identity"),
+        Some(r#"{"cognitoIdentityId":"id"}"#)
+    );
+    assert_eq!(
+        next.header("lambda-runtime-aws-tenant-id"),
+        Some("tenant-7")
+    );
+    assert_eq!(
+        next.header("lambda-runtime-trace-id"),
+        Some("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+    );
+    let record = server.record(&id).unwrap();
+    assert_eq!(record.outcome, Outcome::Pending);
+    assert_eq!(
+        record.deadline_ms,
+        next.header("lambda-runtime-deadline-ms")
+            .unwrap()
+            .parse()
+            .ok()
+    );
+}
+
+#[test]
+fn next_long_polls_until_an_event_is_queued() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    client.send(format!("GET {NEXT} HTTP/1.1\r\n\r\n").as_bytes());
+    assert!(server.wait_for_long_poll(WAIT));
+    assert!(server.first_next_at().is_some());
+
+    // Nothing arrives while the queue is empty.
+    client
+        .stream
+        .set_read_timeout(Some(Duration::from_millis(150)))
+        .unwrap();
+    let mut buf = [0u8; 1];
+    let err = client.reader.read(&mut buf).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        "{err}"
+    );
+    assert_eq!(server.waiting_next(), 1);
+    assert_eq!(server.request_log().len(), 0);
+
+    client.stream.set_read_timeout(Some(WAIT)).unwrap();
+    let id = server.enqueue("late");
+    let next = client.response().unwrap();
+    assert_eq!((request_id(&next), next.body), (id, b"late".to_vec()));
+    assert_eq!(server.waiting_next(), 0);
+}
+
+#[test]
+fn invoke_waits_for_the_answer() {
+    let server = start();
+    let addr = server.addr();
+    let runtime = thread::spawn(move || {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let mut client = Client {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            stream,
+        };
+        let next = client.next();
+        let mut reply = next.body.clone();
+        reply.reverse();
+        client.respond(&request_id(&next), &reply).status
+    });
+    let record = server.invoke("abc", WAIT).unwrap();
+    assert_eq!(record.outcome, Outcome::Response(b"cba".to_vec()));
+    assert!(record.duration().is_some());
+    assert_eq!(runtime.join().unwrap(), 202);
+
+    let timeout = server
+        .invoke("nobody asks", Duration::from_millis(20))
+        .unwrap_err();
+    assert_eq!(
+        server.record(&timeout.request_id).unwrap().outcome,
+        Outcome::Queued
+    );
+}
+
+#[test]
+fn chunked_bodies_and_expect_continue() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    let id = server.enqueue("e");
+    client.next();
+    let raw = format!(
+        "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nchun\r\n6;x=y\r\nked bo\r\n2\r\ndy\r\n0\r\n\r\n"
+    );
+    assert_eq!(client.request(raw.as_bytes()).status, 202);
+    assert_eq!(
+        server.record(&id).unwrap().outcome,
+        Outcome::Response(b"chunked body".to_vec())
+    );
+
+    let id = server.enqueue("e");
+    client.next();
+    let head = format!(
+        "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"
+    );
+    client.send(head.as_bytes());
+    let cont = client.response_head_only();
+    assert_eq!(cont, "HTTP/1.1 100 Continue");
+    client.send(b"ok");
+    assert_eq!(client.response().unwrap().status, 202);
+    assert_eq!(
+        server.record(&id).unwrap().outcome,
+        Outcome::Response(b"ok".to_vec())
+    );
+}
+
+impl Client {
+    /// Reads an interim response (status line and empty header section), returns its status line.
+    fn response_head_only(&mut self) -> String {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        let mut blank = String::new();
+        self.reader.read_line(&mut blank).unwrap();
+        assert_eq!(blank, "\r\n");
+        line.trim_end().to_owned()
+    }
+}
+
+#[test]
+fn oversize_response_gets_413_and_the_invocation_stays_pending() {
+    let server = RuntimeApiServer::start(ServerConfig {
+        max_response_bytes: 1000,
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let mut client = Client::connect(&server);
+    let id = server.enqueue("e");
+    client.next();
+    let too_big = client.respond(&id, &[b'x'; 1001]);
+    assert_eq!(too_big.status, 413);
+    assert_eq!(too_big.json()["errorType"], "RequestEntityTooLarge");
+    assert_eq!(server.record(&id).unwrap().outcome, Outcome::Pending);
+
+    // Chunked, over the limit too.
+    let raw = format!(
+        "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n{}\r\n1\r\nx\r\n0\r\n\r\n",
+        "y".repeat(1000)
+    );
+    assert_eq!(client.request(raw.as_bytes()).status, 413);
+
+    // Same connection, still usable: the function reports an error for the invocation.
+    let error = client.post(
+        &format!("invocation/{id}/error"),
+        br#"{"errorMessage":"too big","errorType":"Function.ResponseSizeTooLarge"}"#,
+    );
+    assert_eq!(error.status, 202);
+    let record = server.record(&id).unwrap();
+    assert_eq!((record.answers, record.rejected), (1, 2));
+    let Outcome::Error(report) = record.outcome else {
+        panic!("{:?}", record.outcome)
+    };
+    assert_eq!(
+        report.error_type.as_deref(),
+        Some("Function.ResponseSizeTooLarge")
+    );
+    assert_eq!(server.connections_accepted(), 1);
+}
+
+#[test]
+fn default_limit_is_six_mib() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    let id = server.enqueue("e");
+    client.next();
+    assert_eq!(client.respond(&id, &vec![b'x'; 6_291_457]).status, 413);
+    let exact = vec![b'y'; 6_291_456];
+    assert_eq!(client.respond(&id, &exact).status, 202);
+    assert_eq!(
+        server.record(&id).unwrap().outcome,
+        Outcome::Response(exact)
+    );
+}
+
+#[test]
+fn far_oversize_body_is_not_read() {
+    let server = RuntimeApiServer::start(ServerConfig {
+        max_response_bytes: 10,
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let mut client = Client::connect(&server);
+    let id = server.enqueue("e");
+    client.next();
+    let raw = format!(
+        "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nContent-Length: 999999999999\r\n\r\n"
+    );
+    let r = client.request(raw.as_bytes());
+    assert_eq!(r.status, 413);
+    assert_eq!(r.header("connection"), Some("close"));
+    assert!(client.is_closed());
+}
+
+#[test]
+fn answers_for_unknown_invalid_repeated_or_late_ids_get_400() {
+    let server = start();
+    let mut client = Client::connect(&server);
+
+    let r = client.respond("00000000-0000-4000-8000-000000000000", b"x");
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["errorType"], "InvalidRequestID");
+    for bad in ["a%20b", "a*b", "a:b", &"x".repeat(129)] {
+        assert_eq!(client.respond(bad, b"x").status, 400, "{bad}");
+        assert_eq!(
+            client
+                .post(&format!("invocation/{bad}/error"), b"{}")
+                .status,
+            400,
+            "{bad}"
+        );
+    }
+
+    // Queued but not handed out yet.
+    let first = server.enqueue("1");
+    assert_eq!(client.respond(&first, b"x").status, 400);
+    client.next();
+    assert_eq!(client.respond(&first, b"x").status, 202);
+    // Answered twice, or an error after the response.
+    assert_eq!(client.respond(&first, b"y").status, 400);
+    assert_eq!(
+        client
+            .post(&format!("invocation/{first}/error"), b"{}")
+            .status,
+        400
+    );
+    let record = server.record(&first).unwrap();
+    assert_eq!(record.outcome, Outcome::Response(b"x".to_vec()));
+    assert_eq!((record.answers, record.rejected), (1, 3));
+
+    // Timed out.
+    let late = server.enqueue("2");
+    client.next();
+    assert!(server.mark_timed_out(&late));
+    assert!(!server.mark_timed_out(&late));
+    let r = client.respond(&late, b"x");
+    assert_eq!(r.status, 400);
+    assert!(
+        r.json()["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("timed out")
+    );
+    assert_eq!(server.record(&late).unwrap().outcome, Outcome::TimedOut);
+    // All on one connection: 400s keep it open.
+    assert_eq!(server.connections_accepted(), 1);
+}
+
+#[test]
+fn error_reports_are_recorded_with_their_header() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    let id = server.enqueue("e");
+    client.next();
+    let body =
+        br#"{"errorMessage":"order 7 is empty","errorType":"OrderError","stackTrace":["a","b"]}"#;
+    let raw = format!(
+        "POST /2018-06-01/runtime/invocation/{id}/error HTTP/1.1\r\nLambda-Runtime-Function-Error-Type: OrderError\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut raw = raw.into_bytes();
+    raw.extend_from_slice(body);
+    assert_eq!(client.request(&raw).status, 202);
+    let Outcome::Error(report) = server.record(&id).unwrap().outcome else {
+        panic!()
+    };
+    assert_eq!(report.body, body);
+    assert_eq!(report.error_type_header.as_deref(), Some("OrderError"));
+    assert_eq!(report.error_type.as_deref(), Some("OrderError"));
+    assert_eq!(report.error_message.as_deref(), Some("order 7 is empty"));
+    assert_eq!(report.stack_trace, ["a", "b"]);
+
+    // A body that is not JSON is kept as is.
+    let id = server.enqueue("e");
+    client.next();
+    assert_eq!(
+        client
+            .post(&format!("invocation/{id}/error"), b"plain text")
+            .status,
+        202
+    );
+    let Outcome::Error(report) = server.record(&id).unwrap().outcome else {
+        panic!()
+    };
+    assert_eq!(
+        (report.body.as_slice(), report.error_type),
+        (&b"plain text"[..], None)
+    );
+}
+
+#[test]
+fn init_error_only_before_the_first_next() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    let body = br#"{"errorMessage":"no config","errorType":"InitError"}"#;
+    let raw = format!(
+        "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nLambda-Runtime-Function-Error-Type: InitError\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut raw = raw.into_bytes();
+    raw.extend_from_slice(body);
+    assert_eq!(client.request(&raw).status, 202);
+    let init = server.init_error().unwrap();
+    assert_eq!(init.error_type_header.as_deref(), Some("InitError"));
+    assert_eq!(init.error_message.as_deref(), Some("no config"));
+    assert_eq!(init.body, body);
+    // Reported twice.
+    assert_eq!(client.request(&raw).status, 403);
+
+    let server = start();
+    let mut client = Client::connect(&server);
+    server.enqueue("e");
+    client.next();
+    let r = client.post("init/error", body);
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["errorType"], "InvalidStateTransition");
+    assert!(server.init_error().is_none());
+}
+
+#[test]
+fn asking_again_without_answering_abandons_the_invocation() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    let first = server.enqueue("1");
+    let second = server.enqueue("2");
+    assert_eq!(request_id(&client.next()), first);
+    assert_eq!(request_id(&client.next()), second);
+    assert_eq!(server.record(&first).unwrap().outcome, Outcome::Abandoned);
+    assert_eq!(client.respond(&first, b"late").status, 400);
+    assert_eq!(client.respond(&second, b"ok").status, 202);
+}
+
+#[test]
+fn serves_under_a_path_prefix() {
+    let server = RuntimeApiServer::start(ServerConfig {
+        path_prefix: "/some/prefix/".into(),
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    assert_eq!(
+        server.runtime_api(),
+        format!("http://{}/some/prefix", server.addr())
+    );
+    let mut client = Client::connect(&server);
+    let id = server.enqueue("e");
+    assert_eq!(client.next().status, 404);
+    let next = client.request(format!("GET /some/prefix{NEXT} HTTP/1.1\r\n\r\n").as_bytes());
+    assert_eq!(request_id(&next), id);
+    let raw = format!(
+        "POST /some/prefix/2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nContent-Length: 2\r\n\r\nok"
+    );
+    assert_eq!(client.request(raw.as_bytes()).status, 202);
+    assert_eq!(
+        server.record(&id).unwrap().outcome,
+        Outcome::Response(b"ok".to_vec())
+    );
+    let plain = start();
+    assert_eq!(plain.runtime_api(), plain.addr().to_string());
+}
+
+#[test]
+fn unknown_paths_404_and_wrong_methods_405_keep_the_connection() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    assert_eq!(client.request(b"GET / HTTP/1.1\r\n\r\n").status, 404);
+    assert_eq!(
+        client
+            .request(b"GET /2018-06-01/runtime/invocation HTTP/1.1\r\n\r\n")
+            .status,
+        404
+    );
+    assert_eq!(
+        client
+            .request(b"GET /2015-03-31/functions/function/invocations HTTP/1.1\r\n\r\n")
+            .status,
+        404
+    );
+    let r = client.request(format!("POST {NEXT} HTTP/1.1\r\nContent-Length: 0\r\n\r\n").as_bytes());
+    assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
+    let r = client.request(b"GET /2018-06-01/runtime/init/error HTTP/1.1\r\n\r\n");
+    assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
+    let r = client.request(b"DELETE /2018-06-01/runtime/invocation/abc/response HTTP/1.1\r\n\r\n");
+    assert_eq!(r.status, 405);
+    assert_eq!(server.connections_accepted(), 1);
+    let statuses: Vec<_> = server.request_log().iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            Some(404),
+            Some(404),
+            Some(404),
+            Some(405),
+            Some(405),
+            Some(405)
+        ]
+    );
+}
+
+#[test]
+fn malformed_requests_get_400_and_the_connection_is_closed() {
+    let server = start();
+    for raw in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"GET /x HTTP/1.1\r\nno colon here\r\n\r\n",
+        b"POST /x HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+        b"POST /x HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n",
+    ] {
+        let mut client = Client::connect(&server);
+        let r = client.request(raw);
+        assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(raw));
+        assert_eq!(r.header("connection"), Some("close"));
+        assert!(client.is_closed());
+    }
+    let log = server.request_log();
+    assert_eq!(log.len(), 5);
+    assert!(log.iter().all(|e| e.status == Some(400)));
+}
+
+#[test]
+fn header_section_is_capped() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    let mut raw = format!("GET {NEXT} HTTP/1.1\r\n").into_bytes();
+    for i in 0..2000 {
+        raw.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "v".repeat(40)).as_bytes());
+    }
+    raw.extend_from_slice(b"\r\n");
+    // The server may stop reading before all is sent: ignore write errors.
+    let _ = client.stream.write_all(&raw);
+    let r = client.response().unwrap();
+    assert_eq!(r.status, 431);
+    assert!(client.is_closed());
+    assert_eq!(server.waiting_next(), 0);
+}
+
+#[test]
+fn connection_close_and_http_1_0_are_honoured() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    let r = client.request(b"GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_eq!((r.status, r.header("connection")), (404, Some("close")));
+    assert!(client.is_closed());
+
+    let mut client = Client::connect(&server);
+    let r = client.request(b"GET /nope HTTP/1.0\r\n\r\n");
+    assert_eq!(r.status, 404);
+    assert!(client.is_closed());
+
+    let mut client = Client::connect(&server);
+    client.request(b"GET /nope HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    assert_eq!(
+        client
+            .request(b"GET /nope HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            .status,
+        404
+    );
+    assert_eq!(server.connections_accepted(), 3);
+}
+
+#[test]
+fn an_event_is_not_lost_to_a_runtime_that_hung_up() {
+    let server = start();
+    let mut gone = Client::connect(&server);
+    gone.send(format!("GET {NEXT} HTTP/1.1\r\n\r\n").as_bytes());
+    assert!(server.wait_for_long_poll(WAIT));
+    drop(gone);
+    let id = server.enqueue("kept");
+    let mut client = Client::connect(&server);
+    let next = client.next();
+    assert_eq!(
+        (request_id(&next), next.body),
+        (id.clone(), b"kept".to_vec())
+    );
+    assert_eq!(server.record(&id).unwrap().connection, Some(2));
+}
+
+#[test]
+fn reset_sandbox_closes_old_connections() {
+    let server = start();
+    let mut old = Client::connect(&server);
+    old.send(format!("GET {NEXT} HTTP/1.1\r\n\r\n").as_bytes());
+    assert!(server.wait_for_long_poll(WAIT));
+    server.reset_sandbox();
+    assert!(old.is_closed());
+    assert!(server.first_next_at().is_none());
+    // The old long-poll ends without an answer (logged as such).
+    let deadline = Instant::now() + WAIT;
+    while server.waiting_next() > 0 {
+        assert!(Instant::now() < deadline);
+        thread::sleep(Duration::from_millis(1));
+    }
+    let id = server.enqueue("fresh");
+    let mut new = Client::connect(&server);
+    assert_eq!(request_id(&new.next()), id);
+    assert_eq!(server.request_log()[0].status, None);
+}
+
+#[test]
+fn dropping_the_server_releases_blocked_long_polls() {
+    let server = start();
+    let mut clients: Vec<Client> = (0..3).map(|_| Client::connect(&server)).collect();
+    for c in &mut clients {
+        c.send(format!("GET {NEXT} HTTP/1.1\r\n\r\n").as_bytes());
+    }
+    let idle = Client::connect(&server);
+    let deadline = Instant::now() + WAIT;
+    while server.waiting_next() < 3 {
+        assert!(Instant::now() < deadline);
+        thread::sleep(Duration::from_millis(1));
+    }
+    let started = Instant::now();
+    drop(server);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    for mut c in clients.into_iter().chain([idle]) {
+        assert!(c.is_closed());
+    }
+}

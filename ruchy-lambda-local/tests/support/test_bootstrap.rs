@@ -1,0 +1,302 @@
+//! Test fixture: a minimal Lambda bootstrap in plain std with hand-written HTTP, used by this
+//! crate's integration tests to drive the supervisor. Not a user-facing program.
+//!
+//! Init behaviour comes from `FIXTURE_INIT`: `exit` (exit 2 before the first `/next`), `error`
+//! (post an init error, then exit 3), `error-stay` (post an init error, stay alive), `hang`
+//! (never ask for an event). Otherwise each event's body (trimmed) selects what to do:
+//!
+//! | body        | behaviour                                                              |
+//! |-------------|------------------------------------------------------------------------|
+//! | `sleep`     | never answer (the invocation times out)                                |
+//! | `exit`      | exit with status 1 mid-invocation                                      |
+//! | `abort`     | abort (SIGABRT) mid-invocation                                         |
+//! | `error`     | post to `/error` (errorType `FixtureError`)                            |
+//! | `big`       | reply 6 MiB + 1 bytes, expect 413, then post to `/error`               |
+//! | `context`   | reply JSON of the `/next` headers and the Lambda environment           |
+//! | `print`     | write one line to stdout and one to stderr, then echo                  |
+//! | `memory`    | touch 32 MiB, then echo                                                |
+//! | `skip`      | ask for the next event without answering                               |
+//! | `exit-after`| echo, then exit 0 before the next `/next`                              |
+//! | anything else | echo the body                                                        |
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::exit;
+use std::time::Duration;
+
+struct Api {
+    authority: String,
+    prefix: String,
+    conn: Option<(BufReader<TcpStream>, TcpStream)>,
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Api {
+    fn from_env() -> Api {
+        let raw = std::env::var("AWS_LAMBDA_RUNTIME_API")
+            .unwrap_or_else(|_| fail("AWS_LAMBDA_RUNTIME_API not set"));
+        let raw = raw.strip_prefix("http://").unwrap_or(&raw);
+        let (authority, prefix) = match raw.find('/') {
+            Some(i) => (&raw[..i], raw[i..].trim_end_matches('/')),
+            None => (raw, ""),
+        };
+        Api {
+            authority: authority.to_owned(),
+            prefix: prefix.to_owned(),
+            conn: None,
+        }
+    }
+
+    fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        for attempt in 0..2 {
+            match self.try_request(method, path, headers, body) {
+                Ok(r) => return r,
+                Err(e) if attempt == 0 => {
+                    eprintln!("fixture: reconnecting after {e}");
+                    self.conn = None;
+                }
+                Err(e) => fail(&format!("request failed: {e}")),
+            }
+        }
+        unreachable!()
+    }
+
+    fn try_request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<Response> {
+        if self.conn.is_none() {
+            let stream = TcpStream::connect(&self.authority)?;
+            stream.set_nodelay(true)?;
+            let reader = BufReader::new(stream.try_clone()?);
+            self.conn = Some((reader, stream));
+        }
+        let Some((reader, stream)) = self.conn.as_mut() else {
+            unreachable!()
+        };
+        let mut head = format!(
+            "{method} {}/2018-06-01/runtime/{path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+            self.prefix,
+            self.authority,
+            body.len()
+        );
+        for (n, v) in headers {
+            head.push_str(&format!("{n}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(body)?;
+
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            reader.read_line(&mut line)?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((n, v)) = l.split_once(':') {
+                headers.push((n.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        let mut response = Response {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        let len: usize = response
+            .header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        response.body = vec![0; len];
+        reader.read_exact(&mut response.body)?;
+        if response
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+        {
+            self.conn = None;
+        }
+        Ok(response)
+    }
+
+    fn post(&mut self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
+        self.request("POST", path, headers, body).status
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("fixture: {message}");
+    exit(70)
+}
+
+fn sleep_forever() -> ! {
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+fn lambda_env() -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| {
+            k.starts_with("AWS_") || k.starts_with("LAMBDA_") || k == "_HANDLER" || k == "TZ"
+        })
+        .collect();
+    vars.sort();
+    vars
+}
+
+fn json_object(pairs: &[(String, String)]) -> String {
+    let fields: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn main() {
+    let mut api = Api::from_env();
+    const INIT_ERROR: &[u8] =
+        br#"{"errorMessage":"init failed","errorType":"InitFailed","stackTrace":[]}"#;
+    match std::env::var("FIXTURE_INIT").as_deref() {
+        Ok("exit") => exit(2),
+        Ok("error") => {
+            api.post(
+                "init/error",
+                &[("Lambda-Runtime-Function-Error-Type", "InitFailed")],
+                INIT_ERROR,
+            );
+            exit(3);
+        }
+        Ok("error-stay") => {
+            api.post(
+                "init/error",
+                &[("Lambda-Runtime-Function-Error-Type", "InitFailed")],
+                INIT_ERROR,
+            );
+            sleep_forever();
+        }
+        Ok("hang") => sleep_forever(),
+        _ => {}
+    }
+    loop {
+        let next = api.request("GET", "invocation/next", &[], b"");
+        if next.status != 200 {
+            fail(&format!("/next answered {}", next.status));
+        }
+        let Some(id) = next
+            .header("lambda-runtime-aws-request-id")
+            .map(str::to_owned)
+        else {
+            fail("/next without a request id");
+        };
+        let response_path = format!("invocation/{id}/response");
+        let body = next.body.clone();
+        let action = String::from_utf8_lossy(&body).trim().to_owned();
+        match action.as_str() {
+            "sleep" => sleep_forever(),
+            "exit" => exit(1),
+            "abort" => std::process::abort(),
+            "skip" => continue,
+            "error" => {
+                let error = br#"{"errorMessage":"boom","errorType":"FixtureError","stackTrace":["at fixture"]}"#;
+                api.post(
+                    &format!("invocation/{id}/error"),
+                    &[("Lambda-Runtime-Function-Error-Type", "FixtureError")],
+                    error,
+                );
+            }
+            "big" => {
+                let big = vec![b'x'; 6 * 1024 * 1024 + 1];
+                let status = api.post(&response_path, &[], &big);
+                let error = format!(
+                    r#"{{"errorMessage":"response rejected with {status}","errorType":"Function.ResponseSizeTooLarge"}}"#
+                );
+                api.post(&format!("invocation/{id}/error"), &[], error.as_bytes());
+            }
+            "context" => {
+                let headers: Vec<(String, String)> = next
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+                    .collect();
+                let reply = format!(
+                    r#"{{"headers":{},"env":{},"cwd":{}}}"#,
+                    json_object(&headers),
+                    json_object(&lambda_env()),
+                    json_string(
+                        &std::env::current_dir()
+                            .map(|d| d.display().to_string())
+                            .unwrap_or_default()
+                    )
+                );
+                api.post(&response_path, &[], reply.as_bytes());
+            }
+            "print" => {
+                println!("fixture stdout {id}");
+                eprintln!("fixture stderr {id}");
+                api.post(&response_path, &[], &body);
+            }
+            "memory" => {
+                let mut block = vec![0u8; 32 * 1024 * 1024];
+                for i in (0..block.len()).step_by(4096) {
+                    block[i] = 1;
+                }
+                let touched: usize = block.iter().step_by(4096).map(|&b| b as usize).sum();
+                api.post(&response_path, &[], touched.to_string().as_bytes());
+            }
+            "exit-after" => {
+                api.post(&response_path, &[], &body);
+                exit(0);
+            }
+            _ => {
+                api.post(&response_path, &[], &body);
+            }
+        }
+    }
+}
