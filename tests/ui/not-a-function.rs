@@ -1,0 +1,3 @@
+// Rejects the attribute on something other than a `fn`.
+#[ruchy_lambda::handler]
+struct Handler;

@@ -1,0 +1,5 @@
+// Rejects a variadic parameter.
+#[ruchy_lambda::handler]
+fn handle(event: &str, _args: ...) -> String {
+    event.to_owned()
+}
