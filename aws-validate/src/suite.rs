@@ -451,27 +451,11 @@ pub fn markdown_report(config: &Config, outcome: &Outcome) -> String {
     out
 }
 
-/// The current time as `YYYY-MM-DD HH:MM`.
+/// The current time as `YYYY-MM-DD HH:MM` (UTC).
 fn utc_now() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60
-    )
+    // `2026-11-27T10:00:00.123Z` → `2026-11-27 10:00`
+    let stamp = ruchy_lambda_local::utc_timestamp(SystemTime::now());
+    stamp.get(..16).unwrap_or(&stamp).replacen('T', " ", 1)
 }
 
 #[cfg(test)]
