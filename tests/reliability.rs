@@ -175,7 +175,7 @@ fn a_response_endpoint_that_keeps_failing_is_given_up_without_a_busy_loop() {
     let id = server.enqueue(echo_event(1));
     let started = Instant::now();
     // The runtime gives up on the post and asks for the next event.
-    assert!(server.wait_for_long_poll(LIMIT));
+    wait_until_handled(&server, &id);
     let elapsed = started.elapsed();
     let attempts = posts(&server, &id, "response");
     // 3 attempts; the first, on the kept-alive connection, is resent once on a fresh one.
@@ -329,7 +329,7 @@ fn status_400_410_and_500_on_a_response_are_logged_and_the_loop_goes_on() {
         let plan = FaultPlan::new().on(Endpoint::Response, When::Nth(1), Fault::Status(status));
         let (server, runtime) = core_runtime(&plan);
         let id = server.enqueue(echo_event(1));
-        assert!(server.wait_for_long_poll(LIMIT), "{status}");
+        wait_until_handled(&server, &id);
         // An HTTP answer is final: no retry, no error report.
         let answered: Vec<_> = posts(&server, &id, "response")
             .iter()
@@ -365,6 +365,20 @@ fn a_next_reply_trickled_byte_by_byte_is_read_whole() {
     assert!(started.elapsed() >= Duration::from_millis(300));
     let stderr = runtime.kill();
     assert!(stderr.is_empty(), "{stderr}");
+}
+
+/// Waits until `id` has been handed out and the runtime is back in `/next` asking for more
+/// (a `/next` that was already waiting before `id` was queued does not count).
+fn wait_until_handled(server: &RuntimeApiServer, id: &str) {
+    let deadline = Instant::now() + LIMIT;
+    while server.record(id).is_none_or(|r| r.handed_out_at.is_none()) {
+        assert!(Instant::now() < deadline, "{id} was never handed out");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        server.wait_for_long_poll(LIMIT),
+        "the runtime did not ask for more"
+    );
 }
 
 /// The runtime waits `wait` in `/next` for an event, and gets it on the same connection.

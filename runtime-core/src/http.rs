@@ -498,18 +498,6 @@ impl Conn {
             }
         }
     }
-
-    /// Drops consumed bytes so the next response starts at the front of the buffer.
-    fn compact(&mut self) {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        } else if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-    }
 }
 
 /// What the last response was, without borrowing the connection.
@@ -578,8 +566,12 @@ impl HttpClient {
     ) -> Result<Response<'_>, HttpError> {
         self.encode_request(method, path, headers, body);
         let reused = match &mut self.conn {
-            Some(conn) if !conn.close_after => {
-                conn.compact();
+            // Reuse a kept-alive connection only when nothing is left unread: this client does
+            // not pipeline, so bytes past the last response mean the peer is out of step, and a
+            // fresh connection is the only way to be sure which answer belongs to which request.
+            Some(conn) if !conn.close_after && conn.start == conn.end => {
+                conn.start = 0;
+                conn.end = 0;
                 true
             }
             _ => {

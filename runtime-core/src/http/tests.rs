@@ -466,3 +466,32 @@ fn a_head_trickled_byte_by_byte_is_scanned_once() {
         }
     }
 }
+
+#[test]
+fn bytes_past_a_response_are_never_taken_for_the_next_answer() {
+    // The first connection answers with a stray second response glued on; the client must not
+    // read that as the answer to its next request, but open a new connection.
+    let (addr, _rx) = server(2, |n, s| {
+        read_request(s);
+        if n == 0 {
+            s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirstHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray",
+            )
+            .unwrap();
+            // Keep the connection open: only the stray bytes tell the client it is out of step.
+            read_request(s);
+        } else {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond")
+                .unwrap();
+        }
+    });
+    let mut client = HttpClient::new(addr);
+    assert_eq!(client.request("GET", "/", &[], &[]).unwrap().body, b"first");
+    // The stray bytes came in the same read (one write on loopback): the next request goes to a
+    // new connection.
+    assert_eq!(
+        client.request("GET", "/", &[], &[]).unwrap().body,
+        b"second"
+    );
+    assert_eq!(client.connections_opened(), 2);
+}
