@@ -86,8 +86,9 @@ fn wait_log(server: &RuntimeApiServer, check: impl Fn(&[RequestLogEntry]) -> boo
 #[test]
 fn a_next_closed_before_the_reply_is_retried_after_a_backoff() {
     let plan = FaultPlan::new().on(Endpoint::Next, When::First(1), Fault::Close);
-    let (server, runtime) = core_runtime(&plan);
+    // Timed from the spawn: the first /next may fail before this thread runs again.
     let started = Instant::now();
+    let (server, runtime) = core_runtime(&plan);
     let record = invoke(&server, echo_event(1));
     assert_echoed(&record);
     assert!(started.elapsed() >= FIRST_DELAY);
@@ -261,8 +262,9 @@ fn an_interim_100_continue_is_not_taken_for_the_answer() {
 #[test]
 fn transient_503s_on_next_are_retried_with_backoff() {
     let plan = FaultPlan::new().on(Endpoint::Next, When::First(3), Fault::Status(503));
-    let (server, runtime) = core_runtime(&plan);
+    // Timed from the spawn: the first /next may fail before this thread runs again.
     let started = Instant::now();
+    let (server, runtime) = core_runtime(&plan);
     assert_echoed(&invoke(&server, echo_event(1)));
     assert!(started.elapsed() >= Duration::from_millis(10 + 20 + 40));
     let statuses: Vec<_> = server
@@ -545,8 +547,10 @@ fn malformed_next_replies_are_retried_and_the_event_arrives_once() {
     ];
     for (name, bytes, message) in cases {
         let plan = FaultPlan::new().on(Endpoint::Next, When::First(1), Fault::Raw(bytes));
-        let (server, runtime) = core_runtime(&plan);
+        // The first /next may fail (and back off) before the runtime is seen waiting: time it
+        // from the spawn.
         let started = Instant::now();
+        let (server, runtime) = core_runtime(&plan);
         let record = invoke(&server, echo_event(1));
         assert_echoed(&record);
         assert!(started.elapsed() >= FIRST_DELAY, "{name}: backoff");
@@ -598,8 +602,9 @@ fn request_ids_that_could_escape_the_path_are_never_used() {
         );
         plan = plan.on(Endpoint::Next, When::Nth(i as u32 + 1), Fault::Raw(reply));
     }
-    let (server, runtime) = core_runtime(&plan);
+    // Timed from the spawn: the first /next may fail before this thread runs again.
     let started = Instant::now();
+    let (server, runtime) = core_runtime(&plan);
     let record = invoke(&server, echo_event(1));
     assert_echoed(&record);
     assert!(started.elapsed() >= Duration::from_millis(10 + 20 + 40 + 80 + 160 + 320));

@@ -21,6 +21,10 @@ use crate::server::{MAX_RESPONSE_BYTES, RuntimeApiServer, ServerConfig};
 /// timeout, a memory sample). Answers from the runtime wake it at once.
 const POLL: Duration = Duration::from_millis(5);
 
+/// How long the supervisor waits, after an answer, for the runtime's output written before it to
+/// be passed on (so that it is printed between `START` and `END`).
+const OUTPUT_FLUSH: Duration = Duration::from_millis(500);
+
 /// How many fresh runtimes one invocation may go through when each exits before asking for it.
 const MAX_IDLE_EXITS: u32 = 3;
 
@@ -289,7 +293,7 @@ impl Function {
             Outcome::TimedOut => self.config.timeout,
             _ => record.duration().unwrap_or_default(),
         };
-        sandbox.settle_output(Duration::from_millis(1), Duration::from_millis(20));
+        sandbox.flush_output(OUTPUT_FLUSH);
         let report = self.report(&request_id, &mut sandbox, duration, init, exit)?;
         if sandbox.try_exit().is_some() {
             self.discard(sandbox);
@@ -423,9 +427,8 @@ impl Function {
     }
 
     /// Kills and reaps the process, and closes what is left of its connections.
-    fn discard(&self, mut sandbox: Sandbox) {
-        sandbox.kill();
-        sandbox.settle_output(Duration::from_millis(1), Duration::from_millis(20));
+    fn discard(&self, sandbox: Sandbox) {
+        // Dropping it kills the process and passes on the rest of its output.
         drop(sandbox);
         self.server.reset_sandbox();
     }

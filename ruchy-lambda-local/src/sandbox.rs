@@ -2,16 +2,20 @@
 //! exit, and killing it.
 
 use std::fmt;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, PipeReader, PipeWriter, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 /// Longest line passed to an [`Output::Lines`] sink; longer lines are split.
 const MAX_LINE: u64 = 256 * 1024;
+
+/// Written by the supervisor into the runtime's output pipes to learn when the reader has passed
+/// on everything written before it (pipes are first in, first out). It never reaches a sink.
+const FLUSH_MARKER: &[u8] = b"\0ruchy-lambda-local:flush\0";
 
 /// Which of the runtime's output streams a line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +85,15 @@ pub(crate) struct Sandbox {
     /// Whether the cold-start invocation has been reported.
     pub(crate) reported_init: bool,
     peak_rss_kb: Option<u64>,
-    last_output: Option<Arc<Mutex<Instant>>>,
+    /// One per piped stream: the thread passing its lines on, and the supervisor's own write end
+    /// of the pipe with the channel on which the thread acknowledges each flush marker.
+    readers: Vec<Reader>,
+}
+
+#[derive(Debug)]
+struct Reader {
+    thread: JoinHandle<()>,
+    flush: Option<(PipeWriter, mpsc::Receiver<()>)>,
 }
 
 impl Sandbox {
@@ -100,33 +112,39 @@ impl Sandbox {
         }
         command.envs(env.iter().map(|(k, v)| (k, v)));
         command.current_dir(task_root).stdin(Stdio::null());
+        let mut pipes = Vec::new();
         match output {
-            Output::Inherit => command.stdout(Stdio::inherit()).stderr(Stdio::inherit()),
-            Output::Null => command.stdout(Stdio::null()).stderr(Stdio::null()),
-            Output::Lines(_) => command.stdout(Stdio::piped()).stderr(Stdio::piped()),
-        };
+            Output::Inherit => {
+                command.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+            }
+            Output::Null => {
+                command.stdout(Stdio::null()).stderr(Stdio::null());
+            }
+            Output::Lines(_) => {
+                let (out_reader, out_writer) = std::io::pipe()?;
+                let (err_reader, err_writer) = std::io::pipe()?;
+                // The supervisor keeps a write end of each pipe for its flush markers.
+                pipes.push((Stream::Stdout, out_reader, out_writer.try_clone()?));
+                pipes.push((Stream::Stderr, err_reader, err_writer.try_clone()?));
+                command.stdout(out_writer).stderr(err_writer);
+            }
+        }
         let spawned_at = Instant::now();
-        let mut child = command.spawn()?;
-        let mut last_output = None;
+        // `command` holds the child's write ends; they are closed with it, right after the spawn.
+        let child = command.spawn();
+        drop(command);
+        let child = child?;
+        let mut readers = Vec::new();
         if let Output::Lines(sink) = output {
-            let last = Arc::new(Mutex::new(Instant::now()));
-            if let Some(out) = child.stdout.take() {
-                forward_lines::<ChildStdout>(
-                    out,
-                    Stream::Stdout,
-                    Arc::clone(sink),
-                    Arc::clone(&last),
-                );
+            for (stream, pipe, writer) in pipes {
+                let (ack, acks) = mpsc::channel();
+                if let Some(thread) = forward_lines(pipe, stream, Arc::clone(sink), ack) {
+                    readers.push(Reader {
+                        thread,
+                        flush: Some((writer, acks)),
+                    });
+                }
             }
-            if let Some(err) = child.stderr.take() {
-                forward_lines::<ChildStderr>(
-                    err,
-                    Stream::Stderr,
-                    Arc::clone(sink),
-                    Arc::clone(&last),
-                );
-            }
-            last_output = Some(last);
         }
         Ok(Sandbox {
             child,
@@ -135,7 +153,7 @@ impl Sandbox {
             init_duration: None,
             reported_init: false,
             peak_rss_kb: None,
-            last_output,
+            readers,
         })
     }
 
@@ -186,19 +204,25 @@ impl Sandbox {
         self.peak_rss_kb
     }
 
-    /// Waits until the output reader threads have been idle for a moment (at most `max`), so
-    /// that lines written before the runtime's answer are passed on before the caller goes on.
-    pub(crate) fn settle_output(&self, idle: Duration, max: Duration) {
-        let Some(last) = &self.last_output else {
-            return;
-        };
-        let deadline = Instant::now() + max;
-        loop {
-            let since = last.lock().map(|t| t.elapsed()).unwrap_or(idle);
-            if since >= idle || Instant::now() >= deadline {
-                return;
+    /// Waits (at most `timeout`) until every line the runtime wrote before now has been passed
+    /// to the sink: a marker goes down each pipe behind the runtime's own bytes, and the reader
+    /// acknowledges it when it gets there.
+    pub(crate) fn flush_output(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut waiting = Vec::new();
+        for reader in &mut self.readers {
+            let Some((writer, acks)) = &mut reader.flush else {
+                continue;
+            };
+            let mut marker = FLUSH_MARKER.to_vec();
+            marker.push(b'\n');
+            if writer.write_all(&marker).is_ok() {
+                waiting.push(&*acks);
             }
-            thread::sleep(idle.saturating_sub(since).min(Duration::from_millis(1)));
+        }
+        for acks in waiting {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let _ = acks.recv_timeout(left);
         }
     }
 }
@@ -206,45 +230,78 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.kill();
+        // With the process gone and the supervisor's own write ends closed, the pipes close and
+        // the readers pass on what is left and end. Wait for that (bounded: a child of the
+        // runtime may still hold a pipe open), so that no line the function wrote is lost.
+        for reader in &mut self.readers {
+            reader.flush = None;
+        }
+        let deadline = Instant::now() + READERS_DRAIN;
+        while self.readers.iter().any(|r| !r.thread.is_finished()) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
+        }
+        for reader in self.readers.drain(..) {
+            if reader.thread.is_finished() {
+                let _ = reader.thread.join();
+            }
+        }
     }
 }
 
-fn forward_lines<R: Read + Send + 'static>(
-    pipe: R,
+/// How long dropping a sandbox waits for its output readers to pass on the last lines.
+const READERS_DRAIN: Duration = Duration::from_secs(2);
+
+fn forward_lines(
+    pipe: PipeReader,
     stream: Stream,
     sink: Arc<dyn Fn(OutputLine) + Send + Sync>,
-    last: Arc<Mutex<Instant>>,
-) {
+    ack: mpsc::Sender<()>,
+) -> Option<JoinHandle<()>> {
     let name = match stream {
         Stream::Stdout => "runtime-stdout",
         Stream::Stderr => "runtime-stderr",
     };
-    // Detached: the thread ends when the pipe closes, i.e. when the process (and any child that
-    // inherited the pipe) is gone.
-    let _ = thread::Builder::new().name(name.to_owned()).spawn(move || {
+    // The thread ends when the pipe closes: when the process (and any child that inherited the
+    // pipe) is gone and the supervisor has closed its own write end.
+    let spawned = thread::Builder::new().name(name.to_owned()).spawn(move || {
         let mut reader = BufReader::new(pipe);
         let mut line = Vec::new();
+        // A line the runtime had not finished when a flush marker arrived.
+        let mut pending = Vec::new();
         loop {
             line.clear();
             match reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
-            if line.last() == Some(&b'\n') {
+            let complete = line.last() == Some(&b'\n');
+            if complete {
                 line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
             }
-            if let Ok(mut t) = last.lock() {
-                *t = Instant::now();
+            if complete && line.ends_with(FLUSH_MARKER) {
+                line.truncate(line.len() - FLUSH_MARKER.len());
+                pending.extend_from_slice(&line);
+                let _ = ack.send(());
+                continue;
+            }
+            pending.extend_from_slice(&line);
+            if pending.last() == Some(&b'\r') {
+                pending.pop();
             }
             sink(OutputLine {
                 stream,
-                text: String::from_utf8_lossy(&line).into_owned(),
+                text: String::from_utf8_lossy(&pending).into_owned(),
+            });
+            pending.clear();
+        }
+        if !pending.is_empty() {
+            sink(OutputLine {
+                stream,
+                text: String::from_utf8_lossy(&pending).into_owned(),
             });
         }
     });
+    spawned.ok()
 }
 
 /// `VmHWM` from `/proc/<pid>/status`, in kB (Linux only).
@@ -301,6 +358,26 @@ fn signal_name(signal: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flush_markers_are_acknowledged_and_never_reach_the_sink() {
+        let (pipe, mut writer) = std::io::pipe().unwrap();
+        let (lines, got) = mpsc::channel();
+        let (ack, acks) = mpsc::channel();
+        let sink: Arc<dyn Fn(OutputLine) + Send + Sync> = Arc::new(move |l: OutputLine| {
+            let _ = lines.send(l.text);
+        });
+        let thread = forward_lines(pipe, Stream::Stdout, sink, ack).unwrap();
+        let marker = [FLUSH_MARKER, b"\n"].concat();
+        // A whole line, a marker, a line cut by a marker, CRLF, then end of stream mid-line.
+        for part in [&b"one\n"[..], &marker, b"tw", &marker, b"o\r\nthree"] {
+            writer.write_all(part).unwrap();
+        }
+        drop(writer);
+        thread.join().unwrap();
+        assert_eq!(acks.try_iter().count(), 2);
+        assert_eq!(got.try_iter().collect::<Vec<_>>(), ["one", "two", "three"]);
+    }
 
     #[test]
     fn parses_vm_hwm() {
