@@ -61,6 +61,13 @@ pub fn request_id() -> String {
     )
 }
 
+/// A fresh invocation id for `Lambda-Runtime-Invocation-Id`: a random UUID version 4 like a
+/// request id, from the same sequence, so no two handed out by this process are equal (the
+/// generator is a bijection of a counter), even when a request id is handed out again.
+pub fn invocation_id() -> String {
+    request_id()
+}
+
 /// A fresh X-Ray trace header as Lambda passes it in `Lambda-Runtime-Trace-Id`:
 /// `Root=1-<8 hex epoch seconds>-<24 hex>;Parent=<16 hex>;Sampled=0`.
 pub fn trace_id() -> String {

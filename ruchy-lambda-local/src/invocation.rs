@@ -162,7 +162,8 @@ pub enum Outcome {
     Response(Vec<u8>),
     /// The runtime posted this to `/error`.
     Error(ErrorReport),
-    /// Not answered within the function's timeout; the runtime was stopped.
+    /// Not answered within the function's timeout. With a concurrency of 1 the runtime was
+    /// stopped; with more, it runs on and a late answer gets `410 Gone`.
     TimedOut,
     /// The sandbox failed before answering: the runtime exited or crashed (`Runtime.ExitError`),
     /// or its init failed. The report is the error Lambda gives the caller.
@@ -194,6 +195,9 @@ pub struct InvocationRecord {
     pub deadline_ms: Option<u64>,
     /// The `Lambda-Runtime-Trace-Id` sent with it.
     pub trace_id: Option<String>,
+    /// The `Lambda-Runtime-Invocation-Id` sent with it (fresh at each hand-out), unless the
+    /// server was configured not to send one.
+    pub invocation_id: Option<String>,
     /// When its outcome was settled.
     pub completed_at: Option<Instant>,
     /// What became of it.

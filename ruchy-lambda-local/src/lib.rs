@@ -45,5 +45,6 @@ pub use invocation::{ErrorReport, Event, InvocationRecord, Outcome};
 pub use report::InvocationReport;
 pub use sandbox::{Output, OutputLine, Stream, describe_exit};
 pub use server::{
-    InvokeTimeout, MAX_RESPONSE_BYTES, RequestLogEntry, RuntimeApiServer, ServerConfig,
+    HEADER_INVOCATION_ID, InvokeTimeout, MAX_RESPONSE_BYTES, RequestLogEntry, RuntimeApiServer,
+    ServerConfig,
 };

@@ -410,7 +410,7 @@ fn far_oversize_body_is_not_read() {
 }
 
 #[test]
-fn answers_for_unknown_invalid_repeated_or_late_ids_get_400() {
+fn answers_for_unknown_invalid_or_repeated_ids_get_400_and_late_ones_410() {
     let server = start();
     let mut client = Client::connect(&server);
 
@@ -451,7 +451,8 @@ fn answers_for_unknown_invalid_repeated_or_late_ids_get_400() {
     assert!(server.mark_timed_out(&late));
     assert!(!server.mark_timed_out(&late));
     let r = client.respond(&late, b"x");
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 410);
+    assert_eq!(r.json()["errorType"], "InvocationGone");
     assert!(
         r.json()["errorMessage"]
             .as_str()
@@ -459,7 +460,7 @@ fn answers_for_unknown_invalid_repeated_or_late_ids_get_400() {
             .contains("timed out")
     );
     assert_eq!(server.record(&late).unwrap().outcome, Outcome::TimedOut);
-    // All on one connection: 400s keep it open.
+    // All on one connection: 400s and 410s keep it open.
     assert_eq!(server.connections_accepted(), 1);
 }
 
@@ -732,4 +733,174 @@ fn dropping_the_server_releases_blocked_long_polls() {
     for mut c in clients.into_iter().chain([idle]) {
         assert!(c.is_closed());
     }
+}
+
+fn post_with(client: &mut Client, path: &str, header: Option<&str>, body: &[u8]) -> Response {
+    let header = header.map_or_else(String::new, |id| {
+        format!("Lambda-Runtime-Invocation-Id: {id}\r\n")
+    });
+    let mut raw = format!(
+        "POST /2018-06-01/runtime/{path} HTTP/1.1\r\nHost: x\r\n{header}Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    raw.extend_from_slice(body);
+    client.request(&raw)
+}
+
+fn invocation_id(r: &Response) -> String {
+    r.header("lambda-runtime-invocation-id").unwrap().to_owned()
+}
+
+#[test]
+fn n_workers_on_n_connections_get_n_events_at_once() {
+    const N: usize = 4;
+    let server = RuntimeApiServer::start(ServerConfig {
+        max_concurrency: N,
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let addr = server.addr();
+    let workers: Vec<_> = (0..N + 1)
+        .map(|_| {
+            thread::spawn(move || {
+                let stream = TcpStream::connect(addr).unwrap();
+                stream.set_read_timeout(Some(WAIT)).unwrap();
+                let mut client = Client {
+                    reader: BufReader::new(stream.try_clone().unwrap()),
+                    stream,
+                };
+                let next = client.next();
+                (client, next)
+            })
+        })
+        .collect();
+    // All N + 1 workers wait; N + 1 events go out to only N of them.
+    let deadline = Instant::now() + WAIT;
+    while server.waiting_next() < N + 1 {
+        assert!(Instant::now() < deadline, "workers did not all poll");
+        thread::sleep(Duration::from_millis(5));
+    }
+    let ids: Vec<String> = (0..N + 1).map(|i| server.enqueue(i.to_string())).collect();
+    let deadline = Instant::now() + WAIT;
+    while server.in_flight() < N || server.waiting_next() != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "in flight: {}",
+            server.in_flight()
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!((server.in_flight(), server.queued()), (N, 1));
+    // The first N are pending at once: none abandoned.
+    let pending = server
+        .records()
+        .iter()
+        .filter(|r| r.outcome == Outcome::Pending)
+        .count();
+    assert_eq!(pending, N);
+    // Answering one lets the last worker have the last event.
+    let deadline = Instant::now() + WAIT;
+    while workers.iter().filter(|w| w.is_finished()).count() < N {
+        assert!(
+            Instant::now() < deadline,
+            "workers did not read their events"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+    let mut finished = Vec::new();
+    let mut waiting = Vec::new();
+    for w in workers {
+        if w.is_finished() {
+            finished.push(w.join().unwrap());
+        } else {
+            waiting.push(w);
+        }
+    }
+    assert_eq!((finished.len(), waiting.len()), (N, 1));
+    let mut seen: Vec<String> = finished.iter().map(|(_, next)| request_id(next)).collect();
+    let (mut client, next) = finished.remove(0);
+    assert_eq!(client.respond(&request_id(&next), b"done").status, 202);
+    let (mut last, last_next) = waiting.pop().unwrap().join().unwrap();
+    assert_eq!(last_next.status, 200);
+    seen.push(request_id(&last_next));
+    seen.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+    assert_eq!(last.respond(&request_id(&last_next), b"done").status, 202);
+    for (mut client, next) in finished {
+        let id = request_id(&next);
+        assert_eq!(client.respond(&id, b"done").status, 202);
+    }
+    assert_eq!(server.in_flight(), 0);
+    assert_eq!(server.max_in_flight(), N);
+    assert!(server.records().iter().all(|r| r.answers == 1));
+    server.clear_history();
+    assert_eq!(server.max_in_flight(), 0);
+}
+
+#[test]
+fn invocation_ids_are_sent_fresh_and_a_mismatch_is_410() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    let id = server.enqueue("1");
+    let next = client.next();
+    let sent = invocation_id(&next);
+    assert_eq!(
+        server.record(&id).unwrap().invocation_id.as_deref(),
+        Some(sent.as_str())
+    );
+    // A wrong id: 410, nothing recorded, the invocation still answerable.
+    let path = format!("invocation/{id}/response");
+    let r = post_with(&mut client, &path, Some("not-the-one"), b"wrong");
+    assert_eq!(r.status, 410);
+    assert_eq!(r.json()["errorType"], "InvocationGone");
+    let record = server.record(&id).unwrap();
+    assert_eq!((record.outcome, record.rejected), (Outcome::Pending, 1));
+    let r = post_with(&mut client, &path, Some(&sent), b"right");
+    assert_eq!(r.status, 202);
+    assert_eq!(
+        server.record(&id).unwrap().outcome,
+        Outcome::Response(b"right".to_vec())
+    );
+    let log = server.request_log();
+    let echoed: Vec<Option<&str>> = log.iter().map(|e| e.invocation_id.as_deref()).collect();
+    assert_eq!(echoed, [None, Some("not-the-one"), Some(sent.as_str())]);
+
+    // Each hand-out gets a new invocation id; a reply without one is taken (older runtimes).
+    let second = server.enqueue("2");
+    let next = client.next();
+    assert_ne!(invocation_id(&next), sent);
+    let r = post_with(
+        &mut client,
+        &format!("invocation/{second}/error"),
+        None,
+        b"{}",
+    );
+    assert_eq!(r.status, 202);
+
+    // A timed-out invocation: 410 even with the right id.
+    let third = server.enqueue("3");
+    let next = client.next();
+    assert!(server.mark_timed_out(&third));
+    let path = format!("invocation/{third}/response");
+    let r = post_with(&mut client, &path, Some(&invocation_id(&next)), b"late");
+    assert_eq!(r.status, 410);
+    assert_eq!(server.record(&third).unwrap().outcome, Outcome::TimedOut);
+}
+
+#[test]
+fn no_invocation_id_is_sent_when_configured_so() {
+    let server = RuntimeApiServer::start(ServerConfig {
+        send_invocation_id: false,
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let mut client = Client::connect(&server);
+    let id = server.enqueue("1");
+    let next = client.next();
+    assert_eq!(next.header("lambda-runtime-invocation-id"), None);
+    assert_eq!(server.record(&id).unwrap().invocation_id, None);
+    assert_eq!(client.respond(&id, b"ok").status, 202);
 }

@@ -1,0 +1,200 @@
+//! The endpoints: a routed request applied to the state machine, and the reply to write.
+
+use std::net::TcpStream;
+use std::time::Instant;
+
+use crate::http::{Body, RequestHead};
+use crate::invocation::ErrorReport;
+
+use super::routes::{Route, route};
+use super::state::{Answer, HandOut, Rejection};
+use super::{
+    HEADER_CLIENT_CONTEXT, HEADER_COGNITO_IDENTITY, HEADER_DEADLINE, HEADER_ERROR_TYPE,
+    HEADER_FUNCTION_ARN, HEADER_INVOCATION_ID, HEADER_REQUEST_ID, HEADER_TENANT_ID,
+    HEADER_TRACE_ID, Shared, lock,
+};
+
+const ACCEPTED_BODY: &[u8] = br#"{"status":"OK"}"#;
+
+/// What to do after handling one request.
+pub(super) enum Reply {
+    /// Write this response. `handed_out` names the invocation a `/next` response carries.
+    Send {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+        handed_out: Option<String>,
+    },
+    /// Close the connection without answering.
+    Close,
+}
+
+impl Reply {
+    fn json(status: u16, body: Vec<u8>) -> Reply {
+        Reply::Send {
+            status,
+            headers: Vec::new(),
+            body,
+            handed_out: None,
+        }
+    }
+
+    pub(super) fn error(status: u16, error_type: &str, message: &str) -> Reply {
+        Reply::json(status, ErrorReport::lambda(Some(error_type), message).body)
+    }
+
+    fn status(&self) -> Option<u16> {
+        match self {
+            Reply::Send { status, .. } => Some(*status),
+            Reply::Close => None,
+        }
+    }
+
+    fn of(result: Result<(), Rejection>, max_response_bytes: usize) -> Reply {
+        match result {
+            Ok(()) => Reply::json(202, ACCEPTED_BODY.to_vec()),
+            Err(Rejection::InvalidRequestId(message)) => {
+                Reply::error(400, "InvalidRequestID", &message)
+            }
+            Err(Rejection::Gone(message)) => Reply::error(410, "InvocationGone", &message),
+            Err(Rejection::InvalidState(message)) => {
+                Reply::error(403, "InvalidStateTransition", message)
+            }
+            Err(Rejection::TooLarge(len)) => Reply::error(
+                413,
+                "RequestEntityTooLarge",
+                &format!(
+                    "Exceeded maximum allowed payload size ({max_response_bytes} bytes): received {len} bytes."
+                ),
+            ),
+            Err(Rejection::StaleSandbox) => Reply::Close,
+        }
+    }
+}
+
+impl Shared {
+    /// Handles one request read on connection `conn` of sandbox `generation`, and logs it.
+    pub(super) fn handle(
+        &self,
+        conn: u64,
+        generation: u64,
+        head: &RequestHead,
+        body: Body,
+        received_at: Instant,
+        stream: &TcpStream,
+    ) -> Reply {
+        let route = route(&self.prefix, &head.method, head.path());
+        if route == Route::Next {
+            return self.next(conn, generation, head, received_at, stream);
+        }
+        // The state change and its log entry are made under one lock, so that whoever sees the
+        // one sees the other.
+        let mut st = lock(&self.state);
+        let max = self.config.max_response_bytes;
+        let error_type = || head.header(HEADER_ERROR_TYPE).map(str::to_owned);
+        let invocation_id = head.header(HEADER_INVOCATION_ID);
+        let reply = match route {
+            Route::Next => Reply::Close, // answered above
+            Route::Response(id) => Reply::of(
+                st.answer(generation, id, invocation_id, body, Answer::Response),
+                max,
+            ),
+            Route::Error(id) => {
+                let answer = Answer::Error {
+                    error_type: error_type(),
+                };
+                Reply::of(st.answer(generation, id, invocation_id, body, answer), max)
+            }
+            Route::InitError => Reply::of(st.init_error(generation, body, error_type()), max),
+            Route::WrongMethod(allowed) => Reply::Send {
+                status: 405,
+                headers: vec![("Allow", allowed.to_owned())],
+                body: ErrorReport::lambda(Some("MethodNotAllowed"), "Method not allowed").body,
+                handed_out: None,
+            },
+            Route::NotFound => Reply::error(404, "NotFound", "Not found"),
+        };
+        st.log_request(conn, Some(head), reply.status(), received_at);
+        drop(st);
+        self.changed.notify_all();
+        reply
+    }
+
+    /// `GET /runtime/invocation/next`: waits until an event is queued and fewer than the
+    /// maximum are in flight.
+    fn next(
+        &self,
+        conn: u64,
+        generation: u64,
+        head: &RequestHead,
+        received_at: Instant,
+        stream: &TcpStream,
+    ) -> Reply {
+        let mut st = lock(&self.state);
+        if !st.next_arrived(generation, received_at) {
+            st.log_request(conn, Some(head), None, received_at);
+            return Reply::Close;
+        }
+        self.changed.notify_all();
+        st.waiting_next += 1;
+        let timeout_ms = self.config.timeout.as_millis() as u64;
+        loop {
+            if st.shutdown
+                || st.generation != generation
+                || (st.can_hand_out() && super::conn::peer_closed(stream))
+            {
+                st.waiting_next -= 1;
+                st.log_request(conn, Some(head), None, received_at);
+                return Reply::Close;
+            }
+            if let Some(hand_out) = st.hand_out(conn, timeout_ms) {
+                st.waiting_next -= 1;
+                let reply = self.hand_out_reply(hand_out);
+                st.log_request(conn, Some(head), Some(200), received_at);
+                drop(st);
+                self.changed.notify_all();
+                return reply;
+            }
+            st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn hand_out_reply(&self, hand_out: HandOut) -> Reply {
+        let HandOut {
+            request_id,
+            deadline_ms,
+            trace_id,
+            invocation_id,
+            event,
+        } = hand_out;
+        let mut headers = vec![
+            (HEADER_REQUEST_ID, request_id.clone()),
+            (HEADER_DEADLINE, deadline_ms.to_string()),
+            (HEADER_FUNCTION_ARN, self.function_arn.clone()),
+            (HEADER_TRACE_ID, trace_id),
+        ];
+        let optional = [
+            (HEADER_CLIENT_CONTEXT, event.client_context),
+            (HEADER_COGNITO_IDENTITY, event.cognito_identity),
+            (HEADER_TENANT_ID, event.tenant_id),
+            (HEADER_INVOCATION_ID, invocation_id),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                headers.push((name, value));
+            }
+        }
+        Reply::Send {
+            status: 200,
+            headers,
+            body: event.body,
+            handed_out: Some(request_id),
+        }
+    }
+
+    /// The `/next` response for `id` could not be written: back to the front of the queue.
+    pub(super) fn requeue(&self, id: &str) {
+        lock(&self.state).requeue(id);
+        self.changed.notify_all();
+    }
+}
