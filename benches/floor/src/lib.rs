@@ -4,6 +4,9 @@
 //! id and the body, run the handler, `POST /response` (or `/error`) with a `Content-Length`, read
 //! the `202`. Responses must carry a `Content-Length` (the Runtime API's do). Any failure ends the
 //! process with exit status 1, as a runtime that cannot talk to Lambda should.
+//!
+//! With `AWS_LAMBDA_MAX_CONCURRENCY` = N > 1 (Lambda Managed Instances), N threads run that loop,
+//! each on its own connection.
 
 #![forbid(unsafe_code)]
 
@@ -16,13 +19,72 @@ pub type Outcome = Result<(), (&'static str, String)>;
 /// A handler writes its reply for `event` into `reply` (which is empty on entry).
 pub type Handler = fn(event: &[u8], reply: &mut Vec<u8>) -> Outcome;
 
+/// A handler that also sees which invocation it runs.
+pub type ContextHandler = fn(event: &[u8], invocation: &Invocation, reply: &mut Vec<u8>) -> Outcome;
+
+/// The invocation a [`ContextHandler`] runs.
+pub struct Invocation {
+    /// `Lambda-Runtime-Aws-Request-Id`.
+    pub request_id: String,
+    /// `Lambda-Runtime-Trace-Id`, empty when absent.
+    pub trace_id: String,
+}
+
 const PREFIX: &str = "/2018-06-01/runtime/invocation/";
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 6 * 1024 * 1024 + 1024;
 
 /// Runs the loop until the connection fails; then exits with status 1.
 pub fn run(handler: Handler) -> ! {
-    let error = match serve(handler) {
+    start(Plain(handler))
+}
+
+/// [`run`] for a handler that is told the request and trace ids.
+pub fn run_with_context(handler: ContextHandler) -> ! {
+    start(WithContext(handler))
+}
+
+/// How the loop calls a handler; `TRACE` says whether to take the trace id from `/next`.
+trait Handle: Copy + Send + 'static {
+    const TRACE: bool;
+    fn call(self, event: &[u8], invocation: &Invocation, reply: &mut Vec<u8>) -> Outcome;
+}
+
+#[derive(Clone, Copy)]
+struct Plain(Handler);
+
+impl Handle for Plain {
+    const TRACE: bool = false;
+    fn call(self, event: &[u8], _: &Invocation, reply: &mut Vec<u8>) -> Outcome {
+        (self.0)(event, reply)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct WithContext(ContextHandler);
+
+impl Handle for WithContext {
+    const TRACE: bool = true;
+    fn call(self, event: &[u8], invocation: &Invocation, reply: &mut Vec<u8>) -> Outcome {
+        (self.0)(event, invocation, reply)
+    }
+}
+
+/// One loop, or N loops on N threads when `AWS_LAMBDA_MAX_CONCURRENCY` = N > 1; the first loop
+/// to fail ends the process.
+fn start<H: Handle>(handler: H) -> ! {
+    let workers = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(1);
+    for _ in 1..workers {
+        std::thread::spawn(move || fail(serve(handler)));
+    }
+    fail(serve(handler))
+}
+
+fn fail(result: io::Result<Never>) -> ! {
+    let error = match result {
         Ok(never) => match never {},
         Err(e) => e,
     };
@@ -32,7 +94,7 @@ pub fn run(handler: Handler) -> ! {
 
 enum Never {}
 
-fn serve(handler: Handler) -> io::Result<Never> {
+fn serve<H: Handle>(handler: H) -> io::Result<Never> {
     let api = std::env::var("AWS_LAMBDA_RUNTIME_API")
         .map_err(|_| invalid("AWS_LAMBDA_RUNTIME_API is not set"))?;
     let stream = TcpStream::connect(api.as_str())?;
@@ -44,18 +106,21 @@ fn serve(handler: Handler) -> io::Result<Never> {
         end: 0,
     };
     let next = format!("GET {PREFIX}next HTTP/1.1\r\nHost: {api}\r\n\r\n");
-    let mut request_id = String::new();
+    let mut invocation = Invocation {
+        request_id: String::new(),
+        trace_id: String::new(),
+    };
     let mut event = Vec::new();
     let mut reply = Vec::new();
     let mut request = Vec::new();
     loop {
         conn.stream.write_all(next.as_bytes())?;
-        let status = conn.read_response(Some(&mut request_id), &mut event)?;
+        let status = conn.read_response::<H>(Some(&mut invocation), &mut event)?;
         if status != 200 {
             return Err(invalid("/next did not answer 200"));
         }
         reply.clear();
-        let path = match handler(&event, &mut reply) {
+        let path = match handler.call(&event, &invocation, &mut reply) {
             Ok(()) => "response",
             Err((error_type, message)) => {
                 reply.clear();
@@ -66,12 +131,13 @@ fn serve(handler: Handler) -> io::Result<Never> {
         request.clear();
         write!(
             request,
-            "POST {PREFIX}{request_id}/{path} HTTP/1.1\r\nHost: {api}\r\nContent-Length: {}\r\n\r\n",
+            "POST {PREFIX}{}/{path} HTTP/1.1\r\nHost: {api}\r\nContent-Length: {}\r\n\r\n",
+            invocation.request_id,
             reply.len()
         )?;
         request.extend_from_slice(&reply);
         conn.stream.write_all(&request)?;
-        conn.read_response(None, &mut event)?;
+        conn.read_response::<H>(None, &mut event)?;
     }
 }
 
@@ -85,12 +151,18 @@ struct Connection {
 
 impl Connection {
     /// Reads one response: returns its status, puts its body in `body` and, when asked, the
-    /// `Lambda-Runtime-Aws-Request-Id` header (validated) in `request_id`.
-    fn read_response(
+    /// `Lambda-Runtime-Aws-Request-Id` header (validated) in `invocation` (and the
+    /// `Lambda-Runtime-Trace-Id` when `H::TRACE`).
+    fn read_response<H: Handle>(
         &mut self,
-        mut request_id: Option<&mut String>,
+        mut invocation: Option<&mut Invocation>,
         body: &mut Vec<u8>,
     ) -> io::Result<u16> {
+        if H::TRACE
+            && let Some(invocation) = invocation.as_deref_mut()
+        {
+            invocation.trace_id.clear();
+        }
         let mut scanned = 0;
         let head_len = loop {
             if let Some(len) = head_end(&self.buf[self.start..self.end], scanned) {
@@ -121,17 +193,23 @@ impl Connection {
             if name.eq_ignore_ascii_case("content-length") {
                 content_length = value.parse::<usize>().ok();
             } else if name.eq_ignore_ascii_case("lambda-runtime-aws-request-id")
-                && let Some(id) = request_id.as_deref_mut()
+                && let Some(invocation) = invocation.as_deref_mut()
             {
                 if !is_valid_request_id(value) {
                     return Err(invalid("invalid request id"));
                 }
-                id.clear();
-                id.push_str(value);
+                invocation.request_id.clear();
+                invocation.request_id.push_str(value);
                 found_id = true;
+            } else if H::TRACE
+                && name.eq_ignore_ascii_case("lambda-runtime-trace-id")
+                && let Some(invocation) = invocation.as_deref_mut()
+            {
+                invocation.trace_id.clear();
+                invocation.trace_id.push_str(value);
             }
         }
-        if request_id.is_some() && !found_id {
+        if invocation.is_some() && !found_id {
             return Err(invalid("no request id"));
         }
         let length = content_length.ok_or_else(|| invalid("no Content-Length"))?;

@@ -4,7 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::subjects::{Config, Handler, Profile, Runtime};
+use crate::subjects::{Config, Handler, Profile, Runtime, Workload};
+
+/// The bootstraps of one runtime in one configuration.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// By [`Handler::index`].
+    pub handlers: [PathBuf; 3],
+    /// The concurrency figures' bootstraps, by [`Workload::index`].
+    pub workloads: [PathBuf; 2],
+}
 
 /// Where and with what to build.
 #[derive(Debug, Clone)]
@@ -20,9 +29,9 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// Builds the three handlers of `runtime` with `config`; returns their paths, in
-    /// [`Handler::ALL`] order.
-    pub fn build(&self, config: Config, runtime: Runtime) -> Result<[PathBuf; 3], String> {
+    /// Builds the three handlers of `runtime` with `config`, and the concurrency figures'
+    /// bootstraps; returns their paths.
+    pub fn build(&self, config: Config, runtime: Runtime) -> Result<Built, String> {
         let opt = match config.profile {
             Profile::Dev => "dev",
             Profile::Release { opt_level } => opt_level,
@@ -42,6 +51,7 @@ impl Builder {
                 for handler in Handler::ALL {
                     command.args(["--example", handler.name()]);
                 }
+                command.args(["--example", Workload::Sleep.binary(runtime)]);
             }
             Runtime::Floor => {
                 command
@@ -103,13 +113,16 @@ impl Builder {
                 config.label()
             ));
         }
-        let paths = Handler::ALL.map(|h| out_dir.join(h.name()));
-        for path in &paths {
+        let built = Built {
+            handlers: Handler::ALL.map(|h| out_dir.join(h.name())),
+            workloads: Workload::ALL.map(|w| out_dir.join(w.binary(runtime))),
+        };
+        for path in built.handlers.iter().chain(&built.workloads) {
             if !path.is_file() {
                 return Err(format!("the build did not produce {}", path.display()));
             }
         }
-        Ok(paths)
+        Ok(built)
     }
 }
 

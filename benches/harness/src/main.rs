@@ -8,6 +8,7 @@
 
 mod builds;
 mod chart;
+mod concurrency;
 mod figures;
 mod machine;
 mod measure;
@@ -19,12 +20,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use builds::Builder;
+use builds::{Builder, Built};
+use concurrency::{Plan, Point};
 use figures::{ConfigResults, Figures};
 use machine::Machine;
 use measure::{Subject, rotation};
 use report::{Run, Settings};
-use subjects::{Config, Handler, Runtime};
+use subjects::{Config, Handler, Profile, Runtime, Workload};
 
 const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
@@ -141,7 +143,7 @@ fn run(options: Options) -> Result<(), String> {
     };
 
     // Build everything first, one cargo at a time.
-    let mut binaries: Vec<[Option<[PathBuf; 3]>; 3]> = Vec::new();
+    let mut binaries: Vec<[Option<Built>; 3]> = Vec::new();
     for &config in &configs {
         let mut per_runtime = [None, None, None];
         for &runtime in &runtimes {
@@ -165,7 +167,7 @@ fn run(options: Options) -> Result<(), String> {
             };
             let mut figures = Figures::default();
             for handler in Handler::ALL {
-                let path = &paths[handler.index()];
+                let path = &paths.handlers[handler.index()];
                 figures.size[handler.index()] = std::fs::metadata(path)
                     .map_err(|e| format!("{}: {e}", path.display()))?
                     .len();
@@ -187,6 +189,12 @@ fn run(options: Options) -> Result<(), String> {
     for (c, result) in results.iter_mut().enumerate() {
         measure_warm(result, &binaries[c], &runtimes, &settings)?;
     }
+    let plan = if options.smoke {
+        Plan::smoke()
+    } else {
+        Plan::full()
+    };
+    let concurrency = measure_concurrency(&configs, &binaries, &runtimes, plan)?;
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
         .and_then(|(before, after)| after.others_since(before));
@@ -220,6 +228,7 @@ fn run(options: Options) -> Result<(), String> {
         smoke: options.smoke,
         settings,
         results,
+        concurrency,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,
@@ -230,7 +239,10 @@ fn run(options: Options) -> Result<(), String> {
     for (path, text) in [
         (&markdown_path, report::markdown(&run)),
         (&svg_path, chart::svg(&run.results)),
-        (&tsv_path, report::tsv(&run.results)),
+        (
+            &tsv_path,
+            report::tsv(&run.results, run.concurrency.as_ref()),
+        ),
     ] {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -246,7 +258,7 @@ fn run(options: Options) -> Result<(), String> {
 /// once, the runtimes in a rotating order.
 fn measure_cold_starts(
     results: &mut [ConfigResults],
-    binaries: &[[Option<[PathBuf; 3]>; 3]],
+    binaries: &[[Option<Built>; 3]],
     runtimes: &[Runtime],
     settings: &Settings,
 ) -> Result<(), String> {
@@ -256,7 +268,7 @@ fn measure_cold_starts(
             for &runtime in runtimes {
                 if let Some(paths) = &per_runtime[runtime.index()] {
                     let name = subject_name(results[c].config, runtime, handler);
-                    let subject = Subject::new(&paths[handler.index()], name, handler)?;
+                    let subject = Subject::new(&paths.handlers[handler.index()], name, handler)?;
                     subjects.push((c, runtime, subject));
                 }
             }
@@ -289,7 +301,7 @@ fn measure_cold_starts(
 /// RSS, and `fibonacci` invocations in blocks.
 fn measure_warm(
     result: &mut ConfigResults,
-    binaries: &[Option<[PathBuf; 3]>; 3],
+    binaries: &[Option<Built>; 3],
     runtimes: &[Runtime],
     settings: &Settings,
 ) -> Result<(), String> {
@@ -299,7 +311,7 @@ fn measure_warm(
         for &runtime in runtimes {
             if let Some(paths) = &binaries[runtime.index()] {
                 let name = subject_name(config, runtime, handler);
-                let mut subject = Subject::new(&paths[handler.index()], name, handler)?;
+                let mut subject = Subject::new(&paths.handlers[handler.index()], name, handler)?;
                 subject.start_warm()?;
                 subjects.push((runtime, subject));
             }
@@ -359,6 +371,72 @@ fn measure_warm(
         }
     }
     Ok(())
+}
+
+/// The concurrency figures, in the shipping configuration (opt-level z, dynamic) or, without it,
+/// the first one: in each round every workload, N and runtime once, the runtimes in rotating
+/// order.
+fn measure_concurrency(
+    configs: &[Config],
+    binaries: &[[Option<Built>; 3]],
+    runtimes: &[Runtime],
+    plan: Plan,
+) -> Result<Option<report::Concurrency>, String> {
+    let shipping = |c: &Config| c.profile == Profile::Release { opt_level: "z" } && !c.crt_static;
+    let Some(c) = configs
+        .iter()
+        .position(shipping)
+        .or((!configs.is_empty()).then_some(0))
+    else {
+        return Ok(None);
+    };
+    let config = configs[c];
+    eprintln!(
+        "concurrency: {} rounds, N = {:?} ({})",
+        plan.rounds,
+        plan.levels,
+        config.label()
+    );
+    let mut points: Vec<Point> = Vec::new();
+    for workload in Workload::ALL {
+        for &n in &plan.levels {
+            for &runtime in runtimes {
+                if binaries[c][runtime.index()].is_some() {
+                    points.push(Point {
+                        runtime,
+                        workload,
+                        n,
+                        rounds: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    let group = runtimes.len().max(1);
+    for round in 0..plan.rounds {
+        for (g, start) in (0..points.len()).step_by(group).enumerate() {
+            let size = group.min(points.len() - start);
+            for offset in rotation(size, round + g) {
+                let point = &mut points[start + offset];
+                let Some(built) = &binaries[c][point.runtime.index()] else {
+                    continue;
+                };
+                let path = &built.workloads[point.workload.index()];
+                let name = format!(
+                    "{} `{}`",
+                    point.runtime.name(),
+                    point.workload.binary(point.runtime)
+                );
+                let measured = concurrency::measure(path, &name, point.workload, point.n, &plan)?;
+                point.rounds.push(measured);
+            }
+        }
+    }
+    Ok(Some(report::Concurrency {
+        config,
+        plan,
+        points,
+    }))
 }
 
 fn subject_name(config: Config, runtime: Runtime, handler: Handler) -> String {

@@ -3,9 +3,10 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use crate::concurrency::{Plan, Point, PointFigures};
 use crate::figures::{self, ConfigResults, Row, Spread, Target};
 use crate::machine::Machine;
-use crate::subjects::{Config, Profile, Runtime};
+use crate::subjects::{Config, Profile, Runtime, Workload};
 
 /// How many of each measurement a run takes.
 #[derive(Debug, Clone)]
@@ -62,6 +63,7 @@ pub struct Run {
     pub smoke: bool,
     pub settings: Settings,
     pub results: Vec<ConfigResults>,
+    pub concurrency: Option<Concurrency>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -214,6 +216,7 @@ pub fn markdown(run: &Run) -> String {
     let _ = writeln!(md);
 
     static_tradeoff(&mut md, &run.results);
+    concurrency_section(&mut md, run);
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -389,7 +392,7 @@ fn static_tradeoff(md: &mut String, results: &[ConfigResults]) {
 }
 
 /// Every figure, one line per configuration, figure and runtime, tab-separated.
-pub fn tsv(results: &[ConfigResults]) -> String {
+pub fn tsv(results: &[ConfigResults], concurrency: Option<&Concurrency>) -> String {
     let mut out =
         String::from("configuration\tfigure\tunit\truntime\tmedian\tlow\thigh\tcount\tspread\n");
     for result in results {
@@ -419,6 +422,9 @@ pub fn tsv(results: &[ConfigResults]) -> String {
             }
         }
     }
+    if let Some(c) = concurrency {
+        concurrency_tsv(&mut out, c);
+    }
     out
 }
 
@@ -437,5 +443,339 @@ pub fn summary(run: &Run) -> String {
             );
         }
     }
+    if let Some(c) = &run.concurrency {
+        let _ = writeln!(out, "concurrency ({}):", c.config.label());
+        for target in concurrency_targets(c) {
+            let _ = writeln!(
+                out,
+                "  {:<60} {:<28} {}",
+                target.what.replace('`', ""),
+                target.found,
+                verdict(&target).replace('*', "")
+            );
+        }
+    }
     out
+}
+
+/// The concurrency figures of a run.
+pub struct Concurrency {
+    /// The configuration they were measured in.
+    pub config: Config,
+    pub plan: Plan,
+    pub points: Vec<Point>,
+}
+
+impl Concurrency {
+    fn figures(&self, runtime: Runtime, workload: Workload, n: usize) -> Option<PointFigures> {
+        self.points
+            .iter()
+            .find(|p| p.runtime == runtime && p.workload == workload && p.n == n)
+            .and_then(Point::figures)
+    }
+
+    /// `ours`'s figure over `base`'s (medians), through `pick`.
+    fn ratio(
+        &self,
+        workload: Workload,
+        n: usize,
+        base: Runtime,
+        pick: fn(&PointFigures) -> f64,
+    ) -> Option<f64> {
+        let ours = pick(&self.figures(Runtime::Ours, workload, n)?);
+        let base = pick(&self.figures(base, workload, n)?);
+        (base > 0.0).then(|| ours / base)
+    }
+}
+
+/// The concurrency figures' columns: key, title, unit, how to read a point.
+type Column = (&'static str, &'static str, fn(&PointFigures) -> f64);
+
+const COLUMNS: [Column; 5] = [
+    ("throughput", "throughput (inv/s)", |f| f.throughput.median),
+    ("p50", "p50 (ms)", |f| f.latency_ms.median),
+    ("p99", "p99 (ms)", |f| f.latency_ms.p99),
+    ("rss", "peak RSS (KiB)", |f| f.rss_kb.median),
+    ("init", "init (ms)", |f| f.init_ms.median),
+];
+
+/// The concurrency section of `BENCHMARKS.md`.
+fn concurrency_section(md: &mut String, run: &Run) {
+    let Some(c) = &run.concurrency else {
+        return;
+    };
+    let p = &c.plan;
+    let _ = writeln!(md, "## Concurrency (Lambda Managed Instances)\n");
+    let _ = writeln!(
+        md,
+        "One process per runtime with `AWS_LAMBDA_MAX_CONCURRENCY` = N (nothing set for N = 1, as \
+         on classic Lambda), on a Runtime API server that hands out up to N invocations at once; \
+         {}. Each worker loops `/next` → handler → `/response` on its own keep-alive \
+         connection: **ruchy-lambda** with N OS threads, **floor** with N std threads, \
+         **lambda_runtime** with `run_concurrent` (feature `concurrency-tokio`: N tokio tasks on \
+         tokio's multi-thread runtime, one worker thread per core).\n",
+        c.config.label()
+    );
+    let _ = writeln!(
+        md,
+        "- handlers: `sleep`, `{}` → a 10 ms wait, each runtime's idiomatic one (a blocking \
+         `std::thread::sleep` on ruchy-lambda and the floor, `tokio::time::sleep(..).await` on \
+         the peer) → `{{\"ms\":10,\"request_id\":…,\"trace_id\":…}}`, checked against each \
+         invocation's own ids; and `echo` (the peer's is `echo-concurrent`: the same handler \
+         under `run_concurrent`, as its `echo` uses `run`).\n\
+         - each round starts a fresh process, waits until its N workers are all blocked in \
+         `/next`, warms them up with {} invocations per worker, then queues the whole batch at \
+         once ({} `sleep` events per worker, {} `echo` events) so that all N are always busy; \
+         {} round(s), every workload, N and runtime once per round, the runtimes in rotating \
+         order.\n\
+         - **throughput**: batch ÷ (first hand-out → last answer), median (min–max) over the \
+         rounds. **p50, p99**: hand-out → answer of every invocation of every round, by the \
+         server's clock. **peak RSS**: `VmHWM` after the batch, median over the rounds. \
+         **init**: spawn → first `/next`, median. **peak in flight**: the most invocations \
+         handed out and not yet answered at once, the highest of the rounds, as the server \
+         counted it (from the records' times in parentheses when they differ): it shows that N \
+         were really in flight.\n",
+        String::from_utf8_lossy(Workload::Sleep.event()),
+        p.warmup_per_worker,
+        p.sleep_per_worker,
+        p.echo_events,
+        p.rounds,
+    );
+    for workload in Workload::ALL {
+        let _ = writeln!(md, "### `{}`\n", workload.name());
+        let _ = write!(md, "| N | runtime |");
+        for (_, title, _) in COLUMNS {
+            let _ = write!(md, " {title} |");
+        }
+        let _ = writeln!(md, " peak in flight |");
+        let _ = writeln!(md, "|---:|---|---:|---:|---:|---:|---:|---:|");
+        for &n in &p.levels {
+            for runtime in Runtime::ALL {
+                let Some(f) = c.figures(runtime, workload, n) else {
+                    continue;
+                };
+                let in_flight = match f.in_flight {
+                    Some(s) if s == f.in_flight_records => s.to_string(),
+                    Some(s) => format!("{s} ({})", f.in_flight_records),
+                    None => format!("({})", f.in_flight_records),
+                };
+                let _ = writeln!(
+                    md,
+                    "| {n} | {} | {} ({}–{}) | {} | {} | {} | {} | {in_flight} |",
+                    runtime.name(),
+                    number(f.throughput.median),
+                    number(f.throughput.min),
+                    number(f.throughput.max),
+                    number(f.latency_ms.median),
+                    number(f.latency_ms.p99),
+                    number(f.rss_kb.median),
+                    number(f.init_ms.median),
+                );
+            }
+        }
+        let _ = writeln!(md);
+        let _ = writeln!(
+            md,
+            "`{}`, ruchy-lambda's figures over the floor's and over the peer's (same run; for \
+             throughput higher is better, for the rest lower is better):\n",
+            workload.name()
+        );
+        let _ = write!(md, "| N |");
+        for (_, title, _) in COLUMNS {
+            let title = title.split(" (").next().unwrap_or(title);
+            let _ = write!(md, " {title}: ours ÷ floor | ours ÷ peer |");
+        }
+        let _ = write!(md, "\n|---:|");
+        for _ in 0..COLUMNS.len() * 2 {
+            let _ = write!(md, "---:|");
+        }
+        let _ = writeln!(md);
+        for &n in &p.levels {
+            let _ = write!(md, "| {n} |");
+            for (_, _, pick) in COLUMNS {
+                for base in [Runtime::Floor, Runtime::Peer] {
+                    let cell = c
+                        .ratio(workload, n, base, pick)
+                        .map_or_else(|| "—".to_owned(), |x| format!("{x:.2}×"));
+                    let _ = write!(md, " {cell} |");
+                }
+            }
+            let _ = writeln!(md);
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(md, "### Concurrency targets\n");
+    let _ = writeln!(md, "| target | found | result |");
+    let _ = writeln!(md, "|---|---|---|");
+    for target in concurrency_targets(c) {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |",
+            target.what,
+            target.found,
+            verdict(&target)
+        );
+    }
+    let _ = writeln!(md);
+}
+
+/// The concurrency targets, checked against this run's figures.
+pub fn concurrency_targets(c: &Concurrency) -> Vec<Target> {
+    let mut targets = Vec::new();
+    let top = c.plan.levels.iter().copied().max().unwrap_or(1).max(8);
+    let sleep = Workload::Sleep;
+    let ours = |w: Workload, n: usize| c.figures(Runtime::Ours, w, n);
+    let peer = |w: Workload, n: usize| c.figures(Runtime::Peer, w, n);
+    let mut check = |what: String, found: Option<(f64, String)>, pass: fn(f64) -> bool| {
+        targets.push(Target {
+            what,
+            pass: found.as_ref().map(|(v, _)| pass(*v)),
+            found: found.map_or_else(|| "not measured".to_owned(), |(_, text)| text),
+        });
+    };
+    let floor_8x = 0.9 * top as f64 * 1000.0 / Workload::SLEEP_MS as f64;
+    check(
+        format!("`sleep`, N = {top}: throughput ≥ 0.9 × {top} × 100 = {floor_8x:.0} inv/s"),
+        ours(sleep, top).map(|f| {
+            let v = f.throughput.median;
+            (v / floor_8x, format!("{} inv/s", number(v)))
+        }),
+        |v| v >= 1.0,
+    );
+    check(
+        format!("`sleep`, N = {top}: throughput ≥ the peer's"),
+        c.ratio(sleep, top, Runtime::Peer, COLUMNS[0].2)
+            .map(|r| (r, format!("{r:.2}× the peer's"))),
+        |v| v >= 1.0,
+    );
+    for w in Workload::ALL {
+        check(
+            format!("`{}`: peak RSS at N = {top} ≤ 1.3× ours at N = 1", w.name()),
+            ours(w, top).zip(ours(w, 1)).map(|(at_top, at_one)| {
+                let r = at_top.rss_kb.median / at_one.rss_kb.median;
+                (
+                    r,
+                    format!(
+                        "{r:.2}× ({} → {} KiB)",
+                        number(at_one.rss_kb.median),
+                        number(at_top.rss_kb.median)
+                    ),
+                )
+            }),
+            |v| v <= 1.3,
+        );
+        check(
+            format!("`{}`: peak RSS at N = {top} ≤ 0.5× the peer's", w.name()),
+            ours(w, top).zip(peer(w, top)).map(|(o, p)| {
+                let r = o.rss_kb.median / p.rss_kb.median;
+                (r, format!("{r:.2}× the peer's"))
+            }),
+            |v| v <= 0.5,
+        );
+    }
+    for w in Workload::ALL {
+        for n in c.plan.levels.iter().copied().filter(|&n| n > 1) {
+            check(
+                format!("`{}`, N = {n}: {n} in flight at once", w.name()),
+                ours(w, n).map(|f| {
+                    let peak = f.in_flight.unwrap_or(f.in_flight_records);
+                    (peak as f64 / n as f64, format!("{peak}"))
+                }),
+                |v| v >= 1.0,
+            );
+        }
+    }
+    // N = 1 is classic Lambda: the same bounds against the floor as the main tables.
+    let bounds: [(usize, &str, f64, bool); 4] = [
+        (0, "throughput ≥ 0.8× floor", 0.8, true),
+        (1, "p50 ≤ 1.3× floor", 1.3, false),
+        (3, "peak RSS ≤ 1.2× floor", 1.2, false),
+        (4, "init ≤ 1.25× floor", 1.25, false),
+    ];
+    for w in Workload::ALL {
+        for (column, what, limit, at_least) in bounds {
+            let ratio = c.ratio(w, 1, Runtime::Floor, COLUMNS[column].2);
+            targets.push(Target {
+                what: format!("`{}`, N = 1: {what}", w.name()),
+                found: ratio
+                    .map_or_else(|| "not measured".to_owned(), |r| format!("{r:.2}× floor")),
+                pass: ratio.map(|r| if at_least { r >= limit } else { r <= limit }),
+            });
+        }
+    }
+    targets
+}
+
+/// Median, low, high, and how the spread is given.
+type Reading = (f64, f64, f64, &'static str);
+
+/// The concurrency rows of the result file.
+fn concurrency_tsv(out: &mut String, c: &Concurrency) {
+    for point in &c.points {
+        let Some(f) = point.figures() else {
+            continue;
+        };
+        let figure = |name: &str| format!("conc-{}-n{}-{name}", point.workload.name(), point.n);
+        let single = |v: f64| (v, v, v, "single");
+        let rows: [(String, &str, Reading, usize); 7] = [
+            (
+                figure("throughput"),
+                "inv/s",
+                (
+                    f.throughput.median,
+                    f.throughput.min,
+                    f.throughput.max,
+                    "min-max",
+                ),
+                f.throughput.count,
+            ),
+            (
+                figure("p50"),
+                "ms",
+                single(f.latency_ms.median),
+                f.latency_ms.count,
+            ),
+            (
+                figure("p99"),
+                "ms",
+                single(f.latency_ms.p99),
+                f.latency_ms.count,
+            ),
+            (
+                figure("rss"),
+                "KiB",
+                (f.rss_kb.median, f.rss_kb.min, f.rss_kb.max, "min-max"),
+                f.rss_kb.count,
+            ),
+            (
+                figure("init"),
+                "ms",
+                (f.init_ms.median, f.init_ms.min, f.init_ms.max, "min-max"),
+                f.init_ms.count,
+            ),
+            (
+                figure("in-flight"),
+                "invocations",
+                single(f.in_flight.map_or(f64::NAN, |v| v as f64)),
+                point.rounds.len(),
+            ),
+            (
+                figure("in-flight-records"),
+                "invocations",
+                single(f.in_flight_records as f64),
+                point.rounds.len(),
+            ),
+        ];
+        for (key, unit, (median, low, high, spread), count) in rows {
+            if median.is_nan() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "{}\t{key}\t{unit}\t{}\t{median}\t{low}\t{high}\t{count}\t{spread}",
+                c.config.tag(),
+                point.runtime.tag(),
+            );
+        }
+    }
 }

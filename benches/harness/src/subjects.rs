@@ -154,3 +154,74 @@ impl Config {
         }
     }
 }
+
+/// A handler of the concurrency figures: every runtime's idiomatic 10 ms wait, and `echo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// `{"ms":10}` → waits 10 ms (a blocking sleep on ruchy-lambda and the floor,
+    /// `tokio::time::sleep` on the peer) → `{"ms":10,"request_id":…,"trace_id":…}`.
+    Sleep,
+    /// [`Handler::Echo`].
+    Echo,
+}
+
+impl Workload {
+    pub const ALL: [Workload; 2] = [Workload::Sleep, Workload::Echo];
+
+    /// How long the handler itself takes, nominally.
+    pub const SLEEP_MS: u64 = 10;
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Sleep => "sleep",
+            Workload::Echo => "echo",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        match self {
+            Workload::Sleep => 0,
+            Workload::Echo => 1,
+        }
+    }
+
+    /// The example (ours) or binary (floor, peer) that runs it. The peer's `echo` runs with
+    /// `lambda_runtime::run`, which ignores `AWS_LAMBDA_MAX_CONCURRENCY`: `echo-concurrent` is
+    /// the same handler under `run_concurrent`.
+    pub fn binary(self, runtime: Runtime) -> &'static str {
+        match (self, runtime) {
+            (Workload::Echo, Runtime::Peer) => "echo-concurrent",
+            (workload, _) => workload.name(),
+        }
+    }
+
+    pub fn event(self) -> &'static [u8] {
+        match self {
+            Workload::Sleep => br#"{"ms":10}"#,
+            Workload::Echo => Handler::Echo.event(),
+        }
+    }
+
+    /// The handler's own time, nominally.
+    pub fn nominal(self) -> std::time::Duration {
+        match self {
+            Workload::Sleep => std::time::Duration::from_millis(Workload::SLEEP_MS),
+            Workload::Echo => std::time::Duration::from_millis(1),
+        }
+    }
+
+    /// The reply every runtime must give to [`Workload::event`] in invocation `request_id`.
+    pub fn reply(self, request_id: &str, trace_id: Option<&str>) -> Vec<u8> {
+        match self {
+            Workload::Sleep => {
+                let trace = trace_id.map_or_else(|| "null".to_owned(), |t| format!("\"{t}\""));
+                format!(
+                    "{{\"ms\":{},\"request_id\":\"{request_id}\",\"trace_id\":{trace}}}",
+                    Workload::SLEEP_MS
+                )
+                .into_bytes()
+            }
+            Workload::Echo => Handler::Echo.reply().to_vec(),
+        }
+    }
+}
