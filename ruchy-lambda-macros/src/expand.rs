@@ -69,10 +69,15 @@ fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
                     (&__state).__init_kind().into_init(__state)
                 }
             };
+            // The state is shared by the workers when it is `Sync`; otherwise one worker runs
+            // (autoref specialization on the type `init` builds).
             quote! {
                 fn main() -> ::std::process::ExitCode {
-                    #private::run_with_init(
-                        || #build,
+                    let __init = || #build;
+                    #[allow(unused_imports)]
+                    use #private::{ShareableState as _, UnshareableState as _};
+                    (&#private::Workers::of(&__init)).__workers().run(
+                        __init,
                         |__state, __invocation, __reply| { #body },
                     )
                 }
@@ -274,7 +279,8 @@ mod tests {
                 fn handle(event: &str, ctx: &Context, state: &State) {}
             ),
         );
-        assert!(out.contains("run_with_init (|| {"));
+        assert!(out.contains("let __init = || {"));
+        assert!(out.contains("Workers :: of (& __init)) . __workers () . run (__init ,"));
         assert!(out.contains("let __state = make_state () ;"));
         assert!(out.contains("StateRef (__state) . get :: < State > ()"));
     }

@@ -97,4 +97,7 @@ pub mod __private;
 
 pub use error_type::ErrorType;
 pub use ruchy_lambda_macros::handler;
-pub use ruchy_lambda_runtime_core::{Config, Context, Diagnostic, Invocation, run, run_with_init};
+pub use ruchy_lambda_runtime_core::{
+    Config, Context, Diagnostic, Invocation, run, run_concurrent, run_concurrent_with_init,
+    run_with_init,
+};

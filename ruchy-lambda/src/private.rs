@@ -4,6 +4,7 @@
 //! spans each call on the user's type, so rustc reports the problem there, in our words.
 
 use std::fmt::Display;
+use std::marker::PhantomData;
 use std::process::ExitCode;
 
 use ruchy_lambda_runtime_core as core_rt;
@@ -18,24 +19,94 @@ pub const DESERIALIZATION_ERROR: &str = "DeserializationError";
 /// The error type of a reply that cannot be serialized.
 pub const SERIALIZATION_ERROR: &str = "SerializationError";
 
-/// Runs `handler` for every invocation: [`ruchy_lambda_runtime_core::run`].
+/// Runs `handler` for every invocation, on as many workers as Lambda allows:
+/// [`ruchy_lambda_runtime_core::run_concurrent`].
 #[inline]
 pub fn run<H>(handler: H) -> ExitCode
 where
-    H: FnMut(&Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
+    H: Fn(&Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
 {
-    core_rt::run(handler)
+    core_rt::run_concurrent(handler)
 }
 
-/// Builds the state with `init`, then runs `handler` for every invocation:
-/// [`ruchy_lambda_runtime_core::run_with_init`].
-#[inline]
-pub fn run_with_init<S, I, H>(init: I, handler: H) -> ExitCode
-where
-    I: FnOnce() -> Result<S, Diagnostic>,
-    H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
-{
-    core_rt::run_with_init(init, handler)
+// ---- workers and the state ----
+
+/// The workers of a handler with a state of type `S`, before it is known whether they can share
+/// it. The generated code calls `(&Workers::of(&init)).__workers()`: [`ShareableState`] applies
+/// when `S: Sync` (without autoref), [`UnshareableState`] otherwise.
+pub struct Workers<S>(PhantomData<fn() -> S>);
+
+impl<S> Workers<S> {
+    /// The workers for the state `init` builds.
+    #[inline]
+    pub fn of<I: FnOnce() -> Result<S, Diagnostic>>(_init: &I) -> Self {
+        Workers(PhantomData)
+    }
+}
+
+/// A `Sync` state: every worker shares it.
+pub trait ShareableState {
+    /// Runs as many workers as Lambda allows.
+    fn __workers(&self) -> Concurrent;
+}
+
+impl<S: Sync + 'static> ShareableState for Workers<S> {
+    #[inline]
+    fn __workers(&self) -> Concurrent {
+        Concurrent
+    }
+}
+
+/// A state that is not `Sync`: one worker, the only one to use it.
+pub trait UnshareableState {
+    /// Runs one worker, with the type's name for the start-up line.
+    fn __workers(&self) -> OneWorker;
+}
+
+impl<S> UnshareableState for &Workers<S> {
+    #[inline]
+    fn __workers(&self) -> OneWorker {
+        OneWorker(std::any::type_name::<S>())
+    }
+}
+
+/// Runs the handler on every worker Lambda allows.
+pub struct Concurrent;
+
+impl Concurrent {
+    /// [`ruchy_lambda_runtime_core::run_concurrent_with_init`].
+    #[inline]
+    pub fn run<S, I, H>(self, init: I, handler: H) -> ExitCode
+    where
+        S: Sync + 'static,
+        I: FnOnce() -> Result<S, Diagnostic>,
+        H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
+    {
+        core_rt::run_concurrent_with_init(init, handler)
+    }
+}
+
+/// Runs the handler on one worker, because its state (named) cannot be shared.
+pub struct OneWorker(pub &'static str);
+
+impl OneWorker {
+    /// [`ruchy_lambda_runtime_core::run_on_one_worker`], saying why in the start-up line.
+    #[inline]
+    pub fn run<S, I, H>(self, init: I, handler: H) -> ExitCode
+    where
+        I: FnOnce() -> Result<S, Diagnostic>,
+        H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
+    {
+        core_rt::run_on_one_worker(
+            init,
+            handler,
+            format_args!(
+                "the state `{}` is not `Sync`, so workers cannot share it; make it `Sync` \
+                 (e.g. a `Mutex` or an atomic in place of a `RefCell` or a `Cell`) to run more",
+                self.0
+            ),
+        )
+    }
 }
 
 // ---- events ----

@@ -24,6 +24,8 @@ pub const CLIENT_CONTEXT: &str = "Lambda-Runtime-Client-Context";
 pub const COGNITO_IDENTITY: &str = "Lambda-Runtime-Cognito-Identity";
 /// Request header: the tenant id of a multi-tenant function.
 pub const TENANT_ID: &str = "Lambda-Runtime-Aws-Tenant-Id";
+/// Request header: the id of this attempt at the invocation, echoed on its answer.
+pub const INVOCATION_ID: &str = "Lambda-Runtime-Invocation-Id";
 /// Error report header: the error type.
 pub const FUNCTION_ERROR_TYPE: &str = "Lambda-Runtime-Function-Error-Type";
 
@@ -48,7 +50,8 @@ pub enum Posted {
     Accepted,
     /// `413 Payload Too Large`: the response is over Lambda's limit (6 MB buffered).
     TooLarge,
-    /// Any other status, e.g. `400` for an unknown request id or `410` after a timeout.
+    /// Any other status, e.g. `400` for an unknown request id, or `410` after a timeout or for an
+    /// invocation id that is not the invocation's.
     Rejected {
         /// The status code.
         status: u16,
@@ -191,21 +194,34 @@ impl RuntimeApiClient {
         })
     }
 
-    /// `POST /runtime/invocation/{request_id}/response`: the function's reply.
-    pub fn respond(&mut self, request_id: &str, body: &[u8]) -> Result<Posted, ApiError> {
+    /// `POST /runtime/invocation/{request_id}/response`: the function's reply. `invocation_id`
+    /// is the invocation's [`Context::invocation_id`]: echoed as `Lambda-Runtime-Invocation-Id`
+    /// when `/next` sent one.
+    pub fn respond(
+        &mut self,
+        request_id: &str,
+        invocation_id: Option<&str>,
+        body: &[u8],
+    ) -> Result<Posted, ApiError> {
         self.invocation_path(request_id, "/response")?;
-        let response = self.http.request("POST", &self.path, &[], body)?;
+        let headers: &[(&str, &str)] = match echoed(invocation_id) {
+            Some(id) => &[(INVOCATION_ID, id)],
+            None => &[],
+        };
+        let response = self.http.request("POST", &self.path, headers, body)?;
         Ok(posted(&response))
     }
 
-    /// `POST /runtime/invocation/{request_id}/error`: the invocation failed.
+    /// `POST /runtime/invocation/{request_id}/error`: the invocation failed. `invocation_id` is
+    /// echoed as in [`respond`](Self::respond).
     pub fn report_error(
         &mut self,
         request_id: &str,
+        invocation_id: Option<&str>,
         diagnostic: &Diagnostic,
     ) -> Result<Posted, ApiError> {
         self.invocation_path(request_id, "/error")?;
-        self.post_diagnostic(diagnostic)
+        self.post_diagnostic(diagnostic, echoed(invocation_id))
     }
 
     /// `POST /runtime/init/error`: the function could not start.
@@ -213,21 +229,29 @@ impl RuntimeApiClient {
         self.path.clear();
         self.path.push_str(&self.base_path);
         self.path.push_str("/runtime/init/error");
-        self.post_diagnostic(diagnostic)
+        self.post_diagnostic(diagnostic, None)
     }
 
-    fn post_diagnostic(&mut self, diagnostic: &Diagnostic) -> Result<Posted, ApiError> {
+    fn post_diagnostic(
+        &mut self,
+        diagnostic: &Diagnostic,
+        invocation_id: Option<&str>,
+    ) -> Result<Posted, ApiError> {
         let error_type = header_safe(&diagnostic.error_type);
         let body = diagnostic.to_json();
-        let response = self.http.request(
-            "POST",
-            &self.path,
-            &[
-                (FUNCTION_ERROR_TYPE, &error_type),
-                ("Content-Type", "application/json"),
-            ],
-            &body,
-        )?;
+        let mut headers = [
+            (FUNCTION_ERROR_TYPE, error_type.as_str()),
+            ("Content-Type", "application/json"),
+            (INVOCATION_ID, ""),
+        ];
+        let headers = match invocation_id {
+            Some(id) => {
+                headers[2].1 = id;
+                &headers[..]
+            }
+            None => &headers[..2],
+        };
+        let response = self.http.request("POST", &self.path, headers, &body)?;
         Ok(posted(&response))
     }
 
@@ -244,6 +268,12 @@ impl RuntimeApiClient {
         self.path.push_str(endpoint);
         Ok(())
     }
+}
+
+/// An invocation id as a header to send back, or none when it holds a control character (the
+/// response parser never lets one through, so only a hand-made [`Context`] can have one).
+fn echoed(invocation_id: Option<&str>) -> Option<&str> {
+    invocation_id.filter(|id| !id.bytes().any(|b| b.is_ascii_control()))
 }
 
 /// An error type as a header value: visible ASCII only, bounded.
@@ -303,6 +333,7 @@ fn context_from(response: &Response<'_>, config: &Arc<Config>) -> Result<Context
         client_context: owned(CLIENT_CONTEXT),
         identity: owned(COGNITO_IDENTITY),
         tenant_id: owned(TENANT_ID),
+        invocation_id: owned(INVOCATION_ID),
         env_config: Arc::clone(config),
         request_id,
     })
@@ -345,6 +376,13 @@ mod tests {
         assert_eq!(header_safe("Bad\r\nX-Evil: 1"), "BadX-Evil:1");
         assert_eq!(header_safe("\n"), "Unhandled");
         assert_eq!(header_safe(&"E".repeat(500)).len(), 128);
+    }
+
+    #[test]
+    fn invocation_ids_with_control_characters_are_not_echoed() {
+        assert_eq!(echoed(Some("8d3f-1")), Some("8d3f-1"));
+        assert_eq!(echoed(Some("a\r\nX-Injected: 1")), None);
+        assert_eq!(echoed(None), None);
     }
 
     #[test]

@@ -60,8 +60,9 @@ pub struct Context {
     /// The ARN the function was invoked with, with its alias or version if any
     /// (`Lambda-Runtime-Invoked-Function-Arn`).
     pub invoked_function_arn: String,
-    /// The AWS X-Ray trace header (`Lambda-Runtime-Trace-Id`); also in `_X_AMZN_TRACE_ID`
-    /// while the handler runs.
+    /// The AWS X-Ray trace header (`Lambda-Runtime-Trace-Id`). With one worker it is also in
+    /// `_X_AMZN_TRACE_ID` while the handler runs; with several (`AWS_LAMBDA_MAX_CONCURRENCY` > 1)
+    /// a process-wide variable cannot name the invocation of every worker, so it is only here.
     pub xray_trace_id: Option<String>,
     /// The client context sent by the AWS Mobile SDK, as JSON (`Lambda-Runtime-Client-Context`).
     pub client_context: Option<String>,
@@ -69,6 +70,11 @@ pub struct Context {
     pub identity: Option<String>,
     /// The tenant id of a multi-tenant function (`Lambda-Runtime-Aws-Tenant-Id`).
     pub tenant_id: Option<String>,
+    /// The id of this attempt at the invocation (`Lambda-Runtime-Invocation-Id`), unique and
+    /// never reused, unlike a request id that a caller or a retry may repeat. When Lambda sends
+    /// it, the runtime echoes it on the invocation's `/response` and `/error`, so that a reply
+    /// that comes too late can never be taken for the answer to another invocation.
+    pub invocation_id: Option<String>,
     /// The function's configuration, shared by every invocation.
     pub env_config: Arc<Config>,
 }
@@ -85,6 +91,7 @@ impl Context {
             client_context: None,
             identity: None,
             tenant_id: None,
+            invocation_id: None,
             env_config,
         }
     }

@@ -3,7 +3,9 @@
 //! - [`http`]: a small HTTP/1.1 client with one keep-alive connection, opened on first use;
 //! - [`api`]: the Runtime API, one function per endpoint;
 //! - [`Context`], [`Config`], [`Invocation`]: what a handler is told;
-//! - [`Runtime`]: the event loop, with error, panic and init-error reporting.
+//! - [`Runtime`]: the event loop, with error, panic and init-error reporting;
+//! - [`workers`]: concurrent invocations (`AWS_LAMBDA_MAX_CONCURRENCY`, Lambda Managed
+//!   Instances), one OS thread and one connection per worker.
 //!
 //! Most users want the `ruchy-lambda` crate and its `#[handler]` attribute instead; this crate is
 //! for those who write the loop body by hand:
@@ -33,6 +35,7 @@ pub mod endpoint;
 pub mod http;
 mod runtime;
 mod trace_env;
+pub mod workers;
 
 pub use api::{ApiError, Posted, RuntimeApiClient};
 pub use context::{Config, Context, Invocation};
@@ -40,11 +43,22 @@ pub use diagnostic::Diagnostic;
 pub use endpoint::{Endpoint, EndpointError};
 pub use runtime::{MALFORMED_INVOCATION, RESPONSE_TOO_LARGE, RetryPolicy, Runtime};
 pub use trace_env::TRACE_ID_VAR;
+pub use workers::MaxConcurrencyError;
 
+use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The error type of the init error reported when `AWS_LAMBDA_MAX_CONCURRENCY` is not a number
+/// of workers.
+pub const INVALID_CONCURRENCY: &str = "Runtime.InvalidConcurrency";
 
 /// Runs `handler` for every invocation until the Runtime API is gone; returns the exit status.
+///
+/// One worker: `handler` is `FnMut`, so it answers one invocation at a time. When Lambda allows
+/// more at once (`AWS_LAMBDA_MAX_CONCURRENCY` > 1, Lambda Managed Instances), a start-up line
+/// says so and still one worker runs; [`run_concurrent`] runs as many as allowed.
 ///
 /// See [`Runtime::run`] for the contract of `handler`.
 pub fn run<H>(mut handler: H) -> ExitCode
@@ -57,32 +71,177 @@ where
     )
 }
 
-/// Runs `init` once, then `handler` for every invocation with a reference to its state.
+/// Runs `init` once, then `handler` for every invocation with a reference to its state, on one
+/// worker (see [`run`]; [`run_concurrent_with_init`] runs several).
 ///
 /// An `init` that fails (or panics) is reported to `/runtime/init/error` and the process exits
 /// non-zero, before asking for any event. The Runtime API address and the function configuration
 /// are read before `init` runs; the network is first used by the init error report or the first
 /// `/next`.
-pub fn run_with_init<S, I, H>(init: I, mut handler: H) -> ExitCode
+pub fn run_with_init<S, I, H>(init: I, handler: H) -> ExitCode
 where
     I: FnOnce() -> Result<S, Diagnostic>,
     H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
 {
-    let mut runtime = match Runtime::from_env() {
-        Ok(runtime) => runtime,
+    run_on_one_worker(
+        init,
+        handler,
+        format_args!("the handler is `FnMut`: use `run_concurrent` to run more"),
+    )
+}
+
+/// Like [`run_with_init`], with `why` in the start-up line that says one worker runs although
+/// Lambda allows more invocations at once.
+pub fn run_on_one_worker<S, I, H>(init: I, mut handler: H, why: fmt::Arguments<'_>) -> ExitCode
+where
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
+{
+    let (mut runtime, state, workers) = match start(init) {
+        Ok(started) => started,
+        Err(code) => return code,
+    };
+    if workers.count > 1 {
+        runtime::log(format_args!(
+            "{} is {}, but this function runs one worker: {why}",
+            workers::MAX_CONCURRENCY_VAR,
+            workers.count
+        ));
+    }
+    let fatal = runtime.run(|invocation, reply| handler(&state, invocation, reply));
+    give_up(&fatal)
+}
+
+/// Runs `handler` for every invocation, on as many workers as Lambda allows invocations at once.
+///
+/// With `AWS_LAMBDA_MAX_CONCURRENCY` unset or 1 (Lambda's default) this is [`run`]: one loop on
+/// the main thread, no other thread. With N > 1 (Lambda Managed Instances) N workers run,
+/// the main thread and N − 1 more, each asking for invocations on its own keep-alive connection
+/// with its own reply buffer and [`Context`]; nothing of one invocation is shared with another.
+/// `_X_AMZN_TRACE_ID` is then not set (one process-wide variable cannot name N invocations):
+/// the trace id is [`Context::xray_trace_id`]. A value that is not a whole number from 1 to
+/// [`workers::MAX_WORKERS`] is reported as an init error (`Runtime.InvalidConcurrency`) and the
+/// process exits non-zero.
+///
+/// A panic in the handler is that invocation's `Panic` error and its worker goes on. A worker
+/// that cannot reach the Runtime API after its retries ends the process non-zero, as with one.
+pub fn run_concurrent<H>(handler: H) -> ExitCode
+where
+    H: Fn(&Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    run_concurrent_with_init(
+        || Ok(()),
+        move |(), invocation, reply| handler(invocation, reply),
+    )
+}
+
+/// Runs `init` once, before any worker asks for an event, then `handler` on as many workers as
+/// Lambda allows invocations at once (see [`run_concurrent`]), every worker with a reference to
+/// the one state: it is shared, so it must be `Sync`.
+pub fn run_concurrent_with_init<S, I, H>(init: I, handler: H) -> ExitCode
+where
+    S: Sync + 'static,
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    let (mut runtime, state, workers) = match start(init) {
+        Ok(started) => started,
+        Err(code) => return code,
+    };
+    if workers.count == 1 {
+        return give_up(&serve(&mut runtime, &state, &handler));
+    }
+    // The workers run until the process ends, so the state and the handler live as long: the
+    // process, not this frame, owns them.
+    let state: &'static S = Box::leak(Box::new(state));
+    let handler: &'static H = Box::leak(Box::new(handler));
+    for n in 2..=workers.count {
+        let mut worker =
+            Runtime::with_shared_config(workers.endpoint.clone(), Arc::clone(&workers.config))
+                .with_trace_id_env(false);
+        let spawned = workers::spawn_detached(Box::new(move || {
+            end_all_workers(&serve(&mut worker, state, handler))
+        }));
+        if let Err(e) = spawned {
+            runtime::log(format_args!(
+                "cannot start worker {n} of {}: {e}; running {}",
+                workers.count,
+                n - 1
+            ));
+            break;
+        }
+    }
+    let mut runtime = runtime.with_trace_id_env(false);
+    end_all_workers(&serve(&mut runtime, state, handler))
+}
+
+/// One worker's loop. Every worker runs this one instance of it (one copy of the loop and the
+/// inlined handler in the binary).
+fn serve<S, H>(runtime: &mut Runtime, state: &S, handler: &H) -> ApiError
+where
+    H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
+{
+    runtime.run(|invocation, reply| handler(state, invocation, reply))
+}
+
+/// What the workers share: where the Runtime API is, the function's configuration, how many.
+struct Workers {
+    count: usize,
+    endpoint: endpoint::Endpoint,
+    config: Arc<Config>,
+}
+
+/// Reads the environment and runs `init`: the first worker's runtime, the state and the worker
+/// count, or the exit status after a failure was logged and reported.
+fn start<S, I>(init: I) -> Result<(Runtime, S, Workers), ExitCode>
+where
+    I: FnOnce() -> Result<S, Diagnostic>,
+{
+    let endpoint = match Endpoint::from_env() {
+        Ok(endpoint) => endpoint,
         Err(e) => {
             runtime::log(format_args!("{e}"));
-            return ExitCode::FAILURE;
+            return Err(ExitCode::FAILURE);
+        }
+    };
+    let config = Arc::new(Config::from_env());
+    let mut runtime = Runtime::with_shared_config(endpoint.clone(), Arc::clone(&config));
+    let count = match workers::max_concurrency_from_env() {
+        Ok(count) => count,
+        Err(e) => {
+            let diagnostic = Diagnostic::new(INVALID_CONCURRENCY, e.to_string());
+            return Err(init_failed(&mut runtime, &diagnostic));
         }
     };
     let state = match panic::catch_unwind(AssertUnwindSafe(init)) {
         Ok(Ok(state)) => state,
-        Ok(Err(diagnostic)) => return init_failed(&mut runtime, &diagnostic),
-        Err(payload) => return init_failed(&mut runtime, &Diagnostic::from_panic(&*payload)),
+        Ok(Err(diagnostic)) => return Err(init_failed(&mut runtime, &diagnostic)),
+        Err(payload) => {
+            return Err(init_failed(
+                &mut runtime,
+                &Diagnostic::from_panic(&*payload),
+            ));
+        }
     };
-    let fatal = runtime.run(|invocation, reply| handler(&state, invocation, reply));
+    let workers = Workers {
+        count,
+        endpoint,
+        config,
+    };
+    Ok((runtime, state, workers))
+}
+
+fn give_up(fatal: &ApiError) -> ExitCode {
     runtime::log(format_args!("{fatal}; giving up"));
     ExitCode::FAILURE
+}
+
+/// A worker that cannot reach the Runtime API ends the process, and so every worker, non-zero:
+/// Lambda then starts a new execution environment, as after any crash (an invocation another
+/// worker is running at that moment is reported failed by Lambda).
+fn end_all_workers(fatal: &ApiError) -> ! {
+    give_up(fatal);
+    std::process::exit(1)
 }
 
 fn init_failed(runtime: &mut Runtime, diagnostic: &Diagnostic) -> ExitCode {

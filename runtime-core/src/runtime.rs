@@ -55,10 +55,14 @@ impl RetryPolicy {
 }
 
 /// A Lambda runtime: a Runtime API client and the loop that feeds a handler.
+///
+/// One `Runtime` is one worker: one connection, one invocation at a time. Several run side by
+/// side on their own threads when Lambda allows concurrent invocations (see [`crate::workers`]).
 #[derive(Debug)]
 pub struct Runtime {
     api: RuntimeApiClient,
     retry: RetryPolicy,
+    trace_env: bool,
 }
 
 impl Runtime {
@@ -70,10 +74,25 @@ impl Runtime {
 
     /// A runtime for `endpoint`, whose invocations carry `config`.
     pub fn new(endpoint: Endpoint, config: Config) -> Runtime {
+        Runtime::with_shared_config(endpoint, Arc::new(config))
+    }
+
+    /// A runtime for `endpoint` whose invocations carry `config`, shared with other workers.
+    pub fn with_shared_config(endpoint: Endpoint, config: Arc<Config>) -> Runtime {
         Runtime {
-            api: RuntimeApiClient::new(endpoint, Arc::new(config)),
+            api: RuntimeApiClient::new(endpoint, config),
             retry: RetryPolicy::default(),
+            trace_env: true,
         }
+    }
+
+    /// Whether the loop sets `_X_AMZN_TRACE_ID` to each invocation's trace id while the handler
+    /// runs (the default). A process-wide variable is right only while one invocation runs at a
+    /// time: workers running side by side turn it off, and the trace id is on the
+    /// [`Context`](crate::Context) only.
+    pub fn with_trace_id_env(mut self, on: bool) -> Runtime {
+        self.trace_env = on;
+        self
     }
 
     /// Replaces the retry policy.
@@ -122,7 +141,7 @@ impl Runtime {
                         "invocation {request_id} is malformed: {reason}"
                     ));
                     let diagnostic = Diagnostic::new(MALFORMED_INVOCATION, reason);
-                    let posted = self.post(|api| api.report_error(&request_id, &diagnostic));
+                    let posted = self.post(|api| api.report_error(&request_id, None, &diagnostic));
                     log_posted(&request_id, "error", posted);
                     continue;
                 }
@@ -141,18 +160,32 @@ impl Runtime {
                     continue;
                 }
             };
-            trace_id.set(invocation.context.xray_trace_id.as_deref());
+            if self.trace_env {
+                trace_id.set(invocation.context.xray_trace_id.as_deref());
+            }
             reply.clear();
             let result = panic::catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut reply)))
                 .unwrap_or_else(|payload| Err(Diagnostic::from_panic(&*payload)));
-            self.answer(&invocation.context.request_id, result, &reply);
+            let context = &invocation.context;
+            self.answer(
+                &context.request_id,
+                context.invocation_id.as_deref(),
+                result,
+                &reply,
+            );
         }
     }
 
     /// Posts the outcome of one invocation, turning a 413 into an error report.
-    fn answer(&mut self, request_id: &str, result: Result<(), Diagnostic>, reply: &[u8]) {
+    fn answer(
+        &mut self,
+        request_id: &str,
+        invocation_id: Option<&str>,
+        result: Result<(), Diagnostic>,
+        reply: &[u8],
+    ) {
         let diagnostic = match result {
-            Ok(()) => match self.post(|api| api.respond(request_id, reply)) {
+            Ok(()) => match self.post(|api| api.respond(request_id, invocation_id, reply)) {
                 Ok(Posted::TooLarge) => Diagnostic::new(
                     RESPONSE_TOO_LARGE,
                     format!(
@@ -164,7 +197,7 @@ impl Runtime {
             },
             Err(diagnostic) => diagnostic,
         };
-        let posted = self.post(|api| api.report_error(request_id, &diagnostic));
+        let posted = self.post(|api| api.report_error(request_id, invocation_id, &diagnostic));
         log_posted(request_id, "error", posted);
     }
 
