@@ -166,17 +166,16 @@ pub fn measure(
 
 /// The server for concurrency `n`: up to `n` invocations handed out at once.
 fn server_config(n: usize) -> ServerConfig {
-    let _ = n;
     ServerConfig {
         timeout: FUNCTION_TIMEOUT,
+        max_concurrency: n,
         ..ServerConfig::default()
     }
 }
 
-/// The server's peak of invocations in flight at once.
+/// The server's peak of invocations in flight at once, since its history was last cleared.
 fn server_max_in_flight(server: &RuntimeApiServer) -> Option<usize> {
-    let _ = server;
-    None
+    Some(server.max_in_flight())
 }
 
 /// Queues `count` events at once and waits for all of them; their records, in queue order.

@@ -1,6 +1,7 @@
 //! The smoke run end to end: the harness builds ruchy-lambda's examples and the floor (dev
-//! profile, no peer), runs every measurement a few times on the local Lambda, and writes every
-//! figure. Nothing here judges a figure: only that each one was produced.
+//! profile, no peer), runs every measurement a few times on the local Lambda (the concurrency
+//! figures at N = 1 and 2), and writes every figure. Nothing here judges a figure: only that each
+//! one was produced, and that N = 2 really had 2 invocations in flight at once.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -73,6 +74,25 @@ fn smoke_run_produces_every_figure() {
             assert!(median > 0.0, "{figure} for {runtime}: {median}");
         }
     }
+    for workload in ["sleep", "echo"] {
+        for n in [1, 2] {
+            for name in ["throughput", "p50", "p99", "rss", "init", "in-flight"] {
+                let figure = format!("conc-{workload}-n{n}-{name}");
+                for runtime in ["floor", "ours"] {
+                    let line = tsv
+                        .lines()
+                        .map(|l| l.split('\t').collect::<Vec<_>>())
+                        .find(|f| f[1] == figure && f[3] == runtime)
+                        .unwrap_or_else(|| panic!("no {figure} for {runtime} in\n{tsv}"));
+                    let median: f64 = line[4].parse().expect("a number");
+                    assert!(median > 0.0, "{figure} for {runtime}: {median}");
+                    if name == "in-flight" {
+                        assert_eq!(median, f64::from(n), "{figure} for {runtime}");
+                    }
+                }
+            }
+        }
+    }
     assert!(
         !tsv.lines().any(|l| l.contains("\tpeer\t")),
         "the smoke run must not build or run the peer"
@@ -83,11 +103,16 @@ fn smoke_run_produces_every_figure() {
         "## Machine",
         "## Results: dev profile",
         "## Targets",
+        "## Concurrency (Lambda Managed Instances)",
+        "### `sleep`",
+        "### `echo`",
+        "### Concurrency targets",
         "## How to rerun",
     ] {
         assert!(markdown.contains(section), "no `{section}` in\n{markdown}");
     }
     assert!(markdown.contains("| dev profile | warm median ≤ 1.3× floor |"));
+    assert!(markdown.contains("| `sleep`, N = 2: 2 in flight at once | 2 | pass |"));
     let svg = std::fs::read_to_string(out.join("ratios.svg")).expect("ratios.svg");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
 }
