@@ -1,11 +1,23 @@
-//! A function: a bootstrap executable run the way Lambda runs it, one invocation at a time.
+//! A function: a bootstrap executable run the way Lambda runs it, one invocation at a time, or
+//! up to [`FunctionConfig::concurrency`] at once as on Lambda Managed Instances.
 //!
 //! Like Lambda (and its Runtime Interface Emulator), the supervisor spawns the bootstrap with the
 //! Lambda environment and `AWS_LAMBDA_RUNTIME_API` pointing at a [`RuntimeApiServer`], measures
 //! init (spawn → first `/next`), each invocation (event handed out → answer received) and peak
-//! memory (`VmHWM`), stops a runtime that runs past its timeout, and starts a fresh one (a cold
-//! start) after a timeout or a crash.
+//! memory (`VmHWM`), and starts a fresh runtime (a cold start) after a crash. With a concurrency
+//! of 1 it stops a runtime that runs past its timeout (the next invocation is a cold start); with
+//! more, a timeout settles only that invocation and the runtime runs on, as Managed Instances do.
+//!
+//! # Output with concurrent invocations
+//!
+//! With one invocation at a time, everything the runtime writes between hand-out and answer is
+//! passed on between that invocation's `START` and `END` lines (a marker goes down the output
+//! pipes after each answer and is waited for). With several in flight, a line cannot be told
+//! apart by invocation: `START` is reported when an invocation is handed out, lines are passed
+//! on as they come, and `END`/`REPORT` when it is answered — after every line the runtime wrote
+//! before that answer, so a handler's own output is never printed after its `END`.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -52,6 +64,12 @@ pub struct FunctionConfig {
     pub path_prefix: String,
     /// Largest reply accepted; default 6 MB.
     pub max_response_bytes: usize,
+    /// Invocations one runtime takes at once; default 1 (0 counts as 1). With N > 1, as on
+    /// Lambda Managed Instances, the runtime gets `AWS_LAMBDA_MAX_CONCURRENCY=N`, the Runtime API
+    /// hands out up to N events at once ([`ServerConfig::max_concurrency`]), and a timeout does
+    /// not stop the runtime: the invocation is settled as [`Outcome::TimedOut`] and its late
+    /// answer gets `410 Gone`.
+    pub concurrency: usize,
 }
 
 impl Default for FunctionConfig {
@@ -67,6 +85,7 @@ impl Default for FunctionConfig {
             output: Output::Inherit,
             path_prefix: String::new(),
             max_response_bytes: MAX_RESPONSE_BYTES,
+            concurrency: 1,
         }
     }
 }
@@ -140,6 +159,32 @@ pub struct Function {
     task_root: PathBuf,
     config: FunctionConfig,
     sandboxes_started: u64,
+    /// Invocations submitted with [`Function::submit`] and not yet reported, in order.
+    submitted: Vec<Submitted>,
+    /// Progress that [`Function::invoke_all_with`] saw for invocations it did not submit.
+    backlog: VecDeque<Progress>,
+    /// When an invocation was last handed out or settled: queued invocations time out only
+    /// when nothing moved for a whole timeout.
+    last_progress: Instant,
+    /// Runtimes in a row that exited with nothing handed out (see [`MAX_IDLE_EXITS`]).
+    idle_exits: u32,
+}
+
+/// An invocation submitted to a [`Function`], until it is reported.
+#[derive(Debug)]
+struct Submitted {
+    request_id: String,
+    submitted_at: Instant,
+    started: bool,
+}
+
+/// What [`Function::poll`] saw happen to a submitted invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The invocation was handed out to the runtime (where Lambda logs `START`); its request id.
+    Started(String),
+    /// The invocation is settled: its report (where Lambda logs `END` and `REPORT`).
+    Finished(Box<InvocationReport>),
 }
 
 /// How waiting for an invocation's outcome ended.
@@ -170,6 +215,7 @@ impl Function {
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let server = RuntimeApiServer::start(ServerConfig {
+            max_concurrency: config.concurrency.max(1),
             path_prefix: config.path_prefix.clone(),
             function_name: config.name.clone(),
             region: config.region.clone(),
@@ -185,6 +231,10 @@ impl Function {
             task_root,
             config,
             sandboxes_started: 0,
+            submitted: Vec::new(),
+            backlog: VecDeque::new(),
+            last_progress: Instant::now(),
+            idle_exits: 0,
         };
         function.sandbox = Some(function.spawn()?);
         Ok(function)
@@ -192,6 +242,9 @@ impl Function {
 
     /// Invokes the function with `event` and waits for the outcome (at most the timeout past
     /// init). Starts a new runtime first if none is running.
+    ///
+    /// With a [`FunctionConfig::concurrency`] above 1 this is [`Function::invoke_all`] with one
+    /// event.
     pub fn invoke(&mut self, event: impl Into<Event>) -> Result<InvocationReport, FunctionError> {
         self.invoke_with(event, |_| {})
     }
@@ -204,6 +257,18 @@ impl Function {
         event: impl Into<Event>,
         on_start: impl FnOnce(&str),
     ) -> Result<InvocationReport, FunctionError> {
+        if self.config.concurrency > 1 {
+            let mut on_start = Some(on_start);
+            let mut start = |id: &str| {
+                if let Some(f) = on_start.take() {
+                    f(id);
+                }
+            };
+            let mut reports = self.run_concurrent(vec![event.into()], &mut start, &mut |_| {})?;
+            return reports.pop().ok_or_else(|| FunctionError::RecordMissing {
+                request_id: String::new(),
+            });
+        }
         let mut sandbox = match self.sandbox.take() {
             Some(mut s) => {
                 if s.init_duration.is_some() && s.try_exit().is_some() {
@@ -301,6 +366,254 @@ impl Function {
             self.sandbox = Some(sandbox);
         }
         Ok(report)
+    }
+
+    /// Invokes the function with every event, up to [`FunctionConfig::concurrency`] in flight at
+    /// once, and returns one report per event, in the order given. With a concurrency of 1 this
+    /// is [`Function::invoke`] on each event in turn.
+    pub fn invoke_all(
+        &mut self,
+        events: Vec<Event>,
+    ) -> Result<Vec<InvocationReport>, FunctionError> {
+        self.invoke_all_with(events, |_| {}, |_| {})
+    }
+
+    /// [`Function::invoke_all`], calling `on_start` with the request id when an invocation is
+    /// handed out to the runtime (with a concurrency of 1: when it begins, as in
+    /// [`Function::invoke_with`]) and `on_finish` with each report as soon as it is settled.
+    pub fn invoke_all_with(
+        &mut self,
+        events: Vec<Event>,
+        mut on_start: impl FnMut(&str),
+        mut on_finish: impl FnMut(&InvocationReport),
+    ) -> Result<Vec<InvocationReport>, FunctionError> {
+        if self.config.concurrency <= 1 {
+            let mut reports = Vec::with_capacity(events.len());
+            for event in events {
+                let report = self.invoke_with(event, &mut on_start)?;
+                on_finish(&report);
+                reports.push(report);
+            }
+            return Ok(reports);
+        }
+        self.run_concurrent(events, &mut on_start, &mut on_finish)
+    }
+
+    /// Submits `events` and polls until each is reported.
+    fn run_concurrent(
+        &mut self,
+        events: Vec<Event>,
+        on_start: &mut dyn FnMut(&str),
+        on_finish: &mut dyn FnMut(&InvocationReport),
+    ) -> Result<Vec<InvocationReport>, FunctionError> {
+        let ids: Vec<String> = events.into_iter().map(|e| self.submit(e)).collect();
+        let mut reports: Vec<Option<InvocationReport>> = vec![None; ids.len()];
+        let mut left = ids.len();
+        let mut others = Vec::new();
+        let index = |id: &str| ids.iter().position(|i| i == id);
+        while left > 0 {
+            for progress in self.poll(POLL)? {
+                match &progress {
+                    Progress::Started(id) if index(id).is_some() => on_start(id),
+                    Progress::Finished(report) => match index(&report.request_id) {
+                        Some(i) => {
+                            on_finish(report);
+                            reports[i] = Some((**report).clone());
+                            left -= 1;
+                        }
+                        None => others.push(progress),
+                    },
+                    Progress::Started(_) => others.push(progress),
+                }
+            }
+        }
+        self.backlog.extend(others);
+        Ok(reports.into_iter().flatten().collect())
+    }
+
+    /// Queues an invocation without waiting for it; returns its request id. Its progress comes
+    /// from [`Function::poll`]: up to [`FunctionConfig::concurrency`] submitted invocations run
+    /// at once, the rest wait for a free worker (and time out only if nothing moves for a whole
+    /// timeout).
+    pub fn submit(&mut self, event: impl Into<Event>) -> String {
+        let request_id = ids::request_id();
+        if self.submitted.is_empty() {
+            self.last_progress = Instant::now();
+        }
+        self.server.enqueue_as(request_id.clone(), event.into());
+        self.submitted.push(Submitted {
+            request_id: request_id.clone(),
+            submitted_at: Instant::now(),
+            started: false,
+        });
+        request_id
+    }
+
+    /// Invocations submitted with [`Function::submit`] and not yet reported by
+    /// [`Function::poll`].
+    pub fn outstanding(&self) -> usize {
+        self.submitted.len()
+    }
+
+    /// Supervises the submitted invocations: starts (and initializes) a runtime when none is
+    /// running, settles invocations that run past the timeout, fails those a crashed runtime
+    /// held (`Runtime.ExitError`; the next poll starts a fresh runtime), and returns what
+    /// happened, waiting up to `wait` when nothing did. Each invocation is reported
+    /// [`Progress::Started`] (once) before [`Progress::Finished`] (once).
+    pub fn poll(&mut self, wait: Duration) -> Result<Vec<Progress>, FunctionError> {
+        let mut out: Vec<Progress> = self.backlog.drain(..).collect();
+        if self.submitted.is_empty() {
+            return Ok(out);
+        }
+        let mut sandbox = match self.sandbox.take() {
+            Some(s) => s,
+            None => match self.spawn() {
+                Ok(s) => s,
+                Err(e) => {
+                    let error = ErrorReport::lambda(Some("Runtime.Unknown"), &e.to_string());
+                    for entry in std::mem::take(&mut self.submitted) {
+                        self.server.mark_failed(&entry.request_id, error.clone());
+                    }
+                    return Err(e);
+                }
+            },
+        };
+        if sandbox.init_duration.is_none() {
+            let first = self.submitted[0].request_id.clone();
+            let failed = match self.wait_init(&mut sandbox, &first) {
+                Init::Ready => None,
+                Init::Failed(error, exit) => {
+                    self.server.mark_failed(&first, error);
+                    Some((sandbox.spawned_at.elapsed(), exit, self.config.timeout))
+                }
+                Init::TimedOut => {
+                    sandbox.kill();
+                    self.server.mark_timed_out(&first);
+                    let init = self.config.init_timeout;
+                    Some((init, None, init))
+                }
+            };
+            self.last_progress = Instant::now();
+            if let Some((init, exit, timeout)) = failed {
+                let mut report =
+                    self.report(&first, &mut sandbox, Duration::ZERO, Some(init), exit)?;
+                report.timeout = timeout;
+                self.discard(sandbox);
+                self.settle_submitted(&first, report, &mut out);
+                return Ok(out);
+            }
+        }
+        let exited = sandbox.try_exit();
+        sandbox.sample_peak_rss();
+        let now = Instant::now();
+        let timeout = self.config.timeout;
+        let mut settled: Vec<(String, Option<String>)> = Vec::new();
+        let mut kill = false;
+        for entry in &mut self.submitted {
+            let id = &entry.request_id;
+            let (finished, handed_out_at) =
+                self.server
+                    .progress(id)
+                    .ok_or_else(|| FunctionError::RecordMissing {
+                        request_id: id.clone(),
+                    })?;
+            if handed_out_at.is_some() && !entry.started {
+                entry.started = true;
+                self.idle_exits = 0;
+                self.last_progress = now;
+                out.push(Progress::Started(id.clone()));
+            }
+            let timed_out = match handed_out_at {
+                _ if finished => false,
+                Some(at) => now >= at + timeout,
+                None => {
+                    exited.is_none() && now >= entry.submitted_at.max(self.last_progress) + timeout
+                }
+            };
+            if timed_out {
+                self.server.mark_timed_out(id);
+                // One invocation at a time: Lambda stops the runtime. Several: it runs on.
+                kill |= self.config.concurrency <= 1 && handed_out_at.is_some();
+            }
+            if finished || timed_out {
+                settled.push((id.clone(), None));
+            }
+        }
+        if let Some(status) = exited {
+            let description = sandbox::describe_exit(status);
+            let mut held = false;
+            for entry in &self.submitted {
+                let id = &entry.request_id;
+                if settled.iter().any(|(s, _)| s == id) {
+                    continue;
+                }
+                match self.server.progress(id) {
+                    Some((true, _)) => settled.push((id.clone(), None)),
+                    Some((false, Some(_))) => {
+                        self.server.mark_failed(id, exit_error(id, &description));
+                        settled.push((id.clone(), Some(description.clone())));
+                        held = true;
+                    }
+                    _ => {}
+                }
+            }
+            if !held && settled.is_empty() {
+                // Exited with nothing handed out: the queued events go to a fresh runtime,
+                // unless runtimes keep exiting that way.
+                self.idle_exits += 1;
+                if self.idle_exits >= MAX_IDLE_EXITS {
+                    self.idle_exits = 0;
+                    let first = self.submitted[0].request_id.clone();
+                    self.server
+                        .mark_failed(&first, exit_error(&first, &description));
+                    settled.push((first, Some(description)));
+                }
+            }
+        } else if kill {
+            sandbox.kill();
+        }
+        if !settled.is_empty() {
+            sandbox.flush_output(OUTPUT_FLUSH);
+            self.last_progress = Instant::now();
+        }
+        for (id, exit) in settled {
+            let Some(record) = self.server.record(&id) else {
+                return Err(FunctionError::RecordMissing { request_id: id });
+            };
+            let duration = match record.outcome {
+                Outcome::TimedOut if record.handed_out_at.is_some() => timeout,
+                _ => record.duration().unwrap_or_default(),
+            };
+            let init = if sandbox.reported_init {
+                None
+            } else {
+                sandbox.reported_init = true;
+                sandbox.init_duration
+            };
+            let report = self.report(&id, &mut sandbox, duration, init, exit)?;
+            self.settle_submitted(&id, report, &mut out);
+        }
+        if exited.is_some() || kill {
+            self.discard(sandbox);
+        } else {
+            self.sandbox = Some(sandbox);
+        }
+        if out.is_empty() {
+            self.server.wait_change(wait.min(POLL));
+        }
+        Ok(out)
+    }
+
+    /// Reports a submitted invocation as finished (as started first, if it never was) and
+    /// forgets it.
+    fn settle_submitted(&mut self, id: &str, report: InvocationReport, out: &mut Vec<Progress>) {
+        if let Some(i) = self.submitted.iter().position(|e| e.request_id == id) {
+            let entry = self.submitted.remove(i);
+            if !entry.started {
+                out.push(Progress::Started(entry.request_id));
+            }
+        }
+        out.push(Progress::Finished(Box::new(report)));
     }
 
     /// Waits for the outcome of an invocation on an initialized runtime, stopping the runtime at
@@ -404,7 +717,15 @@ impl Function {
             ("AWS_DEFAULT_REGION", c.region.clone()),
             ("TZ", ":UTC".to_owned()),
         ];
-        pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+        let mut env: Vec<(String, String)> =
+            pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        if c.concurrency > 1 {
+            env.push((
+                "AWS_LAMBDA_MAX_CONCURRENCY".to_owned(),
+                c.concurrency.to_string(),
+            ));
+        }
+        env
     }
 
     fn spawn(&mut self) -> Result<Sandbox, FunctionError> {

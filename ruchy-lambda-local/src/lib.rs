@@ -39,7 +39,7 @@ mod sandbox;
 mod server;
 
 pub use faults::FaultPlan;
-pub use function::{Function, FunctionConfig, FunctionError, exit_error};
+pub use function::{Function, FunctionConfig, FunctionError, Progress, exit_error};
 pub use ids::{is_valid_request_id, utc_timestamp};
 pub use invocation::{ErrorReport, Event, InvocationRecord, Outcome};
 pub use report::InvocationReport;

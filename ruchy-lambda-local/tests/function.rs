@@ -423,3 +423,139 @@ fn missing_bootstrap_is_a_spawn_error() {
         "{err}"
     );
 }
+
+fn concurrent(n: usize) -> FunctionConfig {
+    FunctionConfig {
+        concurrency: n,
+        ..config()
+    }
+}
+
+#[test]
+fn invoke_all_runs_up_to_n_at_once_in_one_process() {
+    let mut function = start(concurrent(3));
+    let events: Vec<Event> = (0..6).map(|_| Event::new("wait:300")).collect();
+    let mut started = Vec::new();
+    let mut finished = Vec::new();
+    let reports = function
+        .invoke_all_with(
+            events,
+            |id| started.push(id.to_owned()),
+            |r| finished.push(r.request_id.clone()),
+        )
+        .unwrap();
+    assert_eq!(reports.len(), 6);
+    assert!(
+        reports
+            .iter()
+            .all(|r| r.outcome == Outcome::Response(b"wait:300".to_vec()))
+    );
+    // In input order, each started before it finished, each once.
+    let records = function.server().records();
+    let queued: Vec<&str> = records.iter().map(|r| r.request_id.as_str()).collect();
+    let reported: Vec<&str> = reports.iter().map(|r| r.request_id.as_str()).collect();
+    assert_eq!(queued, reported);
+    assert_eq!((started.len(), finished.len()), (6, 6));
+    for id in &finished {
+        assert!(started.contains(id));
+    }
+    assert_eq!(function.server().max_in_flight(), 3);
+    assert_eq!(function.sandboxes_started(), 1);
+    assert_eq!(function.server().connections_accepted(), 3);
+    // One cold start: one Init Duration.
+    assert_eq!(
+        reports.iter().filter(|r| r.init_duration.is_some()).count(),
+        1
+    );
+    for r in &reports {
+        assert!(r.duration >= Duration::from_millis(300), "{r:?}");
+        assert!(r.max_memory_used_kb.is_some());
+    }
+    // The runtime saw N and echoed every invocation id.
+    let env = json(&function.invoke("context").unwrap().payload());
+    assert_eq!(env["env"]["AWS_LAMBDA_MAX_CONCURRENCY"], "3");
+    let log = function.server().request_log();
+    let replies: Vec<_> = log.iter().filter(|e| e.method == "POST").collect();
+    assert!(
+        replies
+            .iter()
+            .all(|e| e.invocation_id.is_some() && e.status == Some(202))
+    );
+}
+
+#[test]
+fn invoke_all_with_one_is_one_after_another() {
+    let mut function = start(config());
+    let reports = function
+        .invoke_all(vec![Event::new("a"), Event::new("b")])
+        .unwrap();
+    let bodies: Vec<Vec<u8>> = reports.iter().map(|r| r.payload()).collect();
+    assert_eq!(bodies, [b"a".to_vec(), b"b".to_vec()]);
+    assert_eq!(function.server().max_in_flight(), 1);
+    assert!(
+        function
+            .lambda_environment()
+            .iter()
+            .all(|(k, _)| k != "AWS_LAMBDA_MAX_CONCURRENCY")
+    );
+}
+
+#[test]
+fn with_concurrency_a_timeout_settles_the_invocation_and_the_runtime_runs_on() {
+    let (output, lines) = Output::channel();
+    let mut function = start(FunctionConfig {
+        timeout: Duration::from_secs(1),
+        output,
+        ..concurrent(2)
+    });
+    let pid = function.pid().unwrap();
+    let reports = function
+        .invoke_all(vec![Event::new("wait:1600"), Event::new("quick")])
+        .unwrap();
+    assert_eq!(reports[0].outcome, Outcome::TimedOut);
+    assert!(
+        String::from_utf8_lossy(&reports[0].payload())
+            .contains("Task timed out after 1.00 seconds")
+    );
+    assert_eq!(reports[0].duration, Duration::from_secs(1));
+    assert_eq!(reports[1].outcome, Outcome::Response(b"quick".to_vec()));
+    // Not killed: the same process answers next, and the late reply got 410.
+    assert_eq!(function.pid(), Some(pid));
+    let late = format!("fixture reply {} 410", reports[0].request_id);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match lines.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+            Ok(line) if line.text == late => break,
+            Ok(_) => {}
+            Err(e) => panic!("no `{late}` line: {e}"),
+        }
+    }
+    let again = function.invoke("again").unwrap();
+    assert!(again.is_success() && again.init_duration.is_none());
+    assert_eq!(
+        (function.pid(), function.sandboxes_started()),
+        (Some(pid), 1)
+    );
+}
+
+#[test]
+fn with_concurrency_a_crash_fails_every_invocation_in_flight_and_restarts() {
+    let mut function = start(concurrent(3));
+    let reports = function
+        .invoke_all(vec![
+            Event::new("wait:2000"),
+            Event::new("wait:2000"),
+            Event::new("exit"),
+        ])
+        .unwrap();
+    for r in &reports {
+        match &r.outcome {
+            Outcome::Failed(e) => assert_eq!(e.kind(), "Runtime.ExitError", "{r:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(function.server().max_in_flight(), 3);
+    let after = function.invoke("after").unwrap();
+    assert!(after.is_success() && after.init_duration.is_some());
+    assert_eq!(function.sandboxes_started(), 2);
+}

@@ -381,6 +381,12 @@ impl RuntimeApiServer {
         .is_some()
     }
 
+    /// Waits up to `timeout` for any change (a request handled, an invocation settled).
+    pub(crate) fn wait_change(&self, timeout: Duration) {
+        let st = lock(&self.shared.state);
+        let _ = self.shared.changed.wait_timeout(st, timeout);
+    }
+
     fn settle(&self, request_id: &str, outcome: Outcome) -> bool {
         let settled = lock(&self.shared.state).finish(request_id, outcome);
         self.shared.changed.notify_all();

@@ -17,7 +17,12 @@
 //! | `memory`    | touch 32 MiB, then echo                                                |
 //! | `skip`      | ask for the next event without answering                               |
 //! | `exit-after`| echo, then exit 0 before the next `/next`                              |
+//! | `wait:MS`   | sleep MS milliseconds, echo, then print `fixture reply <id> <status>`  |
 //! | anything else | echo the body                                                        |
+//!
+//! With `AWS_LAMBDA_MAX_CONCURRENCY=N` (N > 1) it runs N workers on threads, each polling on its
+//! own connection, as a runtime on Lambda Managed Instances does. Replies echo the
+//! `Lambda-Runtime-Invocation-Id` that `/next` sent, when it sent one.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -28,6 +33,8 @@ struct Api {
     authority: String,
     prefix: String,
     conn: Option<(BufReader<TcpStream>, TcpStream)>,
+    /// The `Lambda-Runtime-Invocation-Id` of the invocation being handled, echoed on its reply.
+    invocation_id: Option<String>,
 }
 
 struct Response {
@@ -58,6 +65,7 @@ impl Api {
             authority: authority.to_owned(),
             prefix: prefix.to_owned(),
             conn: None,
+            invocation_id: None,
         }
     }
 
@@ -152,7 +160,15 @@ impl Api {
     }
 
     fn post(&mut self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
-        self.request("POST", path, headers, body).status
+        let mut headers = headers.to_vec();
+        let invocation_id = self.invocation_id.clone();
+        if let Some(id) = invocation_id
+            .as_deref()
+            .filter(|_| path.starts_with("invocation/"))
+        {
+            headers.push(("Lambda-Runtime-Invocation-Id", id));
+        }
+        self.request("POST", path, &headers, body).status
     }
 }
 
@@ -224,6 +240,22 @@ fn main() {
         Ok("hang") => sleep_forever(),
         _ => {}
     }
+    let workers: usize = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    if workers <= 1 {
+        worker(&mut api);
+    }
+    let threads: Vec<_> = (0..workers)
+        .map(|_| std::thread::spawn(|| worker(&mut Api::from_env())))
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
+fn worker(api: &mut Api) -> ! {
     loop {
         let next = api.request("GET", "invocation/next", &[], b"");
         if next.status != 200 {
@@ -235,6 +267,9 @@ fn main() {
         else {
             fail("/next without a request id");
         };
+        api.invocation_id = next
+            .header("lambda-runtime-invocation-id")
+            .map(str::to_owned);
         let response_path = format!("invocation/{id}/response");
         let body = next.body.clone();
         let action = String::from_utf8_lossy(&body).trim().to_owned();
@@ -289,6 +324,12 @@ fn main() {
                 }
                 let touched: usize = block.iter().step_by(4096).map(|&b| b as usize).sum();
                 api.post(&response_path, &[], touched.to_string().as_bytes());
+            }
+            wait if wait.starts_with("wait:") => {
+                let ms = wait["wait:".len()..].parse().unwrap_or(0);
+                std::thread::sleep(Duration::from_millis(ms));
+                let status = api.post(&response_path, &[], &body);
+                println!("fixture reply {id} {status}");
             }
             "exit-after" => {
                 api.post(&response_path, &[], &body);
