@@ -112,6 +112,11 @@ fn every_context_field_arrives() {
         r#"{"cognitoIdentityId":"us-east-1:abc","cognitoIdentityPoolId":"pool"}"#
     );
     assert_eq!(got["tenant_id"], "tenant-42");
+    let invocation_id = record
+        .invocation_id
+        .as_deref()
+        .expect("an invocation id was sent");
+    assert_eq!(got["invocation_id"], invocation_id);
     assert_eq!(got["function_name"], "core-loop");
     assert_eq!(got["memory_size_mb"], 256);
     assert_eq!(got["function_version"], "$LATEST");
