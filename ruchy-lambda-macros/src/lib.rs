@@ -42,7 +42,7 @@ use proc_macro::TokenStream;
 /// }
 ///
 /// fn main() -> std::process::ExitCode {
-///     ruchy_lambda::run(|invocation, reply| {
+///     ruchy_lambda::run_concurrent(|invocation, reply| {
 ///         let event = std::str::from_utf8(&invocation.body).map_err(|e| {
 ///             Diagnostic::new(
 ///                 "InvalidUtf8",
@@ -109,7 +109,7 @@ use proc_macro::TokenStream;
 /// }
 ///
 /// fn main() -> std::process::ExitCode {
-///     ruchy_lambda::run(|invocation, reply| {
+///     ruchy_lambda::run_concurrent(|invocation, reply| {
 ///         let order: Order = serde_json::from_slice(&invocation.body).map_err(|e| {
 ///             Diagnostic::new(
 ///                 "DeserializationError",
@@ -136,7 +136,14 @@ use proc_macro::TokenStream;
 /// every invocation a `&S` to it as the last parameter. `make_state` returns `S` or
 /// `Result<S, E>` with `E: Display`; an `Err` (or a panic) is reported to Lambda's
 /// `/runtime/init/error` with the error's type name as `errorType`, and the process exits with
-/// a failure status. The state is shared: use `Cell`, `Mutex` or atomics for what changes.
+/// a failure status.
+///
+/// The state is shared by every invocation, and, when Lambda runs several at once
+/// (`AWS_LAMBDA_MAX_CONCURRENCY` > 1 on Lambda Managed Instances), by every worker: for what
+/// changes use atomics or a `Mutex`, which keep it `Sync`. A state that is not `Sync` (a
+/// `RefCell` or a `Cell` inside) still compiles and works, on one worker: with
+/// `AWS_LAMBDA_MAX_CONCURRENCY` > 1 a start-up line names the type and says so, and invocations
+/// run one at a time. No state is ever used by two threads unless it is `Sync`.
 ///
 /// ```no_run
 /// use std::sync::atomic::{AtomicU64, Ordering};
@@ -175,7 +182,7 @@ use proc_macro::TokenStream;
 /// use ruchy_lambda::Diagnostic;
 ///
 /// fn main() -> std::process::ExitCode {
-///     ruchy_lambda::run_with_init(
+///     ruchy_lambda::run_concurrent_with_init(
 ///         || make_state().map_err(|e| Diagnostic::new("VarError", e.to_string())),
 ///         |state, invocation, reply| {
 ///             let name = std::str::from_utf8(&invocation.body)
@@ -208,7 +215,7 @@ use proc_macro::TokenStream;
 /// use ruchy_lambda::Diagnostic;
 ///
 /// fn main() -> std::process::ExitCode {
-///     ruchy_lambda::run(|invocation, reply| {
+///     ruchy_lambda::run_concurrent(|invocation, reply| {
 ///         let body = std::str::from_utf8(&invocation.body)
 ///             .map_err(|e| Diagnostic::new("InvalidUtf8", e.to_string()))?;
 ///         reply.extend_from_slice(handle(&invocation.context.request_id, body).as_bytes());

@@ -28,7 +28,9 @@
 //! The attribute keeps `handle` as written (call it from unit tests) and adds a `fn main` that
 //! asks Lambda for each event, parses it, calls `handle`, and posts the reply or the error.
 //! There is no async runtime: one thread, one connection, one event at a time, which is how
-//! Lambda runs a function.
+//! Lambda runs a function — and on Lambda Managed Instances, which give one process up to
+//! `AWS_LAMBDA_MAX_CONCURRENCY` invocations at once, that many such workers, each an OS thread
+//! with its own connection (see [Concurrent invocations](#concurrent-invocations)).
 //!
 //! # Handler signatures
 //!
@@ -51,8 +53,9 @@
 //!    function's configuration (see [`Context`]).
 //! 3. optionally **a state**, `&S`, with `#[handler(init = make_state)]`: `make_state` takes
 //!    no arguments and returns `S` or `Result<S, E>` (with `E: Display`); it runs once, before
-//!    the first event, and the state is shared by every invocation. Its error is reported to
-//!    Lambda as an init error and the process exits.
+//!    the first event, and the state is shared by every invocation (and every worker, when it
+//!    is `Sync`: see below). Its error is reported to Lambda as an init error and the process
+//!    exits.
 //!
 //! Or, in **the Ruchy form**, exactly two `&str`, the request id and the body, returning
 //! `String`: `fn handle(request_id: &str, body: &str) -> String`.
@@ -80,10 +83,33 @@
 //! for the next event. A handler that must not take a sandbox down with it should return
 //! `Err` rather than panic.
 //!
+//! # Concurrent invocations
+//!
+//! Lambda Managed Instances set `AWS_LAMBDA_MAX_CONCURRENCY` = N: one execution environment
+//! takes up to N invocations at once. The generated `main` then runs N workers — the main
+//! thread and N − 1 more — each asking for invocations on its own keep-alive connection, with
+//! its own reply buffer and [`Context`]. Unset or 1 (Lambda's default) is one loop on the main
+//! thread and no other thread. A value that is not a whole number from 1 to 1024 is reported
+//! to Lambda as an init error (`Runtime.InvalidConcurrency`).
+//!
+//! - What belongs to one invocation is on its [`Context`]: the request id, the deadline, the
+//!   X-Ray trace id ([`Context::xray_trace_id`]; the process-wide `_X_AMZN_TRACE_ID` is set
+//!   only with one worker, since one variable cannot name N invocations), and the invocation id
+//!   ([`Context::invocation_id`]), which the runtime echoes on the answer so that a late reply
+//!   can never be taken for another invocation's.
+//! - The `init` state is shared by the workers when it is `Sync`. A state that is not `Sync`
+//!   runs one worker, with a start-up line that names it (no data race is possible either way).
+//! - Managed Instances do not stop a handler at its timeout: Lambda reports the timeout and the
+//!   handler runs on, its [`Context::remaining_time`] zero. A long handler should check it.
+//! - A panic is that invocation's `Panic` error; its worker goes on. A worker that cannot reach
+//!   the Runtime API ends the process non-zero, as with one worker.
+//!
 //! # Without the macro
 //!
 //! [`run`] and [`run_with_init`] take the loop body as a closure: the invocation in, the reply
-//! bytes into a cleared buffer, a [`Diagnostic`] for an error. [`handler`] shows, for each form,
+//! bytes into a cleared buffer, a [`Diagnostic`] for an error. They run one worker (the closure
+//! is `FnMut`); [`run_concurrent`] and [`run_concurrent_with_init`], which the attribute uses,
+//! take an `Fn + Sync` closure and run as many as Lambda allows. [`handler`] shows, for each form,
 //! the code the attribute stands for.
 
 #![warn(missing_docs)]
