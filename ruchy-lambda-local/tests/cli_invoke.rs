@@ -272,3 +272,54 @@ fn with_no_event_the_event_is_an_empty_object() {
     let r = run(&["invoke", "--bin", BOOTSTRAP]);
     assert_eq!((r.code(), r.stdout.as_str()), (Some(0), "{}\n"), "{r:?}");
 }
+
+#[test]
+fn with_concurrency_events_run_in_parallel_each_logged() {
+    let r = run(&[
+        "invoke",
+        "--bin",
+        BOOTSTRAP,
+        "--concurrency",
+        "3",
+        "wait:300",
+        "context",
+        "wait:200",
+    ]);
+    assert_eq!(r.code(), Some(0), "{}", r.stderr);
+    let starts = r.log("START ");
+    let ends = r.log("END ");
+    let reports = r.log("REPORT ");
+    assert_eq!(
+        (starts.len(), ends.len(), reports.len()),
+        (3, 3, 3),
+        "{}",
+        r.stderr
+    );
+    // Each invocation: START before its END, END right before its REPORT.
+    let lines = r.stderr_lines();
+    for start in &starts {
+        let id = start_id(start);
+        let at = |prefix: &str| {
+            lines
+                .iter()
+                .position(|l| l.starts_with(prefix) && l.contains(id))
+                .unwrap_or_else(|| panic!("no {prefix} for {id}: {}", r.stderr))
+        };
+        let (s, e, rep) = (at("START "), at("END "), at("REPORT "));
+        assert!(s < e && e + 1 == rep, "{}", r.stderr);
+    }
+    assert_eq!(
+        reports
+            .iter()
+            .filter(|l| l.contains("Init Duration"))
+            .count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    // Replies in the order of the events; the function saw N.
+    let out = r.stdout_lines();
+    assert_eq!(out.len(), 3);
+    assert_eq!((out[0], out[2]), ("wait:300", "wait:200"));
+    assert_eq!(json(out[1])["env"]["AWS_LAMBDA_MAX_CONCURRENCY"], "3");
+}

@@ -146,3 +146,68 @@ fn keep_alive_and_a_timeout_then_a_cold_start() {
         "cold after a timeout: {second}"
     );
 }
+
+/// One request per body, at once, each on its own connection.
+fn parallel(server: &Server, bodies: &[&'static str]) -> Vec<thread::JoinHandle<cli::Response>> {
+    bodies
+        .iter()
+        .map(|&body| {
+            let (addr, path) = (server.addr, server.path.clone());
+            thread::spawn(move || http(addr, "POST", &path, body.as_bytes()))
+        })
+        .collect()
+}
+
+#[test]
+fn with_concurrency_two_run_at_once_and_a_third_is_throttled() {
+    let mut server = Server::start(&["--bin", BOOTSTRAP, "--concurrency", "2"]);
+    let busy = parallel(&server, &["wait:1500", "wait:1500"]);
+    // Both handed out to the one process: all workers busy.
+    let first = server.next_line_starting("START ");
+    let second = server.next_line_starting("START ");
+    assert_ne!(first, second);
+    let third = http(server.addr, "POST", &server.path, b"third");
+    assert_eq!(third.status, 429, "{third:?}");
+    assert_eq!(
+        third.header("X-Amzn-ErrorType"),
+        Some("TooManyRequestsException")
+    );
+    let error: serde_json::Value = serde_json::from_slice(&third.body).unwrap();
+    assert_eq!(error["errorType"], "TooManyRequestsException");
+    assert_eq!(error["errorMessage"], "Rate Exceeded.");
+    for request in busy {
+        let r = request.join().unwrap();
+        assert_eq!((r.status, r.text().as_str()), (200, "wait:1500"), "{r:?}");
+    }
+    // Free again.
+    let after = http(server.addr, "POST", &server.path, b"after");
+    assert_eq!((after.status, after.text().as_str()), (200, "after"));
+}
+
+#[test]
+fn with_instances_a_second_process_starts_under_load_and_idle_ones_are_reused() {
+    let mut server = Server::start(&["--bin", BOOTSTRAP, "--instances", "2"]);
+    let busy = parallel(&server, &["wait:1500", "wait:1500"]);
+    let _ = server.next_line_starting("START ");
+    let _ = server.next_line_starting("START ");
+    let third = http(server.addr, "POST", &server.path, b"third");
+    assert_eq!(third.status, 429, "{third:?}");
+    for request in busy {
+        let r = request.join().unwrap();
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    let cold: Vec<String> = (0..2)
+        .map(|_| server.next_line_starting("REPORT "))
+        .collect();
+    assert!(
+        cold.iter().all(|l| l.contains("Init Duration")),
+        "two cold starts: {cold:?}"
+    );
+    // Both idle now: reused, no more cold starts.
+    for _ in 0..3 {
+        let r = http(server.addr, "POST", &server.path, b"warm");
+        assert_eq!((r.status, r.text().as_str()), (200, "warm"));
+        let report = server.next_line_starting("REPORT ");
+        assert!(!report.contains("Init Duration"), "warm: {report}");
+    }
+}

@@ -13,6 +13,8 @@ const TIMEOUT_SECONDS: std::ops::RangeInclusive<u32> = 1..=900;
 const MEMORY_MB: std::ops::RangeInclusive<u32> = 128..=10_240;
 /// Longest function name Lambda accepts.
 const MAX_NAME: usize = 64;
+/// `--concurrency` and `--instances`: invocations per process, and processes.
+const CONCURRENCY: std::ops::RangeInclusive<usize> = 1..=1024;
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +77,8 @@ pub struct FunctionArgs {
     pub env: Vec<(String, String)>,
     /// `--name NAME`; by default the example's or the file's name.
     pub name: Option<String>,
+    /// `--concurrency N`: invocations one process takes at once, default 1.
+    pub concurrency: usize,
 }
 
 impl Default for FunctionArgs {
@@ -84,6 +88,7 @@ impl Default for FunctionArgs {
             memory_mb: 128,
             env: Vec::new(),
             name: None,
+            concurrency: 1,
         }
     }
 }
@@ -123,6 +128,9 @@ pub struct ServeArgs {
     pub host: String,
     /// `--port`, default 8080; 0 picks a free one.
     pub port: u16,
+    /// `--instances N`: up to N processes, each started on demand, requests beyond them
+    /// throttled; `None`: one process, requests queue.
+    pub instances: Option<usize>,
 }
 
 /// `package`
@@ -203,6 +211,7 @@ struct Raw {
     json: bool,
     host: Option<String>,
     port: Option<u16>,
+    instances: Option<usize>,
     target: Option<String>,
     output_dir: Option<PathBuf>,
 }
@@ -237,6 +246,12 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
             }
             Arg::Long("memory") if runs => {
                 raw.function.memory_mb = number_value(parser, "--memory", MEMORY_MB)?;
+            }
+            Arg::Long("concurrency") if runs => {
+                raw.function.concurrency = number_value(parser, "--concurrency", CONCURRENCY)?;
+            }
+            Arg::Long("instances") if topic == Topic::Serve => {
+                raw.instances = Some(number_value(parser, "--instances", CONCURRENCY)?);
             }
             Arg::Long("env") if runs => {
                 let pair = string_value(parser, "--env")?;
@@ -299,6 +314,13 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
         }
     }
     let source = source(&mut raw)?;
+    if raw.instances.is_some() && raw.function.concurrency > 1 {
+        return Err(CliError::Usage(
+            "give either `--instances N` (N processes, one invocation each) or `--concurrency N` \
+             (one process, N invocations at once), not both"
+                .to_owned(),
+        ));
+    }
     Ok(match topic {
         Topic::Invoke => Command::Invoke(InvokeArgs {
             source,
@@ -311,6 +333,7 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
             function: raw.function,
             host: raw.host.unwrap_or_else(|| "127.0.0.1".to_owned()),
             port: raw.port.unwrap_or(8080),
+            instances: raw.instances,
         }),
         Topic::Package => Command::Package(PackageArgs {
             source,
@@ -483,6 +506,12 @@ stdout, one line per invocation. A failed invocation prints the error as Lambda 
 caller ({\"errorType\":...,\"errorMessage\":...}) and makes the exit status 1. Several events
 are sent to the same warm process, in order; with none, the event is {}.
 
+With `--concurrency N` (N > 1) the process runs as on Lambda Managed Instances: it gets
+AWS_LAMBDA_MAX_CONCURRENCY=N and the events are sent in parallel, up to N at once. START is
+printed when an invocation is handed out, the function's lines as they come (they cannot be
+told apart by invocation), END and REPORT when it is answered; the replies are still printed in
+the order of the events. A timeout then fails only that invocation: the process is not stopped.
+
 Function:
       --example NAME     Build this example with `cargo build --release --example NAME`
   -p, --package PKG      The package that has the example (passed to cargo)
@@ -500,6 +529,8 @@ Options:
       --env KEY=VALUE    Set an environment variable for the function (may be repeated)
       --name NAME        Function name (AWS_LAMBDA_FUNCTION_NAME) [default: the example's or
                          the file's name]
+      --concurrency N    Invocations the process takes at once, 1 to 1024, as on Lambda
+                         Managed Instances; the events are sent in parallel [default: 1]
       --json             Print one JSON record per invocation on stdout (request_id, status,
                          reply, error, duration_ms, billed_ms, init_ms, max_memory_mb,
                          memory_size_mb); every event must then be valid JSON
@@ -509,6 +540,7 @@ Examples:
   ruchy-lambda-local invoke --example fibonacci '{\"n\":35}' '{\"n\":10}'
   echo '{\"n\":20}' | ruchy-lambda-local invoke --example fibonacci -
   ruchy-lambda-local invoke --bin target/release/examples/minimal --json --file event.json
+  ruchy-lambda-local invoke --example sleep --concurrency 4 '{\"ms\":200}' '{\"ms\":200}'
 ";
 
 /// `serve --help`
@@ -520,9 +552,20 @@ Run a function and expose Lambda's Invoke endpoint, like the Runtime Interface E
   curl -d '{\"n\":35}' http://127.0.0.1:8080/2015-03-31/functions/function/invocations
 
 The reply comes back with status 200; a function error too, as the error JSON with the header
-`X-Amz-Function-Error: Unhandled`, as Lambda's Invoke API does. Requests are queued and run one
-at a time on the same process; a crashed or timed-out function is restarted (a cold start).
-START, the function's output, END and REPORT lines go to stderr. Stop with Ctrl-C.
+`X-Amz-Function-Error: Unhandled`, as Lambda's Invoke API does. By default requests are queued
+and run one at a time on the same process; a crashed or timed-out function is restarted (a cold
+start). START, the function's output, END and REPORT lines go to stderr. Stop with Ctrl-C.
+
+Scaling, as Lambda does it (choose one):
+  --instances N     Classic Lambda: up to N processes, one invocation each. A process is
+                    started (a cold start, with its own Init Duration) when a request finds
+                    every running one busy; idle ones are reused first.
+  --concurrency N   Lambda Managed Instances: one process with AWS_LAMBDA_MAX_CONCURRENCY=N
+                    that takes up to N invocations at once. A timeout fails only that
+                    invocation; the process runs on.
+With either, a request that finds all N busy is throttled as Lambda throttles: status 429,
+`X-Amzn-ErrorType: TooManyRequestsException` and the body
+{\"errorType\":\"TooManyRequestsException\",\"errorMessage\":\"Rate Exceeded.\"}.
 
 Usage: ruchy-lambda-local serve (--example NAME | --bin PATH) [OPTIONS]
 
@@ -539,6 +582,9 @@ Options:
       --env KEY=VALUE    Set an environment variable for the function (may be repeated)
       --name NAME        Function name; the endpoint also answers under it
                          [default: the example's or the file's name]
+      --instances N      Up to N processes, 1 to 1024, started on demand; throttle beyond
+      --concurrency N    One process taking up to N invocations at once, 1 to 1024; throttle
+                         beyond [default: 1, requests queue]
   -h, --help             Show this help
 ";
 
@@ -627,6 +673,7 @@ mod tests {
                     memory_mb: 256,
                     env: vec![("A".into(), "1=2".into())],
                     name: Some("fib".into()),
+                    concurrency: 1,
                 },
                 events: vec![
                     EventSource::Inline(r#"{"n":1}"#.into()),
@@ -648,8 +695,17 @@ mod tests {
                 function: FunctionArgs::default(),
                 host: "127.0.0.1".into(),
                 port: 8080,
+                instances: None,
             })
         );
+        match parse_str(&["serve", "--bin", "b", "--instances", "4"]).unwrap() {
+            Command::Serve(a) => assert_eq!((a.instances, a.function.concurrency), (Some(4), 1)),
+            other => panic!("{other:?}"),
+        }
+        match parse_str(&["invoke", "--bin", "b", "--concurrency", "8", "1", "2"]).unwrap() {
+            Command::Invoke(a) => assert_eq!((a.function.concurrency, a.events.len()), (8, 2)),
+            other => panic!("{other:?}"),
+        }
         assert_eq!(
             parse_str(&[
                 "package",
@@ -753,6 +809,34 @@ mod tests {
             (
                 &["invoke", "--example", "a", "--example", "b"],
                 "given twice",
+            ),
+            (
+                &["invoke", "--bin", "b", "--concurrency", "0"],
+                "`--concurrency` must be a whole number from 1 to 1024, not `0`",
+            ),
+            (
+                &["serve", "--bin", "b", "--concurrency", "1025"],
+                "from 1 to 1024",
+            ),
+            (
+                &["serve", "--bin", "b", "--instances", "0"],
+                "`--instances` must be a whole number from 1 to 1024",
+            ),
+            (
+                &["invoke", "--bin", "b", "--instances", "2"],
+                "unknown option `--instances`",
+            ),
+            (
+                &[
+                    "serve",
+                    "--bin",
+                    "b",
+                    "--instances",
+                    "2",
+                    "--concurrency",
+                    "2",
+                ],
+                "not both",
             ),
         ];
         for (args, expected) in cases {

@@ -1,9 +1,10 @@
-//! `invoke`: run a function and invoke it once per event, like `aws lambda invoke`.
+//! `invoke`: run a function and invoke it once per event, like `aws lambda invoke`; in turn, or
+//! with `--concurrency N` up to N at once on the one process.
 
 use std::io::{Read, Write};
 use std::path::Path;
 
-use ruchy_lambda_local::{Function, InvocationReport, MAX_RESPONSE_BYTES, Outcome};
+use ruchy_lambda_local::{Event, Function, InvocationReport, MAX_RESPONSE_BYTES, Outcome};
 
 use super::args::{EventSource, InvokeArgs};
 use super::{CliError, log, source};
@@ -19,6 +20,25 @@ pub fn run(args: InvokeArgs) -> Result<(), CliError> {
     let config = source::function_config(&args.function, &bootstrap);
     let mut function =
         Function::start(&bootstrap.path, config).map_err(|e| CliError::Failed(e.to_string()))?;
+    if args.function.concurrency > 1 {
+        // In parallel: START when handed out, END and REPORT when answered; the replies after
+        // all of them, in the order of the events.
+        let events = events.into_iter().map(Event::new).collect();
+        let reports = function
+            .invoke_all_with(events, log::start, log::finish)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let failed = reports.iter().any(|r| !r.is_success());
+        for report in &reports {
+            if print(report, args.json).is_err() {
+                break;
+            }
+        }
+        return if failed {
+            Err(CliError::FunctionFailed)
+        } else {
+            Ok(())
+        };
+    }
     let mut failed = false;
     for event in events {
         let report = function
@@ -26,15 +46,8 @@ pub fn run(args: InvokeArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Failed(e.to_string()))?;
         log::finish(&report);
         failed |= !report.is_success();
-        let mut out = std::io::stdout().lock();
-        let written = if args.json {
-            writeln!(out, "{}", record(&report))
-        } else {
-            out.write_all(&report.payload())
-                .and_then(|()| out.write_all(b"\n"))
-        };
         // Nobody is reading the replies any more (`| head -1`): stop invoking.
-        if written.and_then(|()| out.flush()).is_err() {
+        if print(&report, args.json).is_err() {
             break;
         }
     }
@@ -42,6 +55,20 @@ pub fn run(args: InvokeArgs) -> Result<(), CliError> {
         Err(CliError::FunctionFailed)
     } else {
         Ok(())
+    }
+}
+
+/// Prints the reply (or with `json`, the record) of one invocation on stdout.
+fn print(report: &InvocationReport, json: bool) -> std::io::Result<()> {
+    {
+        let mut out = std::io::stdout().lock();
+        let written = if json {
+            writeln!(out, "{}", record(report))
+        } else {
+            out.write_all(&report.payload())
+                .and_then(|()| out.write_all(b"\n"))
+        };
+        written.and_then(|()| out.flush())
     }
 }
 

@@ -1,18 +1,33 @@
 //! `serve`: a function behind Lambda's Invoke endpoint, as the Runtime Interface Emulator offers
 //! it: `POST /2015-03-31/functions/function/invocations`.
 //!
-//! One thread per connection reads requests with the library's [`http`] module; invocations take
-//! turns on the one function (one at a time per process, as on Lambda).
+//! One thread per connection reads requests with the library's [`http`] module. Invocations go
+//! to the function in one of three ways:
+//!
+//! - by default, they take turns on one process (one at a time, as on Lambda), queued;
+//! - `--instances N`: classic Lambda scaling, up to N processes (each a [`Function`]), started on
+//!   demand (a cold start each), idle ones reused first;
+//! - `--concurrency N`: Lambda Managed Instances, one process taking up to N at once; a
+//!   dispatcher thread owns the [`Function`], submits requests to it and polls it.
+//!
+//! With `--instances` or `--concurrency`, a request that finds all N busy is throttled as Lambda
+//! throttles: `429`, `X-Amzn-ErrorType: TooManyRequestsException`, and the body
+//! `{"errorType":"TooManyRequestsException","errorMessage":"Rate Exceeded."}`.
 
+use std::collections::HashMap;
 use std::io::BufReader;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
 use ruchy_lambda_local::http::{self, Body, Limits, RequestHead};
-use ruchy_lambda_local::{Function, InvocationReport, MAX_RESPONSE_BYTES, report};
+use ruchy_lambda_local::{
+    Function, FunctionConfig, InvocationReport, MAX_RESPONSE_BYTES, Progress, report,
+};
 
 use super::args::ServeArgs;
 use super::{CliError, log, source};
@@ -27,11 +42,46 @@ const MAX_CONNECTIONS: usize = 256;
 /// How long an idle keep-alive connection is kept.
 const IDLE: Duration = Duration::from_secs(120);
 
+/// How often the dispatcher of `--concurrency` polls the function while invocations run.
+const POLL: Duration = Duration::from_millis(5);
+
 /// The running function, shared by the connections.
 struct Served {
-    function: Mutex<Function>,
+    functions: Functions,
     name: String,
     connections: AtomicUsize,
+}
+
+/// Where invocations go.
+enum Functions {
+    /// One process; requests queue for it.
+    Queue(Box<Mutex<Function>>),
+    /// `--instances N`: up to N processes, each started when first needed.
+    Instances {
+        slots: Vec<Mutex<Option<Function>>>,
+        path: PathBuf,
+        config: FunctionConfig,
+    },
+    /// `--concurrency N`: one process taking up to N at once, owned by a dispatcher thread.
+    Concurrent {
+        jobs: mpsc::Sender<Job>,
+        busy: AtomicUsize,
+        limit: usize,
+    },
+}
+
+/// A request handed to the dispatcher, and where its outcome goes.
+struct Job {
+    event: Vec<u8>,
+    reply: mpsc::Sender<Result<InvocationReport, String>>,
+}
+
+/// Why an invocation produced no report.
+enum Failure {
+    /// All N are busy: 429.
+    Throttled,
+    /// The function could not be run.
+    Failed(String),
 }
 
 /// An HTTP response to write.
@@ -64,10 +114,37 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let bootstrap = source::resolve(&args.source, None)?;
     let config = source::function_config(&args.function, &bootstrap);
     let name = config.name.clone();
-    let function =
-        Function::start(&bootstrap.path, config).map_err(|e| CliError::Failed(e.to_string()))?;
+    let concurrency = config.concurrency;
+    let start = |config: FunctionConfig| {
+        Function::start(&bootstrap.path, config).map_err(|e| CliError::Failed(e.to_string()))
+    };
+    let functions = if let Some(n) = args.instances {
+        // The first is started now (a bootstrap that cannot start fails here), the rest when a
+        // request finds every running one busy.
+        let mut slots: Vec<Mutex<Option<Function>>> = (0..n).map(|_| Mutex::new(None)).collect();
+        slots[0] = Mutex::new(Some(start(config.clone())?));
+        Functions::Instances {
+            slots,
+            path: bootstrap.path.clone(),
+            config,
+        }
+    } else if concurrency > 1 {
+        let function = start(config)?;
+        let (jobs, incoming) = mpsc::channel();
+        thread::Builder::new()
+            .name("dispatcher".to_owned())
+            .spawn(move || dispatch(function, &incoming))
+            .map_err(|e| CliError::Failed(format!("cannot start the dispatcher: {e}")))?;
+        Functions::Concurrent {
+            jobs,
+            busy: AtomicUsize::new(0),
+            limit: concurrency,
+        }
+    } else {
+        Functions::Queue(Box::new(Mutex::new(start(config)?)))
+    };
     let served = Arc::new(Served {
-        function: Mutex::new(function),
+        functions,
         name,
         connections: AtomicUsize::new(0),
     });
@@ -235,7 +312,8 @@ fn route(head: &RequestHead, body: Body, served: &Served) -> Reply {
     {
         "RequestResponse" => match invoke(served, event) {
             Ok(report) => reply_of(&report),
-            Err(message) => Reply::aws_error(502, "ServiceException", &message),
+            Err(Failure::Throttled) => throttled(),
+            Err(Failure::Failed(message)) => Reply::aws_error(502, "ServiceException", &message),
         },
         "DryRun" => Reply {
             status: 204,
@@ -252,12 +330,69 @@ fn route(head: &RequestHead, body: Body, served: &Served) -> Reply {
     }
 }
 
-/// Invokes the function once it is free, logging the invocation as Lambda does.
-fn invoke(served: &Served, event: Vec<u8>) -> Result<InvocationReport, String> {
-    let mut function = served
-        .function
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
+/// Lambda's answer to an invocation beyond the concurrency it has.
+fn throttled() -> Reply {
+    Reply {
+        status: 429,
+        headers: vec![("X-Amzn-ErrorType", "TooManyRequestsException".to_owned())],
+        body: br#"{"errorType":"TooManyRequestsException","errorMessage":"Rate Exceeded."}"#
+            .to_vec(),
+    }
+}
+
+/// Invokes the function, logging the invocation as Lambda does.
+fn invoke(served: &Served, event: Vec<u8>) -> Result<InvocationReport, Failure> {
+    match &served.functions {
+        Functions::Queue(function) => {
+            let mut function = function.lock().unwrap_or_else(PoisonError::into_inner);
+            invoke_on(&mut function, event)
+        }
+        Functions::Instances {
+            slots,
+            path,
+            config,
+        } => {
+            // A warm, idle process first; else a slot with none yet: a cold start.
+            for want_running in [true, false] {
+                for slot in slots {
+                    let Ok(mut slot) = slot.try_lock() else {
+                        continue;
+                    };
+                    if slot.is_some() != want_running {
+                        continue;
+                    }
+                    if slot.is_none() {
+                        let function = Function::start(path, config.clone())
+                            .map_err(|e| Failure::Failed(e.to_string()))?;
+                        *slot = Some(function);
+                    }
+                    if let Some(function) = slot.as_mut() {
+                        return invoke_on(function, event);
+                    }
+                }
+            }
+            Err(Failure::Throttled)
+        }
+        Functions::Concurrent { jobs, busy, limit } => {
+            if busy.fetch_add(1, Ordering::SeqCst) >= *limit {
+                busy.fetch_sub(1, Ordering::SeqCst);
+                return Err(Failure::Throttled);
+            }
+            let (reply, outcome) = mpsc::channel();
+            let sent = jobs.send(Job { event, reply });
+            let result = match sent {
+                Ok(()) => outcome
+                    .recv()
+                    .unwrap_or_else(|_| Err("the function is no longer running".to_owned())),
+                Err(_) => Err("the function is no longer running".to_owned()),
+            };
+            busy.fetch_sub(1, Ordering::SeqCst);
+            result.map_err(Failure::Failed)
+        }
+    }
+}
+
+fn invoke_on(function: &mut Function, event: Vec<u8>) -> Result<InvocationReport, Failure> {
     match function.invoke_with(event, log::start) {
         Ok(report) => {
             log::finish(&report);
@@ -265,7 +400,46 @@ fn invoke(served: &Served, event: Vec<u8>) -> Result<InvocationReport, String> {
         }
         Err(e) => {
             log::line(&format!("error: {e}"));
-            Err(e.to_string())
+            Err(Failure::Failed(e.to_string()))
+        }
+    }
+}
+
+/// The dispatcher of `--concurrency`: submits each request to the function as it comes, polls
+/// it, logs START when an invocation is handed out and END and REPORT when it is answered, and
+/// sends each report back to its request. Ends when the server does.
+fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Job>) {
+    let mut waiting: HashMap<String, mpsc::Sender<Result<InvocationReport, String>>> =
+        HashMap::new();
+    loop {
+        if function.outstanding() == 0 {
+            // Idle: block until a request comes.
+            let Ok(job) = incoming.recv() else { return };
+            waiting.insert(function.submit(job.event), job.reply);
+        }
+        while let Ok(job) = incoming.try_recv() {
+            waiting.insert(function.submit(job.event), job.reply);
+        }
+        match function.poll(POLL) {
+            Ok(progress) => {
+                for p in progress {
+                    match p {
+                        Progress::Started(id) => log::start(&id),
+                        Progress::Finished(report) => {
+                            log::finish(&report);
+                            if let Some(reply) = waiting.remove(&report.request_id) {
+                                let _ = reply.send(Ok(*report));
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                log::line(&format!("error: {e}"));
+                for (_, reply) in waiting.drain() {
+                    let _ = reply.send(Err(e.to_string()));
+                }
+            }
         }
     }
 }

@@ -80,6 +80,7 @@ pub fn function_config(args: &FunctionArgs, bootstrap: &Bootstrap) -> FunctionCo
         memory_mb: args.memory_mb,
         timeout: Duration::from_secs(u64::from(args.timeout_seconds)),
         env: args.env.clone(),
+        concurrency: args.concurrency,
         output: log::function_output(),
         ..FunctionConfig::default()
     }
