@@ -6,9 +6,9 @@
 //!   `GET /runtime/invocation/next` long-polls, and records what the runtime answered
 //!   ([`InvocationRecord`], [`Outcome`]), every HTTP request ([`RequestLogEntry`]) and every
 //!   connection — enough for a test to check a runtime byte by byte.
-//! - [`Function`] spawns a bootstrap with the Lambda environment, invokes it one event at a time,
-//!   enforces the timeout, restarts it after a crash or a timeout, and reports each invocation as
-//!   Lambda does ([`InvocationReport`]: `START`, `END`, `REPORT` lines, billed duration, peak
+//! - [`Function`] spawns a bootstrap with the Lambda environment, invokes it one event at a time
+//!   (or several at once, see below), enforces the timeout, restarts it after a crash or a
+//!   timeout, and reports each invocation as Lambda does ([`InvocationReport`]: `START`, `END`, `REPORT` lines, billed duration, peak
 //!   memory, init duration on cold starts).
 //!
 //! ```no_run
@@ -22,6 +22,40 @@
 //! println!("{}", report.report_line());
 //! # Ok::<(), ruchy_lambda_local::FunctionError>(())
 //! ```
+//!
+//! # Lambda Managed Instances: several invocations per process
+//!
+//! With [`FunctionConfig::concurrency`] N > 1, the runtime gets `AWS_LAMBDA_MAX_CONCURRENCY=N`
+//! and may run N workers, each polling `/next` on its own connection; the server hands out up to
+//! N events at once ([`ServerConfig::max_concurrency`]) and records the peak
+//! ([`RuntimeApiServer::max_in_flight`]). Init ends at the first `/next`. A timeout settles only
+//! that invocation ([`Outcome::TimedOut`]); the process is not stopped and the late answer gets
+//! `410 Gone`. A crash fails every invocation in flight (`Runtime.ExitError`) and the next one
+//! starts a fresh process. [`Function::invoke_all`] sends a batch in parallel;
+//! [`Function::submit`] and [`Function::poll`] drive invocations one by one, reporting each as
+//! [`Progress::Started`] when handed out and [`Progress::Finished`] when settled.
+//!
+//! ```no_run
+//! use ruchy_lambda_local::{Event, Function, FunctionConfig};
+//!
+//! let config = FunctionConfig { concurrency: 4, ..FunctionConfig::default() };
+//! let mut function = Function::start("target/release/bootstrap", config)?;
+//! let events = (0..8).map(|i| Event::new(format!(r#"{{"n":{i}}}"#))).collect();
+//! for report in function.invoke_all(events)? {
+//!     println!("{}", report.report_line());
+//! }
+//! assert!(function.server().max_in_flight() <= 4);
+//! # Ok::<(), ruchy_lambda_local::FunctionError>(())
+//! ```
+//!
+//! # Invocation ids
+//!
+//! Every event handed out carries a fresh `Lambda-Runtime-Invocation-Id`
+//! ([`HEADER_INVOCATION_ID`], recorded in [`InvocationRecord::invocation_id`]); a runtime echoes
+//! it on that invocation's `/response` or `/error` ([`RequestLogEntry::invocation_id`] shows what
+//! each request carried). A reply with a different id is refused with `410 Gone` and the
+//! invocation stays pending; a reply without the header is accepted.
+//! [`ServerConfig::send_invocation_id`] turns the header off.
 //!
 //! Linux is the target: peak memory is read from `/proc/<pid>/status`.
 
