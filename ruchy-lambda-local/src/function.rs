@@ -508,6 +508,7 @@ impl Function {
         let now = Instant::now();
         let timeout = self.config.timeout;
         let mut settled: Vec<(String, Option<String>)> = Vec::new();
+        let mut started: Vec<String> = Vec::new();
         let mut kill = false;
         for entry in &mut self.submitted {
             let id = &entry.request_id;
@@ -518,10 +519,11 @@ impl Function {
                         request_id: id.clone(),
                     })?;
             if handed_out_at.is_some() && !entry.started {
-                entry.started = true;
+                // Reported below, after the invocations finished in this round: a worker that
+                // answers takes its next event at once, and its END comes first.
                 self.idle_exits = 0;
                 self.last_progress = now;
-                out.push(Progress::Started(id.clone()));
+                started.push(id.clone());
             }
             let timed_out = match handed_out_at {
                 _ if finished => false,
@@ -592,6 +594,12 @@ impl Function {
             };
             let report = self.report(&id, &mut sandbox, duration, init, exit)?;
             self.settle_submitted(&id, report, &mut out);
+        }
+        for id in started {
+            if let Some(entry) = self.submitted.iter_mut().find(|e| e.request_id == id) {
+                entry.started = true;
+                out.push(Progress::Started(id));
+            }
         }
         if exited.is_some() || kill {
             self.discard(sandbox);
