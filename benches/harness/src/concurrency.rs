@@ -36,6 +36,8 @@ pub struct Plan {
     pub echo_events: usize,
     /// Unmeasured invocations before the batch, per worker.
     pub warmup_per_worker: usize,
+    /// Extra cold starts per round that only time init.
+    pub init_spawns: usize,
 }
 
 impl Plan {
@@ -46,6 +48,7 @@ impl Plan {
             sleep_per_worker: 250,
             echo_events: 5_000,
             warmup_per_worker: 10,
+            init_spawns: 9,
         }
     }
 
@@ -56,6 +59,7 @@ impl Plan {
             sleep_per_worker: 12,
             echo_events: 40,
             warmup_per_worker: 2,
+            init_spawns: 1,
         }
     }
 
@@ -71,7 +75,8 @@ impl Plan {
 /// What one round of one runtime, workload and N measured.
 #[derive(Debug, Clone)]
 pub struct Round {
-    pub init: Duration,
+    /// Spawn → first `/next` of each cold start of the round.
+    pub init: Vec<Duration>,
     /// Invocations per second over the batch.
     pub throughput: f64,
     /// Hand-out → answer of every invocation of the batch.
@@ -94,31 +99,16 @@ pub fn measure(
     plan: &Plan,
 ) -> Result<Round, String> {
     let fail = |what: String| format!("{name} (N = {n}): {what}");
+    // Cold starts that only time init, then the one that runs the batch.
+    let mut init = Vec::with_capacity(plan.init_spawns + 1);
+    for _ in 0..plan.init_spawns {
+        let server = RuntimeApiServer::start(server_config(n)).map_err(|e| fail(e.to_string()))?;
+        let (_child, took) = start(path, n, &server).map_err(&fail)?;
+        init.push(took);
+    }
     let server = RuntimeApiServer::start(server_config(n)).map_err(|e| fail(e.to_string()))?;
-    let mut command = Command::new(path);
-    command
-        .env_clear()
-        .envs(lambda_environment(&server, path))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(dir) = path.parent() {
-        command.current_dir(dir);
-    }
-    // Classic Lambda sets nothing; Managed Instances set the variable.
-    if n > 1 {
-        command.env("AWS_LAMBDA_MAX_CONCURRENCY", n.to_string());
-    }
-    let spawned_at = Instant::now();
-    let child = Process(
-        command
-            .spawn()
-            .map_err(|e| fail(format!("cannot start {}: {e}", path.display())))?,
-    );
-    let first_next = server
-        .wait_for_first_next(INIT_TIMEOUT)
-        .ok_or_else(|| fail("no /next within the init timeout".to_owned()))?;
-    let init = first_next.saturating_duration_since(spawned_at);
+    let (child, took) = start(path, n, &server).map_err(&fail)?;
+    init.push(took);
 
     // Let every worker connect and ask, then warm them all up.
     let ready_by = Instant::now() + WORKERS_READY;
@@ -162,6 +152,35 @@ pub fn measure(
         in_flight: server_max_in_flight(&server),
         in_flight_records: peak_overlap(edges),
     })
+}
+
+/// Spawns `path` with concurrency `n` against `server`; returns the process and its init (spawn
+/// → first `/next`).
+fn start(path: &Path, n: usize, server: &RuntimeApiServer) -> Result<(Process, Duration), String> {
+    let mut command = Command::new(path);
+    command
+        .env_clear()
+        .envs(lambda_environment(server, path))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(dir) = path.parent() {
+        command.current_dir(dir);
+    }
+    // Classic Lambda sets nothing; Managed Instances set the variable.
+    if n > 1 {
+        command.env("AWS_LAMBDA_MAX_CONCURRENCY", n.to_string());
+    }
+    let spawned_at = Instant::now();
+    let child = Process(
+        command
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", path.display()))?,
+    );
+    let first_next = server
+        .wait_for_first_next(INIT_TIMEOUT)
+        .ok_or("no /next within the init timeout")?;
+    Ok((child, first_next.saturating_duration_since(spawned_at)))
 }
 
 /// The server for concurrency `n`: up to `n` invocations handed out at once.
@@ -321,7 +340,7 @@ pub struct PointFigures {
     pub latency_ms: Summary,
     /// `VmHWM` after the batch, kB, one per round.
     pub rss_kb: Summary,
-    /// Spawn → first `/next`, ms, one per round.
+    /// Spawn → first `/next`, ms, every cold start of every round.
     pub init_ms: Summary,
     /// The server's peak in flight, the highest of the rounds.
     pub in_flight: Option<usize>,
@@ -336,7 +355,7 @@ impl Point {
         let throughput: Vec<f64> = rounds.iter().map(|r| r.throughput).collect();
         let latency: Vec<Duration> = rounds.iter().flat_map(|r| r.latencies.clone()).collect();
         let rss: Vec<f64> = rounds.iter().map(|r| r.rss_kb as f64).collect();
-        let init: Vec<Duration> = rounds.iter().map(|r| r.init).collect();
+        let init: Vec<Duration> = rounds.iter().flat_map(|r| r.init.clone()).collect();
         let ms = |s: Summary| Summary {
             min: s.min / 1e3,
             p5: s.p5 / 1e3,

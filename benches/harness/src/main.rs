@@ -30,7 +30,8 @@ use subjects::{Config, Handler, Profile, Runtime, Workload};
 
 const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
-                          [--spawns N] [--warm N] [--invoked-as COMMAND]
+                          [--spawns N] [--warm N] [--concurrency-only]
+                          [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
                      (the peer is not built), a few invocations; writes to a temporary
@@ -41,6 +42,9 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
   --repo DIR         the repository root (default: where this harness was built from)
   --spawns N         cold starts per bootstrap (default 30)
   --warm N           warm echo invocations per runtime and configuration (default 20000)
+  --concurrency-only only the concurrency section, in the shipping configuration (opt-level z,
+                     dynamic; the dev profile with --smoke): no cold starts, warm runs or other
+                     configurations; writes to a temporary directory unless --out is given
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -51,6 +55,7 @@ struct Options {
     repo: PathBuf,
     spawns: Option<usize>,
     warm: Option<usize>,
+    concurrency_only: bool,
     invoked_as: Option<String>,
 }
 
@@ -62,6 +67,7 @@ fn parse_args() -> Result<Options, String> {
         repo: Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
         spawns: None,
         warm: None,
+        concurrency_only: false,
         invoked_as: None,
     };
     let mut args = std::env::args().skip(1);
@@ -74,6 +80,7 @@ fn parse_args() -> Result<Options, String> {
             "--repo" => options.repo = value()?.into(),
             "--spawns" => options.spawns = Some(count(&value()?)?),
             "--warm" => options.warm = Some(count(&value()?)?),
+            "--concurrency-only" => options.concurrency_only = true,
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -125,11 +132,14 @@ fn run(options: Options) -> Result<(), String> {
         settings.warm = warm;
         settings.block = settings.block.min(warm);
     }
-    let (configs, runtimes) = if options.smoke {
+    let (mut configs, runtimes) = if options.smoke {
         (Config::smoke(), vec![Runtime::Floor, Runtime::Ours])
     } else {
         (Config::full(), Runtime::ALL.to_vec())
     };
+    if options.concurrency_only {
+        configs.truncate(1);
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let machine = Machine::read(&cargo);
     let target_root = options
@@ -185,9 +195,11 @@ fn run(options: Options) -> Result<(), String> {
 
     let load_before_measuring = machine::load_average();
     let cpu_before = machine::CpuTimes::now();
-    measure_cold_starts(&mut results, &binaries, &runtimes, &settings)?;
-    for (c, result) in results.iter_mut().enumerate() {
-        measure_warm(result, &binaries[c], &runtimes, &settings)?;
+    if !options.concurrency_only {
+        measure_cold_starts(&mut results, &binaries, &runtimes, &settings)?;
+        for (c, result) in results.iter_mut().enumerate() {
+            measure_warm(result, &binaries[c], &runtimes, &settings)?;
+        }
     }
     let plan = if options.smoke {
         Plan::smoke()
@@ -205,8 +217,12 @@ fn run(options: Options) -> Result<(), String> {
             dir.join("ratios.svg"),
             dir.join("results.tsv"),
         ),
-        None if options.smoke => {
-            let dir = std::env::temp_dir().join("ruchy-lambda-bench-smoke");
+        None if options.smoke || options.concurrency_only => {
+            let dir = std::env::temp_dir().join(if options.smoke {
+                "ruchy-lambda-bench-smoke"
+            } else {
+                "ruchy-lambda-bench-concurrency"
+            });
             (
                 dir.join("BENCHMARKS.md"),
                 dir.join("ratios.svg"),
@@ -397,6 +413,7 @@ fn measure_concurrency(
         plan.levels,
         config.label()
     );
+    let started = Instant::now();
     let mut points: Vec<Point> = Vec::new();
     for workload in Workload::ALL {
         for &n in &plan.levels {
@@ -432,6 +449,10 @@ fn measure_concurrency(
             }
         }
     }
+    eprintln!(
+        "concurrency: measured in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(Some(report::Concurrency {
         config,
         plan,
