@@ -376,10 +376,19 @@ fn one_worker_for_a_state_that_is_not_sync_and_a_line_that_says_why() {
         })
         .collect();
     assert_eq!(counts, ["1", "2", "3", "4", "5", "6", "7", "8"]);
+    // One WARN record, in the text layout: time, empty request id (outside an invocation),
+    // level, message.
     let stderr = running.kill();
+    let fields: Vec<&str> = stderr.trim_end().split('\t').collect();
+    assert_eq!(fields.len(), 4, "{stderr}");
+    assert!(
+        fields[0].ends_with('Z') && fields[0].len() == 24,
+        "{stderr}"
+    );
+    assert_eq!(fields[1..3], ["", "WARN"]);
     assert_eq!(
-        stderr.trim_end(),
-        "ruchy-lambda: AWS_LAMBDA_MAX_CONCURRENCY is 4, but this function runs one worker: \
+        fields[3],
+        "AWS_LAMBDA_MAX_CONCURRENCY is 4, but this function runs one worker: \
          the state `unsync_state::Counter` is not `Sync`, so workers cannot share it; make it \
          `Sync` (e.g. a `Mutex` or an atomic in place of a `RefCell` or a `Cell`) to run more"
     );

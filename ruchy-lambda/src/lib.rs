@@ -116,6 +116,7 @@
 #![forbid(unsafe_code)]
 
 mod error_type;
+mod logging;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -123,7 +124,49 @@ pub mod __private;
 
 pub use error_type::ErrorType;
 pub use ruchy_lambda_macros::handler;
-pub use ruchy_lambda_runtime_core::{
-    Config, Context, Diagnostic, Invocation, run, run_concurrent, run_concurrent_with_init,
-    run_with_init,
-};
+pub use ruchy_lambda_runtime_core::{Config, Context, Diagnostic, Invocation, logs};
+
+use std::process::ExitCode;
+
+/// Runs `handler` for every invocation, on one worker: [`ruchy_lambda_runtime_core::run`],
+/// with the loggers of this build installed first (see [Logs](#logs)).
+pub fn run<H>(handler: H) -> ExitCode
+where
+    H: FnMut(&Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
+{
+    logging::install();
+    ruchy_lambda_runtime_core::run(handler)
+}
+
+/// Runs `init` once, then `handler` for every invocation, on one worker:
+/// [`ruchy_lambda_runtime_core::run_with_init`], with the loggers installed first.
+pub fn run_with_init<S, I, H>(init: I, handler: H) -> ExitCode
+where
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
+{
+    logging::install();
+    ruchy_lambda_runtime_core::run_with_init(init, handler)
+}
+
+/// Runs `handler` on as many workers as Lambda allows invocations at once:
+/// [`ruchy_lambda_runtime_core::run_concurrent`], with the loggers installed first.
+pub fn run_concurrent<H>(handler: H) -> ExitCode
+where
+    H: Fn(&Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    logging::install();
+    ruchy_lambda_runtime_core::run_concurrent(handler)
+}
+
+/// Runs `init` once, then `handler` on as many workers as Lambda allows, sharing the state:
+/// [`ruchy_lambda_runtime_core::run_concurrent_with_init`], with the loggers installed first.
+pub fn run_concurrent_with_init<S, I, H>(init: I, handler: H) -> ExitCode
+where
+    S: Sync + 'static,
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    logging::install();
+    ruchy_lambda_runtime_core::run_concurrent_with_init(init, handler)
+}

@@ -26,7 +26,7 @@ pub fn run<H>(handler: H) -> ExitCode
 where
     H: Fn(&Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
 {
-    core_rt::run_concurrent(handler)
+    crate::run_concurrent(handler)
 }
 
 // ---- workers and the state ----
@@ -82,7 +82,7 @@ impl Concurrent {
         I: FnOnce() -> Result<S, Diagnostic>,
         H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
     {
-        core_rt::run_concurrent_with_init(init, handler)
+        crate::run_concurrent_with_init(init, handler)
     }
 }
 
@@ -97,6 +97,7 @@ impl OneWorker {
         I: FnOnce() -> Result<S, Diagnostic>,
         H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
     {
+        crate::logging::install();
         core_rt::run_on_one_worker(
             init,
             handler,

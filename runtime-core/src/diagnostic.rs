@@ -51,7 +51,7 @@ impl Diagnostic {
 }
 
 /// Appends `s` as a JSON string literal (RFC 8259 escapes).
-fn write_json_string(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_json_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let mut start = 0;

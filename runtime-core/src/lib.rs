@@ -33,6 +33,7 @@ mod context;
 mod diagnostic;
 pub mod endpoint;
 pub mod http;
+pub mod logs;
 mod runtime;
 mod trace_env;
 pub mod workers;
@@ -46,6 +47,8 @@ pub use trace_env::TRACE_ID_VAR;
 pub use workers::MaxConcurrencyError;
 
 use std::fmt;
+
+use logs::Level;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -102,11 +105,14 @@ where
         Err(code) => return code,
     };
     if workers.count > 1 {
-        runtime::log(format_args!(
-            "{} is {}, but this function runs one worker: {why}",
-            workers::MAX_CONCURRENCY_VAR,
-            workers.count
-        ));
+        runtime::log(
+            Level::Warn,
+            format_args!(
+                "{} is {}, but this function runs one worker: {why}",
+                workers::MAX_CONCURRENCY_VAR,
+                workers.count
+            ),
+        );
     }
     let fatal = runtime.run(|invocation, reply| handler(&state, invocation, reply));
     give_up(&fatal)
@@ -163,11 +169,14 @@ where
             end_all_workers(&serve(&mut worker, state, handler))
         }));
         if let Err(e) = spawned {
-            runtime::log(format_args!(
-                "cannot start worker {n} of {}: {e}; running {}",
-                workers.count,
-                n - 1
-            ));
+            runtime::log(
+                Level::Error,
+                format_args!(
+                    "cannot start worker {n} of {}: {e}; running {}",
+                    workers.count,
+                    n - 1
+                ),
+            );
             break;
         }
     }
@@ -197,10 +206,11 @@ fn start<S, I>(init: I) -> Result<(Runtime, S, Workers), ExitCode>
 where
     I: FnOnce() -> Result<S, Diagnostic>,
 {
+    logs::init_from_env();
     let endpoint = match Endpoint::from_env() {
         Ok(endpoint) => endpoint,
         Err(e) => {
-            runtime::log(format_args!("{e}"));
+            runtime::log(Level::Fatal, format_args!("{e}"));
             return Err(ExitCode::FAILURE);
         }
     };
@@ -232,7 +242,7 @@ where
 }
 
 fn give_up(fatal: &ApiError) -> ExitCode {
-    runtime::log(format_args!("{fatal}; giving up"));
+    runtime::log(Level::Fatal, format_args!("{fatal}; giving up"));
     ExitCode::FAILURE
 }
 
@@ -245,16 +255,21 @@ fn end_all_workers(fatal: &ApiError) -> ! {
 }
 
 fn init_failed(runtime: &mut Runtime, diagnostic: &Diagnostic) -> ExitCode {
-    runtime::log(format_args!("init failed: {diagnostic}"));
+    runtime::log(Level::Error, format_args!("init failed: {diagnostic}"));
     match runtime.report_init_error(diagnostic) {
         Ok(Posted::Accepted) => {}
-        Ok(Posted::TooLarge) => {
-            runtime::log(format_args!("the init error was refused as too large"))
-        }
-        Ok(Posted::Rejected { status, message }) => runtime::log(format_args!(
-            "the init error was rejected with status {status}: {message}"
-        )),
-        Err(e) => runtime::log(format_args!("the init error could not be reported: {e}")),
+        Ok(Posted::TooLarge) => runtime::log(
+            Level::Error,
+            format_args!("the init error was refused as too large"),
+        ),
+        Ok(Posted::Rejected { status, message }) => runtime::log(
+            Level::Error,
+            format_args!("the init error was rejected with status {status}: {message}"),
+        ),
+        Err(e) => runtime::log(
+            Level::Error,
+            format_args!("the init error could not be reported: {e}"),
+        ),
     }
     ExitCode::FAILURE
 }

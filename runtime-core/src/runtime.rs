@@ -9,6 +9,7 @@ use crate::api::{ApiError, Posted, RuntimeApiClient};
 use crate::context::{Config, Invocation};
 use crate::diagnostic::Diagnostic;
 use crate::endpoint::{Endpoint, EndpointError};
+use crate::logs::{self, Level};
 use crate::trace_env::TraceIdVar;
 
 /// The error type reported when a reply is larger than the Runtime API accepts.
@@ -137,9 +138,10 @@ impl Runtime {
                 }
                 Err(ApiError::MalformedInvocation { request_id, reason }) => {
                     failures = 0;
-                    log(format_args!(
-                        "invocation {request_id} is malformed: {reason}"
-                    ));
+                    log(
+                        Level::Error,
+                        format_args!("invocation {request_id} is malformed: {reason}"),
+                    );
                     let diagnostic = Diagnostic::new(MALFORMED_INVOCATION, reason);
                     let posted = self.post(|api| api.report_error(&request_id, None, &diagnostic));
                     log_posted(&request_id, "error", posted);
@@ -151,11 +153,14 @@ impl Runtime {
                         return e;
                     }
                     let delay = self.retry.delay(failures);
-                    log(format_args!(
-                        "{e} (attempt {failures} of {}, retrying in {} ms)",
-                        self.retry.next_attempts,
-                        delay.as_millis() as u64
-                    ));
+                    log(
+                        Level::Warn,
+                        format_args!(
+                            "{e} (attempt {failures} of {}, retrying in {} ms)",
+                            self.retry.next_attempts,
+                            delay.as_millis() as u64
+                        ),
+                    );
                     thread::sleep(delay);
                     continue;
                 }
@@ -163,6 +168,7 @@ impl Runtime {
             if self.trace_env {
                 trace_id.set(invocation.context.xray_trace_id.as_deref());
             }
+            logs::set_request_id(Some(&invocation.context.request_id));
             reply.clear();
             let result = panic::catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut reply)))
                 .unwrap_or_else(|payload| Err(Diagnostic::from_panic(&*payload)));
@@ -173,6 +179,7 @@ impl Runtime {
                 result,
                 &reply,
             );
+            logs::set_request_id(None);
         }
     }
 
@@ -210,7 +217,7 @@ impl Runtime {
         loop {
             match send(&mut self.api) {
                 Err(ApiError::Http(e)) if attempt < self.retry.post_attempts => {
-                    log(format_args!("post failed: {e}; retrying"));
+                    log(Level::Warn, format_args!("post failed: {e}; retrying"));
                     thread::sleep(self.retry.delay(attempt));
                     attempt += 1;
                 }
@@ -224,21 +231,27 @@ impl Runtime {
 fn log_posted(request_id: &str, what: &str, posted: Result<Posted, ApiError>) {
     match posted {
         Ok(Posted::Accepted) => {}
-        Ok(Posted::TooLarge) => log(format_args!(
-            "the {what} for invocation {request_id} was rejected as too large (413)"
-        )),
-        Ok(Posted::Rejected { status, message }) => log(format_args!(
-            "the {what} for invocation {request_id} was rejected with status {status}: {message}"
-        )),
-        Err(e) => log(format_args!(
-            "the {what} for invocation {request_id} could not be posted: {e}"
-        )),
+        Ok(Posted::TooLarge) => log(
+            Level::Error,
+            format_args!("the {what} for invocation {request_id} was rejected as too large (413)"),
+        ),
+        Ok(Posted::Rejected { status, message }) => log(
+            Level::Warn,
+            format_args!(
+                "the {what} for invocation {request_id} was rejected with status {status}: {message}"
+            ),
+        ),
+        Err(e) => log(
+            Level::Error,
+            format_args!("the {what} for invocation {request_id} could not be posted: {e}"),
+        ),
     }
 }
 
-/// The runtime's own log lines go to stderr, which Lambda sends to CloudWatch.
-pub(crate) fn log(message: std::fmt::Arguments<'_>) {
-    eprintln!("ruchy-lambda: {message}");
+/// The runtime's own log lines: records in the function's log format, on stderr, which Lambda
+/// sends to CloudWatch.
+pub(crate) fn log(level: Level, message: std::fmt::Arguments<'_>) {
+    logs::write(level, message, None);
 }
 
 #[cfg(test)]
