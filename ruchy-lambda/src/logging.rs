@@ -22,7 +22,6 @@ pub(crate) fn install() {
 #[cfg(feature = "log")]
 mod log_facade {
     use super::{Level, logs};
-    use log::kv::{self, VisitSource};
 
     struct Logger;
 
@@ -61,47 +60,56 @@ mod log_facade {
             if !logs::enabled(level) {
                 return;
             }
-            let source = record.key_values();
-            if source.count() == 0 {
-                return logs::write(level, *record.args(), None);
+            #[cfg(feature = "log-kv")]
+            {
+                let source = record.key_values();
+                if source.count() > 0 {
+                    return logs::write(
+                        level,
+                        *record.args(),
+                        Some(&mut |fields| {
+                            let _ = source.visit(&mut kv_fields::Pairs(fields));
+                        }),
+                    );
+                }
             }
-            logs::write(
-                level,
-                *record.args(),
-                Some(&mut |fields| {
-                    let _ = source.visit(&mut Pairs(fields));
-                }),
-            );
+            logs::write(level, *record.args(), None);
         }
 
         fn flush(&self) {}
     }
 
-    /// `log` key-values as the record's fields, numbers and booleans as JSON numbers and
-    /// booleans.
-    struct Pairs<'a, 'f>(&'a mut logs::Fields<'f>);
+    #[cfg(feature = "log-kv")]
+    mod kv_fields {
+        use super::logs;
+        use log::kv::{self, VisitSource};
 
-    impl<'kvs> VisitSource<'kvs> for Pairs<'_, '_> {
-        fn visit_pair(
-            &mut self,
-            key: kv::Key<'kvs>,
-            value: kv::Value<'kvs>,
-        ) -> Result<(), kv::Error> {
-            let key = key.as_str();
-            if let Some(v) = value.to_borrowed_str() {
-                self.0.str(key, v);
-            } else if let Some(v) = value.to_bool() {
-                self.0.bool(key, v);
-            } else if let Some(v) = value.to_u64() {
-                self.0.u64(key, v);
-            } else if let Some(v) = value.to_i64() {
-                self.0.i64(key, v);
-            } else if let Some(v) = value.to_f64() {
-                self.0.f64(key, v);
-            } else {
-                self.0.display(key, &value);
+        /// `log` key-values as the record's fields, numbers and booleans as JSON numbers and
+        /// booleans.
+        pub(super) struct Pairs<'a, 'f>(pub(super) &'a mut logs::Fields<'f>);
+
+        impl<'kvs> VisitSource<'kvs> for Pairs<'_, '_> {
+            fn visit_pair(
+                &mut self,
+                key: kv::Key<'kvs>,
+                value: kv::Value<'kvs>,
+            ) -> Result<(), kv::Error> {
+                let key = key.as_str();
+                if let Some(v) = value.to_borrowed_str() {
+                    self.0.str(key, v);
+                } else if let Some(v) = value.to_bool() {
+                    self.0.bool(key, v);
+                } else if let Some(v) = value.to_u64() {
+                    self.0.u64(key, v);
+                } else if let Some(v) = value.to_i64() {
+                    self.0.i64(key, v);
+                } else if let Some(v) = value.to_f64() {
+                    self.0.f64(key, v);
+                } else {
+                    self.0.display(key, &value);
+                }
+                Ok(())
             }
-            Ok(())
         }
     }
 

@@ -21,11 +21,11 @@
 //! The `ruchy-lambda` crate routes the `log` facade (and, with its `tracing` feature, `tracing`)
 //! here; [`write`] is what they call.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::api::MAX_REQUEST_ID_LEN;
 use crate::diagnostic::write_json_string;
@@ -150,14 +150,16 @@ impl Settings {
 /// The level of the last bare directive of a `RUST_LOG` value (`off` is `Some(None)`);
 /// `target=level` directives are passed over.
 fn rust_log_level(value: &str) -> Option<Option<Level>> {
-    value.split(',').rev().find_map(|directive| {
+    let mut level = None;
+    for directive in value.split(',') {
         let directive = directive.trim();
         if directive.eq_ignore_ascii_case("off") {
-            Some(None)
-        } else {
-            Level::parse(directive).map(Some)
+            level = Some(None);
+        } else if let Some(l) = Level::parse(directive) {
+            level = Some(Some(l));
         }
-    })
+    }
+    level
 }
 
 /// The settings in force: bit 7 is JSON, the low bits the level (`OFF` above `FATAL`).
@@ -203,17 +205,11 @@ pub fn enabled(level: Level) -> bool {
     (level as u8) >= SETTINGS.load(Ordering::Relaxed) & !JSON_BIT
 }
 
-/// The request id of the invocation this thread is running, kept without allocating: request
-/// ids are at most [`MAX_REQUEST_ID_LEN`] bytes of ASCII.
-struct CurrentRequest {
-    id: [u8; MAX_REQUEST_ID_LEN],
-    len: usize,
-}
-
 thread_local! {
-    static CURRENT: RefCell<CurrentRequest> = const {
-        RefCell::new(CurrentRequest { id: [0; MAX_REQUEST_ID_LEN], len: 0 })
-    };
+    /// The request id of the invocation this thread is running and its length, kept without
+    /// allocating: request ids are at most [`MAX_REQUEST_ID_LEN`] bytes of ASCII.
+    static CURRENT: Cell<([u8; MAX_REQUEST_ID_LEN], u8)> =
+        const { Cell::new(([0; MAX_REQUEST_ID_LEN], 0)) };
 }
 
 /// Sets (or clears) the request id of the invocation this thread is running: the event loop
@@ -222,20 +218,16 @@ thread_local! {
 pub fn set_request_id(request_id: Option<&str>) {
     let id = request_id.unwrap_or("").as_bytes();
     let id = &id[..id.len().min(MAX_REQUEST_ID_LEN)];
-    CURRENT.with(|current| {
-        let mut current = current.borrow_mut();
-        current.id[..id.len()].copy_from_slice(id);
-        current.len = id.len();
-    });
+    let mut buf = [0; MAX_REQUEST_ID_LEN];
+    buf[..id.len()].copy_from_slice(id);
+    CURRENT.set((buf, id.len() as u8));
 }
 
 /// Calls `f` with the request id of the invocation this thread is running, if any.
 pub fn with_request_id<R>(f: impl FnOnce(Option<&str>) -> R) -> R {
-    CURRENT.with(|current| {
-        let current = current.borrow();
-        let id = std::str::from_utf8(&current.id[..current.len]).ok();
-        f(id.filter(|id| !id.is_empty()))
-    })
+    let (buf, len) = CURRENT.get();
+    let id = std::str::from_utf8(&buf[..usize::from(len)]).ok();
+    f(id.filter(|id| !id.is_empty()))
 }
 
 /// A record's extra fields: JSON members after `message`, or ` key=value` after the text.
@@ -289,13 +281,16 @@ impl Fields<'_> {
     /// A signed integer field (a JSON number).
     pub fn i64(&mut self, key: &str, value: i64) {
         self.key(key);
-        let _ = write!(self.out, "{value}");
+        if value < 0 {
+            self.out.push(b'-');
+        }
+        push_digits(self.out, value.unsigned_abs(), 1);
     }
 
     /// An unsigned integer field (a JSON number).
     pub fn u64(&mut self, key: &str, value: u64) {
         self.key(key);
-        let _ = write!(self.out, "{value}");
+        push_digits(self.out, value, 1);
     }
 
     /// A floating-point field (a JSON number; `null` in JSON when it is not finite).
@@ -328,14 +323,7 @@ pub fn write(
         return;
     }
     let mut line = Vec::with_capacity(160);
-    render_into(
-        &mut line,
-        settings().format,
-        SystemTime::now(),
-        level,
-        message,
-        fields,
-    );
+    render_into(&mut line, settings().format, now(), level, message, fields);
     let _ = std::io::stderr().lock().write_all(&line);
 }
 
@@ -348,22 +336,24 @@ pub fn render(
     fields: Option<&mut dyn FnMut(&mut Fields)>,
 ) -> String {
     let mut out = Vec::with_capacity(160);
-    render_into(&mut out, format, time, level, message, fields);
+    // Before the epoch (a clock set wrong) is written as the epoch.
+    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    render_into(&mut out, format, since_epoch, level, message, fields);
     String::from_utf8_lossy(&out).into_owned()
 }
 
 fn render_into(
     out: &mut Vec<u8>,
     format: Format,
-    time: SystemTime,
+    time: Duration,
     level: Level,
     message: fmt::Arguments<'_>,
     fields: Option<&mut dyn FnMut(&mut Fields)>,
 ) {
-    let timestamp = Timestamp(time);
     match format {
         Format::Text => {
-            let _ = write!(out, "{timestamp}\t");
+            write_timestamp(out, time);
+            out.push(b'\t');
             with_request_id(|id| out.extend_from_slice(id.unwrap_or("").as_bytes()));
             out.push(b'\t');
             out.extend_from_slice(level.as_str().as_bytes());
@@ -374,7 +364,11 @@ fn render_into(
             }
         }
         Format::Json => {
-            let _ = write!(out, "{{\"timestamp\":\"{timestamp}\",\"level\":\"{level}\"");
+            out.extend_from_slice(b"{\"timestamp\":\"");
+            write_timestamp(out, time);
+            out.extend_from_slice(b"\",\"level\":\"");
+            out.extend_from_slice(level.as_str().as_bytes());
+            out.push(b'"');
             with_request_id(|id| {
                 if let Some(id) = id {
                     out.extend_from_slice(b",\"requestId\":");
@@ -397,6 +391,45 @@ fn render_into(
     out.push(b'\n');
 }
 
+/// The time since the epoch, from the real-time clock.
+///
+/// On 64-bit Linux (Lambda's x86_64 and arm64) one `clock_gettime` call: `SystemTime::now`
+/// makes the same call but panics with a formatted OS error if it fails, which links the
+/// standard library's error formatting, about 7 kB, into every bootstrap. A clock that cannot
+/// be read gives the epoch here.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn now() -> Duration {
+    /// `struct timespec` on 64-bit Linux (glibc and musl): two 64-bit integers.
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    // SAFETY: the POSIX signature of `clock_gettime`, in the C library std links.
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_REALTIME: i32 = 0;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec` for the duration of the call.
+    let rc = unsafe { clock_gettime(CLOCK_REALTIME, &mut ts) };
+    match (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) {
+        (Ok(secs), Ok(nanos)) if rc == 0 && nanos < 1_000_000_000 => Duration::new(secs, nanos),
+        _ => Duration::ZERO,
+    }
+}
+
+/// The time since the epoch, from the real-time clock.
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
 /// Text as a text record keeps it: one line, a newline as a carriage return.
 fn push_text(out: &mut Vec<u8>, text: &str) {
     out.extend(text.bytes().map(|b| if b == b'\n' { b'\r' } else { b }));
@@ -408,20 +441,47 @@ pub struct Timestamp(pub SystemTime);
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Before the epoch (a clock set wrong) is written as the epoch.
-        let since = self.0.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let secs = since.as_secs();
-        let (year, month, day) = civil_from_days(secs / 86_400);
-        let rem = secs % 86_400;
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-            rem / 3600,
-            rem / 60 % 60,
-            rem % 60,
-            since.subsec_millis()
-        )
+        let mut out = Vec::with_capacity(24);
+        write_timestamp(
+            &mut out,
+            self.0.duration_since(UNIX_EPOCH).unwrap_or_default(),
+        );
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
     }
+}
+
+/// Appends the time `since` the epoch as RFC 3339 UTC with milliseconds (digits written by
+/// hand: this runs for every record).
+fn write_timestamp(out: &mut Vec<u8>, since: Duration) {
+    let secs = since.as_secs();
+    let (year, month, day) = civil_from_days(secs / 86_400);
+    let rem = secs % 86_400;
+    let parts = [
+        (year, 4, b'-'),
+        (u64::from(month), 2, b'-'),
+        (u64::from(day), 2, b'T'),
+        (rem / 3600, 2, b':'),
+        (rem / 60 % 60, 2, b':'),
+        (rem % 60, 2, b'.'),
+        (u64::from(since.subsec_millis()), 3, b'Z'),
+    ];
+    for (value, width, separator) in parts {
+        push_digits(out, value, width);
+        out.push(separator);
+    }
+}
+
+/// Appends `value` in decimal, zero-padded to `width` digits.
+fn push_digits(out: &mut Vec<u8>, mut value: u64, width: usize) {
+    let start = out.len();
+    loop {
+        out.push(b'0' + (value % 10) as u8);
+        value /= 10;
+        if value == 0 && out.len() - start >= width {
+            break;
+        }
+    }
+    out[start..].reverse();
 }
 
 /// The proleptic Gregorian date of a day counted from 1970-01-01 (day 0): year, month (1–12),
@@ -444,7 +504,6 @@ pub fn civil_from_days(days: u64) -> (u64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn at(secs: u64, millis: u64) -> String {
         Timestamp(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis))
@@ -496,6 +555,17 @@ mod tests {
             assert_eq!(next, expected, "day {d}");
             prev = next;
         }
+    }
+
+    #[test]
+    fn the_clock_is_the_system_clock() {
+        let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        let now = now();
+        let after = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        assert!(
+            before <= now && now <= after,
+            "{before:?} {now:?} {after:?}"
+        );
     }
 
     #[test]
