@@ -25,6 +25,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::ids;
 use crate::invocation::{ErrorReport, Event, Outcome};
+use crate::logging::{self, LogFormat, LogLevel};
 use crate::report::{self, InvocationReport};
 use crate::sandbox::{self, Output, Sandbox};
 use crate::server::{MAX_RESPONSE_BYTES, RuntimeApiServer, ServerConfig};
@@ -70,6 +71,18 @@ pub struct FunctionConfig {
     /// not stop the runtime: the invocation is settled as [`Outcome::TimedOut`] and its late
     /// answer gets `410 Gone`.
     pub concurrency: usize,
+    /// The log format; default [`LogFormat::Text`]. The runtime gets `AWS_LAMBDA_LOG_FORMAT`
+    /// (`Text` or `JSON`) either way, as Lambda always sets it. With [`LogFormat::Json`] the
+    /// runtime also gets `AWS_LAMBDA_LOG_LEVEL`, and every line it writes to stdout or stderr
+    /// goes through CloudWatch's level filter ([`logging::keeps`]) before it reaches
+    /// [`FunctionConfig::output`] ([`Output::Inherit`] then becomes lines written to this
+    /// process's stdout and stderr).
+    pub log_format: LogFormat,
+    /// The application log level, for [`LogFormat::Json`]: `AWS_LAMBDA_LOG_LEVEL` and the
+    /// level below which the runtime's lines are dropped; default `None`, which is
+    /// [`LogLevel::Info`] as on Lambda. Lambda takes a level only with the JSON format: with
+    /// [`LogFormat::Text`] it is not used.
+    pub log_level: Option<LogLevel>,
 }
 
 impl Default for FunctionConfig {
@@ -86,7 +99,17 @@ impl Default for FunctionConfig {
             path_prefix: String::new(),
             max_response_bytes: MAX_RESPONSE_BYTES,
             concurrency: 1,
+            log_format: LogFormat::Text,
+            log_level: None,
         }
+    }
+}
+
+impl FunctionConfig {
+    /// The application log level that applies: [`FunctionConfig::log_level`], or
+    /// [`LogLevel::Info`].
+    pub fn effective_log_level(&self) -> LogLevel {
+        self.log_level.unwrap_or_default()
     }
 }
 
@@ -158,6 +181,8 @@ pub struct Function {
     path: PathBuf,
     task_root: PathBuf,
     config: FunctionConfig,
+    /// [`FunctionConfig::output`] behind the log level filter of the JSON format.
+    output: Output,
     sandboxes_started: u64,
     /// Invocations submitted with [`Function::submit`] and not yet reported, in order.
     submitted: Vec<Submitted>,
@@ -224,12 +249,18 @@ impl Function {
             ..ServerConfig::default()
         })
         .map_err(FunctionError::Bind)?;
+        let output = logging::filtered(
+            &config.output,
+            config.log_format,
+            config.effective_log_level(),
+        );
         let mut function = Function {
             sandbox: None,
             server,
             path,
             task_root,
             config,
+            output,
             sandboxes_started: 0,
             submitted: Vec::new(),
             backlog: VecDeque::new(),
@@ -677,6 +708,18 @@ impl Function {
         &self.config
     }
 
+    /// The function's ARN, as the runtime gets it in `Lambda-Runtime-Invoked-Function-Arn` and
+    /// as the `platform.start` record of the JSON log format carries it.
+    pub fn function_arn(&self) -> String {
+        self.server.config().function_arn()
+    }
+
+    /// What Lambda logs when an invocation begins, in the function's log format: the `START`
+    /// line, or the `platform.start` record (see [`report::start_log`]).
+    pub fn start_log(&self, request_id: &str) -> String {
+        report::start_log(self.config.log_format, request_id, &self.function_arn())
+    }
+
     /// The runtime's process id, while one is running.
     pub fn pid(&self) -> Option<u32> {
         self.sandbox.as_ref().map(Sandbox::pid)
@@ -733,6 +776,16 @@ impl Function {
                 c.concurrency.to_string(),
             ));
         }
+        env.push((
+            "AWS_LAMBDA_LOG_FORMAT".to_owned(),
+            c.log_format.as_str().to_owned(),
+        ));
+        if c.log_format == LogFormat::Json {
+            env.push((
+                "AWS_LAMBDA_LOG_LEVEL".to_owned(),
+                c.effective_log_level().as_str().to_owned(),
+            ));
+        }
         env
     }
 
@@ -745,7 +798,7 @@ impl Function {
             &self.task_root,
             &env,
             self.config.clear_env,
-            &self.config.output,
+            &self.output,
         )
         .map_err(|source| FunctionError::Spawn {
             path: self.path.clone(),

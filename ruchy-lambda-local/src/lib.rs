@@ -68,6 +68,7 @@ mod function;
 pub mod http;
 mod ids;
 mod invocation;
+pub mod logging;
 pub mod report;
 mod sandbox;
 mod server;
@@ -76,6 +77,7 @@ pub use faults::FaultPlan;
 pub use function::{Function, FunctionConfig, FunctionError, Progress, exit_error};
 pub use ids::{is_valid_request_id, utc_timestamp};
 pub use invocation::{ErrorReport, Event, InvocationRecord, Outcome};
+pub use logging::{LogFormat, LogLevel};
 pub use report::InvocationReport;
 pub use sandbox::{Output, OutputLine, Stream, describe_exit};
 pub use server::{

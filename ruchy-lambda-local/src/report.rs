@@ -1,10 +1,31 @@
 //! What Lambda prints around each invocation (`START`, `END`, `REPORT`, `Task timed out`) and
 //! how it bills, for a [`crate::Function`] invocation.
+//!
+//! # The JSON log format
+//!
+//! With [`LogFormat::Json`] Lambda writes its own (system) records as JSON, one object per line,
+//! in the shape of the Telemetry API's events (`time`, `type`, `record`); at the default system
+//! log level (`INFO`) a function's log has, for each invocation:
+//!
+//! ```text
+//! {"time":"2026-11-27T17:00:00.123Z","type":"platform.start","record":{"requestId":"…","functionArn":"arn:aws:lambda:us-east-1:012345678912:function:orders","version":"$LATEST"}}
+//! {"time":"2026-11-27T17:00:00.126Z","type":"platform.report","record":{"requestId":"…","metrics":{"durationMs":2.584,"billedDurationMs":12,"memorySizeMB":128,"maxMemoryUsedMB":14,"initDurationMs":8.45},"status":"success"}}
+//! ```
+//!
+//! in place of `START`, and of `END` and `REPORT`. `initDurationMs` is there on a cold start
+//! only; `status` is `success`, `error` (the function reported an error), `timeout` or `failure`
+//! (the runtime crashed, exited or failed to initialize), with `errorType` after it for `error`
+//! and `failure`. Durations have three decimals, as CloudWatch shows them. There is no record for
+//! `END` (Lambda has none in this format), nor for the `Task timed out` and `Runtime exited`
+//! lines: the report's `status` and `errorType` say it.
 
 use std::time::{Duration, SystemTime};
 
+use serde::Serialize;
+
 use crate::ids;
 use crate::invocation::Outcome;
+use crate::logging::LogFormat;
 
 /// The function version this local Lambda runs: always `$LATEST`.
 pub const VERSION: &str = "$LATEST";
@@ -73,6 +94,82 @@ pub fn report_line(
         line.push_str(&format!("Init Duration: {} ms\t", format_ms(init)));
     }
     line
+}
+
+/// A duration in milliseconds with three decimals, as in the JSON records: `2.584`.
+fn json_ms(d: Duration) -> f64 {
+    let micros = (d.as_nanos() + 500) / 1_000;
+    micros as f64 / 1_000.0
+}
+
+/// A system record of the JSON log format: `{"time":…,"type":…,"record":…}`.
+#[derive(Serialize)]
+struct SystemRecord<'a, R> {
+    time: String,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    record: R,
+}
+
+fn system_record(at: SystemTime, kind: &str, record: impl Serialize) -> String {
+    let record = SystemRecord {
+        time: ids::utc_timestamp(at),
+        kind,
+        record,
+    };
+    serde_json::to_string(&record).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlatformStart<'a> {
+    request_id: &'a str,
+    function_arn: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlatformReport<'a> {
+    request_id: &'a str,
+    metrics: ReportMetrics,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_type: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ReportMetrics {
+    #[serde(rename = "durationMs")]
+    duration_ms: f64,
+    #[serde(rename = "billedDurationMs")]
+    billed_duration_ms: u64,
+    #[serde(rename = "memorySizeMB")]
+    memory_size_mb: u32,
+    #[serde(rename = "maxMemoryUsedMB")]
+    max_memory_used_mb: u64,
+    #[serde(rename = "initDurationMs", skip_serializing_if = "Option::is_none")]
+    init_duration_ms: Option<f64>,
+}
+
+/// The `platform.start` record of the JSON log format, at `at`:
+/// `{"time":…,"type":"platform.start","record":{"requestId":…,"functionArn":…,"version":"$LATEST"}}`.
+pub fn start_record(request_id: &str, function_arn: &str, at: SystemTime) -> String {
+    let record = PlatformStart {
+        request_id,
+        function_arn,
+        version: VERSION,
+    };
+    system_record(at, "platform.start", record)
+}
+
+/// What Lambda logs when an invocation begins, in `format`: the `START` line, or the
+/// `platform.start` record (see [`start_record`]) stamped now.
+pub fn start_log(format: LogFormat, request_id: &str, function_arn: &str) -> String {
+    match format {
+        LogFormat::Text => start_line(request_id),
+        LogFormat::Json => start_record(request_id, function_arn, SystemTime::now()),
+    }
 }
 
 /// One invocation of a [`crate::Function`], as Lambda would report it.
@@ -165,6 +262,71 @@ impl InvocationReport {
         )
     }
 
+    /// How the invocation ended, as Lambda's `platform.report` record says it: `success`,
+    /// `error` (the function reported an error), `timeout`, or `failure` (the runtime crashed,
+    /// exited, failed to initialize, or broke the protocol).
+    pub fn status(&self) -> &'static str {
+        match self.outcome {
+            Outcome::Response(_) => "success",
+            Outcome::Error(_) => "error",
+            Outcome::TimedOut => "timeout",
+            Outcome::Failed(_) | Outcome::Abandoned | Outcome::Queued | Outcome::Pending => {
+                "failure"
+            }
+        }
+    }
+
+    /// The error type of an `error` or `failure` [`status`](InvocationReport::status):
+    /// the function's (`MyError`), or Lambda's (`Runtime.ExitError`,
+    /// `Runtime.InvalidStateTransition`).
+    pub fn error_type(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Response(_) | Outcome::TimedOut => None,
+            Outcome::Error(e) | Outcome::Failed(e) => Some(e.kind()),
+            Outcome::Abandoned => Some("Runtime.InvalidStateTransition"),
+            Outcome::Queued | Outcome::Pending => Some("Runtime.Unknown"),
+        }
+    }
+
+    /// The `platform.report` record of the JSON log format (see the [module](self) docs),
+    /// stamped with [`InvocationReport::finished_at`].
+    pub fn report_record(&self) -> String {
+        let record = PlatformReport {
+            request_id: &self.request_id,
+            metrics: ReportMetrics {
+                duration_ms: json_ms(self.duration),
+                billed_duration_ms: self.billed_duration_ms(),
+                memory_size_mb: self.memory_size_mb,
+                max_memory_used_mb: self.max_memory_used_mb(),
+                init_duration_ms: self.init_duration.map(json_ms),
+            },
+            status: self.status(),
+            error_type: self.error_type(),
+        };
+        system_record(self.finished_at, "platform.report", record)
+    }
+
+    /// The records Lambda writes in the JSON log format when the invocation ends, after the
+    /// function's output: the `platform.report` record.
+    pub fn platform_records(&self) -> Vec<String> {
+        vec![self.report_record()]
+    }
+
+    /// What Lambda logs when the invocation ends, after the function's output, in `format`:
+    /// [`InvocationReport::platform_lines`], `END` and `REPORT` in the Text format;
+    /// [`InvocationReport::platform_records`] in the JSON format.
+    pub fn finish_log(&self, format: LogFormat) -> Vec<String> {
+        match format {
+            LogFormat::Text => {
+                let mut lines = self.platform_lines();
+                lines.push(self.end_line());
+                lines.push(self.report_line());
+                lines
+            }
+            LogFormat::Json => self.platform_records(),
+        }
+    }
+
     /// The lines Lambda logs between `START` and `END` about a failure it saw itself:
     /// `<timestamp> <id> Task timed out after 3.00 seconds`, or
     /// `RequestId: <id> Error: Runtime exited with error: exit status 1` then
@@ -253,5 +415,81 @@ mod tests {
             (kb_to_mb(0), kb_to_mb(1), kb_to_mb(1024), kb_to_mb(1025)),
             (0, 1, 1, 2)
         );
+    }
+
+    fn report(outcome: Outcome, init: Option<Duration>) -> InvocationReport {
+        InvocationReport {
+            request_id: "fe5a4a4a-d4a4-4d89-996b-64a9c91d6718".into(),
+            outcome,
+            duration: Duration::from_micros(2_584),
+            init_duration: init,
+            memory_size_mb: 128,
+            max_memory_used_kb: Some(14 * 1024),
+            timeout: Duration::from_secs(3),
+            exit: None,
+            // 2026-11-27T17:00:00.123Z
+            finished_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_798_800_123),
+        }
+    }
+
+    #[test]
+    fn json_records_match_lambda() {
+        let cold = report(Outcome::Response(b"{}".to_vec()), Some(ms(845)));
+        assert_eq!(
+            cold.report_record(),
+            r#"{"time":"2026-11-27T17:00:00.123Z","type":"platform.report","record":{"requestId":"fe5a4a4a-d4a4-4d89-996b-64a9c91d6718","metrics":{"durationMs":2.584,"billedDurationMs":12,"memorySizeMB":128,"maxMemoryUsedMB":14,"initDurationMs":8.45},"status":"success"}}"#
+        );
+        assert_eq!(cold.platform_records(), [cold.report_record()]);
+        assert_eq!(cold.finish_log(LogFormat::Json), [cold.report_record()]);
+        assert_eq!(
+            cold.finish_log(LogFormat::Text),
+            [cold.end_line(), cold.report_line()]
+        );
+        let warm = report(Outcome::Response(Vec::new()), None);
+        assert!(
+            warm.report_record()
+                .contains(r#""maxMemoryUsedMB":14},"status":"success"}}"#),
+            "{}",
+            warm.report_record()
+        );
+        assert_eq!(
+            start_record(
+                "abc",
+                "arn:aws:lambda:us-east-1:012345678912:function:f",
+                cold.finished_at
+            ),
+            r#"{"time":"2026-11-27T17:00:00.123Z","type":"platform.start","record":{"requestId":"abc","functionArn":"arn:aws:lambda:us-east-1:012345678912:function:f","version":"$LATEST"}}"#
+        );
+        assert_eq!(start_log(LogFormat::Text, "abc", "arn"), start_line("abc"));
+        let json: serde_json::Value =
+            serde_json::from_str(&start_log(LogFormat::Json, "abc", "arn")).unwrap();
+        assert_eq!(json["record"]["requestId"], "abc");
+    }
+
+    #[test]
+    fn json_records_carry_the_status_and_error_type() {
+        let error = crate::ErrorReport::lambda(Some("MyError"), "order 7 is empty");
+        let exit = crate::ErrorReport::lambda(Some("Runtime.ExitError"), "exited");
+        let cases = [
+            (Outcome::Response(Vec::new()), "success", None),
+            (Outcome::Error(error), "error", Some("MyError")),
+            (Outcome::TimedOut, "timeout", None),
+            (Outcome::Failed(exit), "failure", Some("Runtime.ExitError")),
+            (
+                Outcome::Abandoned,
+                "failure",
+                Some("Runtime.InvalidStateTransition"),
+            ),
+        ];
+        for (outcome, status, error_type) in cases {
+            let r = report(outcome, None);
+            assert_eq!((r.status(), r.error_type()), (status, error_type));
+            let record: serde_json::Value = serde_json::from_str(&r.report_record()).unwrap();
+            assert_eq!(record["record"]["status"], status);
+            assert_eq!(record["record"]["errorType"].as_str(), error_type);
+            // Text: Lambda's own lines about the failure come before END.
+            let text = r.finish_log(LogFormat::Text);
+            assert_eq!(text[..text.len() - 2], r.platform_lines()[..]);
+        }
     }
 }
