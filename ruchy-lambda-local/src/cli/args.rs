@@ -4,6 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use lexopt::{Arg, Parser, ValueExt};
+use ruchy_lambda_local::{LogFormat, LogLevel};
 
 use super::CliError;
 
@@ -79,6 +80,10 @@ pub struct FunctionArgs {
     pub name: Option<String>,
     /// `--concurrency N`: invocations one process takes at once, default 1.
     pub concurrency: usize,
+    /// `--log-format text|json`, default text.
+    pub log_format: LogFormat,
+    /// `--log-level LEVEL` (with `--log-format json` only); default none, which is INFO.
+    pub log_level: Option<LogLevel>,
 }
 
 impl Default for FunctionArgs {
@@ -89,6 +94,8 @@ impl Default for FunctionArgs {
             env: Vec::new(),
             name: None,
             concurrency: 1,
+            log_format: LogFormat::Text,
+            log_level: None,
         }
     }
 }
@@ -250,6 +257,23 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
             Arg::Long("concurrency") if runs => {
                 raw.function.concurrency = number_value(parser, "--concurrency", CONCURRENCY)?;
             }
+            Arg::Long("log-format") if runs => {
+                let format = string_value(parser, "--log-format")?;
+                raw.function.log_format = format.parse().map_err(|_| {
+                    CliError::Usage(format!(
+                        "`--log-format` must be `text` or `json`, not `{format}`"
+                    ))
+                })?;
+            }
+            Arg::Long("log-level") if runs => {
+                let level = string_value(parser, "--log-level")?;
+                let level = level.parse().map_err(|_| {
+                    CliError::Usage(format!(
+                        "`--log-level` must be one of trace, debug, info, warn, error, fatal, not `{level}`"
+                    ))
+                })?;
+                raw.function.log_level = Some(level);
+            }
             Arg::Long("instances") if topic == Topic::Serve => {
                 raw.instances = Some(number_value(parser, "--instances", CONCURRENCY)?);
             }
@@ -314,6 +338,13 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
         }
     }
     let source = source(&mut raw)?;
+    if raw.function.log_level.is_some() && raw.function.log_format != LogFormat::Json {
+        return Err(CliError::Usage(
+            "`--log-level` needs `--log-format json`: Lambda filters by level in the JSON log \
+             format only"
+                .to_owned(),
+        ));
+    }
     if raw.instances.is_some() && raw.function.concurrency > 1 {
         return Err(CliError::Usage(
             "give either `--instances N` (N processes, one invocation each) or `--concurrency N` \
@@ -531,6 +562,14 @@ Options:
                          the file's name]
       --concurrency N    Invocations the process takes at once, 1 to 1024, as on Lambda
                          Managed Instances; the events are sent in parallel [default: 1]
+      --log-format FORMAT
+                         `text` or `json` (AWS_LAMBDA_LOG_FORMAT) [default: text]. With json,
+                         START and REPORT are written as Lambda's JSON records (platform.start,
+                         platform.report), and the function's lines are filtered by level
+      --log-level LEVEL  With `--log-format json`: the application log level
+                         (AWS_LAMBDA_LOG_LEVEL), one of trace, debug, info, warn, error, fatal
+                         [default: info]. A line below it is dropped; a line that is not a JSON
+                         object with a \"level\" counts as info
       --json             Print one JSON record per invocation on stdout (request_id, status,
                          reply, error, duration_ms, billed_ms, init_ms, max_memory_mb,
                          memory_size_mb); every event must then be valid JSON
@@ -541,6 +580,7 @@ Examples:
   echo '{\"n\":20}' | ruchy-lambda-local invoke --example fibonacci -
   ruchy-lambda-local invoke --bin target/release/examples/minimal --json --file event.json
   ruchy-lambda-local invoke --example sleep --concurrency 4 '{\"ms\":200}' '{\"ms\":200}'
+  ruchy-lambda-local invoke --example minimal --log-format json --log-level warn '{}'
 ";
 
 /// `serve --help`
@@ -585,6 +625,14 @@ Options:
       --instances N      Up to N processes, 1 to 1024, started on demand; throttle beyond
       --concurrency N    One process taking up to N invocations at once, 1 to 1024; throttle
                          beyond [default: 1, requests queue]
+      --log-format FORMAT
+                         `text` or `json` (AWS_LAMBDA_LOG_FORMAT) [default: text]. With json,
+                         START and REPORT are written as Lambda's JSON records (platform.start,
+                         platform.report), and the function's lines are filtered by level
+      --log-level LEVEL  With `--log-format json`: the application log level
+                         (AWS_LAMBDA_LOG_LEVEL), one of trace, debug, info, warn, error, fatal
+                         [default: info]. A line below it is dropped; a line that is not a JSON
+                         object with a \"level\" counts as info
   -h, --help             Show this help
 ";
 
@@ -653,6 +701,9 @@ mod tests {
             "--name",
             "fib",
             "--json",
+            "--log-format",
+            "JSON",
+            "--log-level=Warn",
             r#"{"n":1}"#,
             "--file",
             "e.json",
@@ -674,6 +725,8 @@ mod tests {
                     env: vec![("A".into(), "1=2".into())],
                     name: Some("fib".into()),
                     concurrency: 1,
+                    log_format: LogFormat::Json,
+                    log_level: Some(LogLevel::Warn),
                 },
                 events: vec![
                     EventSource::Inline(r#"{"n":1}"#.into()),
@@ -727,6 +780,84 @@ mod tests {
                 output_dir: None,
             })
         );
+    }
+
+    #[test]
+    fn log_format_and_level() {
+        match parse_str(&["serve", "--bin", "b", "--log-format", "json"]).unwrap() {
+            Command::Serve(a) => {
+                assert_eq!(
+                    (a.function.log_format, a.function.log_level),
+                    (LogFormat::Json, None)
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_str(&["invoke", "--bin", "b", "--log-format=text"]).unwrap() {
+            Command::Invoke(a) => assert_eq!(a.function.log_format, LogFormat::Text),
+            other => panic!("{other:?}"),
+        }
+        for level in ["trace", "DEBUG", "Info", "warn", "error", "fatal"] {
+            let args = [
+                "serve",
+                "--bin",
+                "b",
+                "--log-format",
+                "json",
+                "--log-level",
+                level,
+            ];
+            match parse_str(&args).unwrap() {
+                Command::Serve(a) => assert_eq!(a.function.log_level, level.parse().ok()),
+                other => panic!("{other:?}"),
+            }
+        }
+        let cases: [(&[&str], &str); 5] = [
+            (
+                &["invoke", "--bin", "b", "--log-format", "yaml"],
+                "`--log-format` must be `text` or `json`, not `yaml`",
+            ),
+            (
+                &[
+                    "serve",
+                    "--bin",
+                    "b",
+                    "--log-format",
+                    "json",
+                    "--log-level",
+                    "warning",
+                ],
+                "`--log-level` must be one of trace, debug, info, warn, error, fatal, not `warning`",
+            ),
+            (
+                &["invoke", "--bin", "b", "--log-level", "warn"],
+                "`--log-level` needs `--log-format json`",
+            ),
+            (
+                &[
+                    "invoke",
+                    "--bin",
+                    "b",
+                    "--log-format",
+                    "text",
+                    "--log-level",
+                    "warn",
+                ],
+                "`--log-level` needs `--log-format json`",
+            ),
+            (
+                &["package", "--bin", "b", "--log-format", "json"],
+                "unknown option `--log-format` for `package`",
+            ),
+        ];
+        for (args, message) in cases {
+            let got = usage_message(args);
+            assert!(got.starts_with(message), "{args:?}: {got}");
+        }
+        assert!(usage_message(&["invoke", "--bin", "b", "--log-level"]).contains("needs a value"));
+        for help in [INVOKE_HELP, SERVE_HELP] {
+            assert!(help.contains("--log-format FORMAT") && help.contains("--log-level LEVEL"));
+        }
     }
 
     #[test]

@@ -20,12 +20,13 @@ pub fn run(args: InvokeArgs) -> Result<(), CliError> {
     let config = source::function_config(&args.function, &bootstrap);
     let mut function =
         Function::start(&bootstrap.path, config).map_err(|e| CliError::Failed(e.to_string()))?;
+    let platform = log::Platform::of(&function);
     if args.function.concurrency > 1 {
         // In parallel: START when handed out, END and REPORT when answered; the replies after
         // all of them, in the order of the events.
         let events = events.into_iter().map(Event::new).collect();
         let reports = function
-            .invoke_all_with(events, log::start, log::finish)
+            .invoke_all_with(events, |id| platform.start(id), |r| platform.finish(r))
             .map_err(|e| CliError::Failed(e.to_string()))?;
         let failed = reports.iter().any(|r| !r.is_success());
         for report in &reports {
@@ -42,9 +43,9 @@ pub fn run(args: InvokeArgs) -> Result<(), CliError> {
     let mut failed = false;
     for event in events {
         let report = function
-            .invoke_with(event, log::start)
+            .invoke_with(event, |id| platform.start(id))
             .map_err(|e| CliError::Failed(e.to_string()))?;
-        log::finish(&report);
+        platform.finish(&report);
         failed |= !report.is_success();
         // Nobody is reading the replies any more (`| head -1`): stop invoking.
         if print(&report, args.json).is_err() {

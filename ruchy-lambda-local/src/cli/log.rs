@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use ruchy_lambda_local::{InvocationReport, Output, report};
+use ruchy_lambda_local::{Function, InvocationReport, LogFormat, Output, report};
 
 /// Writes one line to stderr. A closed stderr is not an error worth stopping for.
 pub fn line(text: &str) {
@@ -11,26 +11,41 @@ pub fn line(text: &str) {
     let _ = err.flush();
 }
 
-/// The function's stdout and stderr, passed on to stderr line by line, as its log.
+/// The function's stdout and stderr, passed on to stderr line by line, as its log. (In the JSON
+/// log format the library filters them by level first.)
 pub fn function_output() -> Output {
     Output::lines(|l| line(&l.text))
 }
 
-/// `START RequestId: … Version: $LATEST`, when an invocation begins.
-pub fn start(request_id: &str) {
-    line(&report::start_line(request_id));
+/// Lambda's own lines about a function's invocations, in its log format.
+#[derive(Debug, Clone)]
+pub struct Platform {
+    format: LogFormat,
+    function_arn: String,
 }
 
-/// What follows the function's output: Lambda's own lines about a failure (`Task timed out`,
-/// `Runtime exited with error`), `END` and `REPORT`.
-pub fn finish(report: &InvocationReport) {
-    let mut text = String::new();
-    for platform in report.platform_lines() {
-        text.push_str(&platform);
-        text.push('\n');
+impl Platform {
+    /// For `function`'s log format and ARN.
+    pub fn of(function: &Function) -> Platform {
+        Platform {
+            format: function.config().log_format,
+            function_arn: function.function_arn(),
+        }
     }
-    text.push_str(&report.end_line());
-    text.push('\n');
-    text.push_str(&report.report_line());
-    line(&text);
+
+    /// `START RequestId: … Version: $LATEST`, or the `platform.start` record, when an
+    /// invocation begins.
+    pub fn start(&self, request_id: &str) {
+        line(&report::start_log(
+            self.format,
+            request_id,
+            &self.function_arn,
+        ));
+    }
+
+    /// What follows the function's output: Lambda's own lines about a failure (`Task timed out`,
+    /// `Runtime exited with error`), `END` and `REPORT`; or the `platform.report` record.
+    pub fn finish(&self, report: &InvocationReport) {
+        line(&report.finish_log(self.format).join("\n"));
+    }
 }

@@ -393,9 +393,10 @@ fn invoke(served: &Served, event: Vec<u8>) -> Result<InvocationReport, Failure> 
 }
 
 fn invoke_on(function: &mut Function, event: Vec<u8>) -> Result<InvocationReport, Failure> {
-    match function.invoke_with(event, log::start) {
+    let platform = log::Platform::of(function);
+    match function.invoke_with(event, |id| platform.start(id)) {
         Ok(report) => {
-            log::finish(&report);
+            platform.finish(&report);
             Ok(report)
         }
         Err(e) => {
@@ -409,6 +410,7 @@ fn invoke_on(function: &mut Function, event: Vec<u8>) -> Result<InvocationReport
 /// it, logs START when an invocation is handed out and END and REPORT when it is answered, and
 /// sends each report back to its request. Ends when the server does.
 fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Job>) {
+    let platform = log::Platform::of(&function);
     let mut waiting: HashMap<String, mpsc::Sender<Result<InvocationReport, String>>> =
         HashMap::new();
     loop {
@@ -424,9 +426,9 @@ fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Job>) {
             Ok(progress) => {
                 for p in progress {
                     match p {
-                        Progress::Started(id) => log::start(&id),
+                        Progress::Started(id) => platform.start(&id),
                         Progress::Finished(report) => {
-                            log::finish(&report);
+                            platform.finish(&report);
                             if let Some(reply) = waiting.remove(&report.request_id) {
                                 let _ = reply.send(Ok(*report));
                             }

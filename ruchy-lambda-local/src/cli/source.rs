@@ -81,6 +81,8 @@ pub fn function_config(args: &FunctionArgs, bootstrap: &Bootstrap) -> FunctionCo
         timeout: Duration::from_secs(u64::from(args.timeout_seconds)),
         env: args.env.clone(),
         concurrency: args.concurrency,
+        log_format: args.log_format,
+        log_level: args.log_level,
         output: log::function_output(),
         ..FunctionConfig::default()
     }

@@ -17,6 +17,7 @@
 //! | `memory`    | touch 32 MiB, then echo                                                |
 //! | `skip`      | ask for the next event without answering                               |
 //! | `exit-after`| echo, then exit 0 before the next `/next`                              |
+//! | `say` + lines | each further line `O TEXT` / `E TEXT`: write TEXT to stdout / stderr, then reply `said` |
 //! | `wait:MS`   | sleep MS milliseconds, echo, then print `fixture reply <id> <status>`  |
 //! | anything else | echo the body                                                        |
 //!
@@ -330,6 +331,16 @@ fn worker(api: &mut Api) -> ! {
                 std::thread::sleep(Duration::from_millis(ms));
                 let status = api.post(&response_path, &[], &body);
                 println!("fixture reply {id} {status}");
+            }
+            say if say.starts_with("say\n") => {
+                for line in say.lines().skip(1) {
+                    match line.split_at_checked(2) {
+                        Some(("O ", text)) => println!("{text}"),
+                        Some(("E ", text)) => eprintln!("{text}"),
+                        _ => fail(&format!("`say` lines start with `O ` or `E `: {line:?}")),
+                    }
+                }
+                api.post(&response_path, &[], b"said");
             }
             "exit-after" => {
                 api.post(&response_path, &[], &body);
