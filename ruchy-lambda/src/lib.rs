@@ -104,6 +104,32 @@
 //! - A panic is that invocation's `Panic` error; its worker goes on. A worker that cannot reach
 //!   the Runtime API ends the process non-zero, as with one worker.
 //!
+//! # Logs
+//!
+//! With the default features and no set-up call, `log::info!("…")` (and every `log` macro) in
+//! a handler writes a record the way Lambda reads it, on stderr: in the format Lambda sets with
+//! `AWS_LAMBDA_LOG_FORMAT`, with the time, the level and the request id of the invocation that
+//! wrote it (the right one on every worker):
+//!
+//! ```text
+//! 2026-11-27T17:00:00.123Z\t8476a536-e9f4-11e8-9739-2dfe598c3fcd\tINFO\thello ada
+//! {"timestamp":"2026-11-27T17:00:00.123Z","level":"INFO","requestId":"8476a536-e9f4-11e8-9739-2dfe598c3fcd","message":"hello ada"}
+//! ```
+//!
+//! - Text is tab-separated, a newline inside a message a carriage return (one CloudWatch event
+//!   per record). JSON is one object per line, every string escaped.
+//! - The level is `AWS_LAMBDA_LOG_LEVEL` (`TRACE` … `FATAL`, any case), else the bare level of
+//!   `RUST_LOG` (`RUST_LOG=debug`; `target=level` directives are not used), else `INFO`. A record
+//!   below it is dropped before anything is formatted.
+//! - The runtime's own lines (retries, refused answers, init failures) are records too.
+//! - `println!` and `eprintln!` still write plain lines.
+//!
+//! Features: `log` (default) installs the logger; `log-kv` also writes `log` key-values
+//! (`log::info!(user = "ada"; "…")`) as fields, typed in JSON; `tracing` does the same for
+//! `tracing` events and their fields (spans are not recorded). The sizes they add are in
+//! BENCHMARKS.md. To install a logger of your own, turn the default features off
+//! (`default-features = false`) and install it in `main`'s place or in `init`.
+//!
 //! # Without the macro
 //!
 //! [`run`] and [`run_with_init`] take the loop body as a closure: the invocation in, the reply
