@@ -19,7 +19,7 @@
 //!
 //! The runtime's own lines (retries, refused answers, init failures, giving up) are records too.
 //! The `ruchy-lambda` crate routes the `log` facade (and, with its `tracing` feature, `tracing`)
-//! here; [`write`] is what they call.
+//! here; [`write()`] is what they call.
 
 use std::cell::Cell;
 use std::fmt;
