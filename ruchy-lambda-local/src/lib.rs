@@ -57,6 +57,37 @@
 //! invocation stays pending; a reply without the header is accepted.
 //! [`ServerConfig::send_invocation_id`] turns the header off.
 //!
+//! # Log format and level
+//!
+//! Lambda's advanced logging controls are [`FunctionConfig::log_format`] and
+//! [`FunctionConfig::log_level`]. The runtime always gets `AWS_LAMBDA_LOG_FORMAT` (`Text` or
+//! `JSON`); in the JSON format also `AWS_LAMBDA_LOG_LEVEL` (`INFO` unless set), and the
+//! supervisor filters the runtime's stdout and stderr as CloudWatch does: a line that is a JSON
+//! object with a `"level"` (`TRACE` … `FATAL`, any case) has that level, any other line is
+//! `INFO`, and lines below the level are dropped ([`logging::keeps`]); the others pass
+//! unchanged. Lambda's own lines become its JSON records: [`report::start_log`] gives `START`
+//! or `platform.start`, [`InvocationReport::finish_log`] gives `END` and `REPORT` or
+//! `platform.report` (with the invocation's `status` and `errorType`).
+//!
+//! ```no_run
+//! use ruchy_lambda_local::{Function, FunctionConfig, LogFormat, LogLevel, report};
+//!
+//! let config = FunctionConfig {
+//!     log_format: LogFormat::Json,
+//!     log_level: Some(LogLevel::Warn),
+//!     ..FunctionConfig::default()
+//! };
+//! let mut function = Function::start("target/release/bootstrap", config)?;
+//! let arn = function.function_arn();
+//! // {"time":…,"type":"platform.start","record":{"requestId":…,"functionArn":…,"version":"$LATEST"}}
+//! let start = |id: &str| eprintln!("{}", report::start_log(LogFormat::Json, id, &arn));
+//! let report = function.invoke_with("{}", start)?;
+//! for line in report.finish_log(LogFormat::Json) {
+//!     eprintln!("{line}"); // {"time":…,"type":"platform.report","record":{…}}
+//! }
+//! # Ok::<(), ruchy_lambda_local::FunctionError>(())
+//! ```
+//!
 //! Linux is the target: peak memory is read from `/proc/<pid>/status`.
 
 #![forbid(unsafe_code)]

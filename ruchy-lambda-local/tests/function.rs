@@ -559,3 +559,45 @@ fn with_concurrency_a_crash_fails_every_invocation_in_flight_and_restarts() {
     assert!(after.is_success() && after.init_duration.is_some());
     assert_eq!(function.sandboxes_started(), 2);
 }
+
+#[test]
+fn json_log_format_filters_the_runtime_lines_by_level() {
+    use ruchy_lambda_local::{LogFormat, LogLevel};
+    let (output, lines) = Output::channel();
+    let mut function = start(FunctionConfig {
+        output,
+        log_format: LogFormat::Json,
+        log_level: Some(LogLevel::Error),
+        ..config()
+    });
+    let env: std::collections::HashMap<String, String> =
+        function.lambda_environment().into_iter().collect();
+    assert_eq!(env["AWS_LAMBDA_LOG_FORMAT"], "JSON");
+    assert_eq!(env["AWS_LAMBDA_LOG_LEVEL"], "ERROR");
+    let said = "say\nO {\"level\":\"warn\"}\nE {\"level\":\"ERROR\",\"n\":1}\nO plain\nO {\"level\":\"fatal\"}";
+    let report = function.invoke(said).unwrap();
+    assert_eq!(report.outcome, Outcome::Response(b"said".to_vec()));
+    let mut got: Vec<(Stream, String)> = lines.try_iter().map(|l| (l.stream, l.text)).collect();
+    got.sort_by_key(|(s, _)| *s == Stream::Stdout);
+    assert_eq!(
+        got,
+        [
+            (Stream::Stderr, r#"{"level":"ERROR","n":1}"#.to_owned()),
+            (Stream::Stdout, r#"{"level":"fatal"}"#.to_owned()),
+        ]
+    );
+    let record = json(function.start_log(&report.request_id).as_bytes());
+    assert_eq!(record["type"], "platform.start");
+    assert_eq!(record["record"]["functionArn"], function.function_arn());
+    assert_eq!(
+        json(report.report_record().as_bytes())["record"]["requestId"],
+        report.request_id
+    );
+
+    // Text, the default: the format variable only, and every line passed on.
+    let text = start(config());
+    let env: std::collections::HashMap<String, String> =
+        text.lambda_environment().into_iter().collect();
+    assert_eq!(env["AWS_LAMBDA_LOG_FORMAT"], "Text");
+    assert!(!env.contains_key("AWS_LAMBDA_LOG_LEVEL"));
+}
