@@ -26,8 +26,12 @@ pub const COGNITO_IDENTITY: &str = "Lambda-Runtime-Cognito-Identity";
 pub const TENANT_ID: &str = "Lambda-Runtime-Aws-Tenant-Id";
 /// Request header: the id of this attempt at the invocation, echoed on its answer.
 pub const INVOCATION_ID: &str = "Lambda-Runtime-Invocation-Id";
-/// Error report header: the error type.
+/// Error report header (and streamed response trailer): the error type.
 pub const FUNCTION_ERROR_TYPE: &str = "Lambda-Runtime-Function-Error-Type";
+/// Streamed response trailer: the error report, base64.
+pub const FUNCTION_ERROR_BODY: &str = "Lambda-Runtime-Function-Error-Body";
+/// Response header: `streaming` for a streamed response.
+pub const RESPONSE_MODE: &str = "Lambda-Runtime-Function-Response-Mode";
 
 /// The longest request id accepted (Lambda's are 36-character UUIDs).
 pub const MAX_REQUEST_ID_LEN: usize = 128;
@@ -212,6 +216,58 @@ impl RuntimeApiClient {
         Ok(posted(&response))
     }
 
+    /// Starts a streamed `POST /runtime/invocation/{request_id}/response`:
+    /// `Lambda-Runtime-Function-Response-Mode: streaming`, chunked, with the error trailers
+    /// declared, and `content_type`. The body follows with [`stream`](Self::stream) and ends
+    /// with [`finish_stream`](Self::finish_stream).
+    pub fn start_stream(
+        &mut self,
+        request_id: &str,
+        invocation_id: Option<&str>,
+        content_type: &str,
+    ) -> Result<(), ApiError> {
+        self.invocation_path(request_id, "/response")?;
+        let trailers = STREAM_TRAILERS;
+        let mut headers = [
+            (RESPONSE_MODE, "streaming"),
+            ("Content-Type", content_type),
+            ("Trailer", trailers),
+            (INVOCATION_ID, ""),
+        ];
+        let headers = match echoed(invocation_id) {
+            Some(id) => {
+                headers[3].1 = id;
+                &headers[..]
+            }
+            None => &headers[..3],
+        };
+        self.http.start_chunked("POST", &self.path, headers)?;
+        Ok(())
+    }
+
+    /// Sends the next bytes of a streamed response.
+    pub fn stream(&mut self, bytes: &[u8]) -> Result<(), ApiError> {
+        Ok(self.http.send_chunk(bytes)?)
+    }
+
+    /// Ends a streamed response: with no trailer when it succeeded, or with the trailers
+    /// `Lambda-Runtime-Function-Error-Type` and `Lambda-Runtime-Function-Error-Body` (the error
+    /// report's JSON, base64) when the function failed after its first byte.
+    pub fn finish_stream(&mut self, error: Option<&Diagnostic>) -> Result<Posted, ApiError> {
+        let response = match error {
+            None => self.http.finish_chunked(&[])?,
+            Some(diagnostic) => {
+                let error_type = header_safe(&diagnostic.error_type);
+                let body = base64(&diagnostic.to_json());
+                self.http.finish_chunked(&[
+                    (FUNCTION_ERROR_TYPE, &error_type),
+                    (FUNCTION_ERROR_BODY, &body),
+                ])?
+            }
+        };
+        Ok(posted(&response))
+    }
+
     /// `POST /runtime/invocation/{request_id}/error`: the invocation failed. `invocation_id` is
     /// echoed as in [`respond`](Self::respond).
     pub fn report_error(
@@ -268,6 +324,32 @@ impl RuntimeApiClient {
         self.path.push_str(endpoint);
         Ok(())
     }
+}
+
+/// The `Trailer` header of a streamed response: the two error trailers.
+const STREAM_TRAILERS: &str =
+    "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body";
+
+/// Standard base64 with padding (RFC 4648), for the error trailer.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= group.len() {
+                out.push(char::from(ALPHABET[(n >> shift & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// An invocation id as a header to send back, or none when it holds a control character (the
@@ -376,6 +458,22 @@ mod tests {
         assert_eq!(header_safe("Bad\r\nX-Evil: 1"), "BadX-Evil:1");
         assert_eq!(header_safe("\n"), "Unhandled");
         assert_eq!(header_safe(&"E".repeat(500)).len(), 128);
+    }
+
+    #[test]
+    fn base64_as_rfc_4648_says() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+        assert_eq!(base64(&[0xfb, 0xff, 0xbf]), "+/+/");
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub mod endpoint;
 pub mod http;
 pub mod logs;
 mod runtime;
+pub mod stream;
 mod trace_env;
 pub mod workers;
 
@@ -43,6 +44,7 @@ pub use context::{Config, Context, Invocation};
 pub use diagnostic::Diagnostic;
 pub use endpoint::{Endpoint, EndpointError};
 pub use runtime::{MALFORMED_INVOCATION, RESPONSE_TOO_LARGE, RetryPolicy, Runtime};
+pub use stream::ResponseStream;
 pub use trace_env::TRACE_ID_VAR;
 pub use workers::MaxConcurrencyError;
 
@@ -100,6 +102,35 @@ where
     I: FnOnce() -> Result<S, Diagnostic>,
     H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
 {
+    one_worker(init, why, |runtime, state| {
+        runtime.run(|invocation, reply| handler(state, invocation, reply))
+    })
+}
+
+/// Like [`run_on_one_worker`], for a handler that streams its response (see
+/// [`run_streaming`]).
+pub fn run_streaming_on_one_worker<S, I, H>(
+    init: I,
+    mut handler: H,
+    why: fmt::Arguments<'_>,
+) -> ExitCode
+where
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: FnMut(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic>,
+{
+    one_worker(init, why, |runtime, state| {
+        runtime.run_streaming(|invocation, stream| handler(state, invocation, stream))
+    })
+}
+
+fn one_worker<S, I>(
+    init: I,
+    why: fmt::Arguments<'_>,
+    serve: impl FnOnce(&mut Runtime, &S) -> ApiError,
+) -> ExitCode
+where
+    I: FnOnce() -> Result<S, Diagnostic>,
+{
     let (mut runtime, state, workers) = match start(init) {
         Ok(started) => started,
         Err(code) => return code,
@@ -114,8 +145,7 @@ where
             ),
         );
     }
-    let fatal = runtime.run(|invocation, reply| handler(&state, invocation, reply));
-    give_up(&fatal)
+    give_up(&serve(&mut runtime, &state))
 }
 
 /// Runs `handler` for every invocation, on as many workers as Lambda allows invocations at once.
@@ -150,23 +180,90 @@ where
     I: FnOnce() -> Result<S, Diagnostic>,
     H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
 {
+    run_workers(init, Buffered(handler))
+}
+
+/// Runs `handler`, which streams its response, for every invocation, on as many workers as
+/// Lambda allows invocations at once (see [`run_concurrent`]).
+///
+/// The handler writes the body to a [`ResponseStream`]; the bytes go to Lambda as they are
+/// written (see [`stream`]). An `Err` or a panic before the first byte went out is reported to
+/// `/error` as usual; after it, it ends the stream with the error trailers.
+pub fn run_streaming<H>(handler: H) -> ExitCode
+where
+    H: Fn(&Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    run_streaming_with_init(
+        || Ok(()),
+        move |(), invocation, stream| handler(invocation, stream),
+    )
+}
+
+/// Runs `init` once, then `handler`, which streams its response, on as many workers as Lambda
+/// allows (see [`run_streaming`] and [`run_concurrent_with_init`]).
+pub fn run_streaming_with_init<S, I, H>(init: I, handler: H) -> ExitCode
+where
+    S: Sync + 'static,
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: Fn(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    run_workers(init, Streaming(handler))
+}
+
+/// One worker's loop, the same for every worker.
+trait Serve<S>: Sync + 'static {
+    fn serve(&self, runtime: &mut Runtime, state: &S) -> ApiError;
+}
+
+/// A handler that fills a reply buffer.
+struct Buffered<H>(H);
+
+impl<S, H> Serve<S> for Buffered<H>
+where
+    H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    fn serve(&self, runtime: &mut Runtime, state: &S) -> ApiError {
+        runtime.run(|invocation, reply| (self.0)(state, invocation, reply))
+    }
+}
+
+/// A handler that streams its response.
+struct Streaming<H>(H);
+
+impl<S, H> Serve<S> for Streaming<H>
+where
+    H: Fn(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    fn serve(&self, runtime: &mut Runtime, state: &S) -> ApiError {
+        runtime.run_streaming(|invocation, stream| (self.0)(state, invocation, stream))
+    }
+}
+
+/// Runs `init`, then `worker` on as many workers as Lambda allows: the main thread, and N − 1
+/// detached threads that live as long as the process.
+fn run_workers<S, I, W>(init: I, worker: W) -> ExitCode
+where
+    S: Sync + 'static,
+    I: FnOnce() -> Result<S, Diagnostic>,
+    W: Serve<S>,
+{
     let (mut runtime, state, workers) = match start(init) {
         Ok(started) => started,
         Err(code) => return code,
     };
     if workers.count == 1 {
-        return give_up(&serve(&mut runtime, &state, &handler));
+        return give_up(&worker.serve(&mut runtime, &state));
     }
     // The workers run until the process ends, so the state and the handler live as long: the
     // process, not this frame, owns them.
     let state: &'static S = Box::leak(Box::new(state));
-    let handler: &'static H = Box::leak(Box::new(handler));
+    let worker: &'static W = Box::leak(Box::new(worker));
     for n in 2..=workers.count {
-        let mut worker =
+        let mut runtime =
             Runtime::with_shared_config(workers.endpoint.clone(), Arc::clone(&workers.config))
                 .with_trace_id_env(false);
         let spawned = workers::spawn_detached(Box::new(move || {
-            end_all_workers(&serve(&mut worker, state, handler))
+            end_all_workers(&worker.serve(&mut runtime, state))
         }));
         if let Err(e) = spawned {
             runtime::log(
@@ -181,16 +278,7 @@ where
         }
     }
     let mut runtime = runtime.with_trace_id_env(false);
-    end_all_workers(&serve(&mut runtime, state, handler))
-}
-
-/// One worker's loop. Every worker runs this one instance of it (one copy of the loop and the
-/// inlined handler in the binary).
-fn serve<S, H>(runtime: &mut Runtime, state: &S, handler: &H) -> ApiError
-where
-    H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
-{
-    runtime.run(|invocation, reply| handler(state, invocation, reply))
+    end_all_workers(&worker.serve(&mut runtime, state))
 }
 
 /// What the workers share: where the Runtime API is, the function's configuration, how many.

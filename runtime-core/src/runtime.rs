@@ -10,6 +10,7 @@ use crate::context::{Config, Invocation};
 use crate::diagnostic::Diagnostic;
 use crate::endpoint::{Endpoint, EndpointError};
 use crate::logs::{self, Level};
+use crate::stream::{Ended, ResponseStream};
 use crate::trace_env::TraceIdVar;
 
 /// The error type reported when a reply is larger than the Runtime API accepts.
@@ -129,46 +130,12 @@ impl Runtime {
     {
         let mut reply = Vec::with_capacity(1024);
         let mut trace_id = TraceIdVar::new();
-        let mut failures = 0;
         loop {
-            let invocation = match self.api.next_invocation() {
-                Ok(invocation) => {
-                    failures = 0;
-                    invocation
-                }
-                Err(ApiError::MalformedInvocation { request_id, reason }) => {
-                    failures = 0;
-                    log(
-                        Level::Error,
-                        format_args!("invocation {request_id} is malformed: {reason}"),
-                    );
-                    let diagnostic = Diagnostic::new(MALFORMED_INVOCATION, reason);
-                    let posted = self.post(|api| api.report_error(&request_id, None, &diagnostic));
-                    log_posted(&request_id, "error", posted);
-                    continue;
-                }
-                Err(e) => {
-                    failures += 1;
-                    if failures >= self.retry.next_attempts {
-                        return e;
-                    }
-                    let delay = self.retry.delay(failures);
-                    log(
-                        Level::Warn,
-                        format_args!(
-                            "{e} (attempt {failures} of {}, retrying in {} ms)",
-                            self.retry.next_attempts,
-                            delay.as_millis() as u64
-                        ),
-                    );
-                    thread::sleep(delay);
-                    continue;
-                }
+            let invocation = match self.next() {
+                Ok(invocation) => invocation,
+                Err(fatal) => return fatal,
             };
-            if self.trace_env {
-                trace_id.set(invocation.context.xray_trace_id.as_deref());
-            }
-            logs::set_request_id(Some(&invocation.context.request_id));
+            self.begin(&invocation, &mut trace_id);
             reply.clear();
             let result = panic::catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut reply)))
                 .unwrap_or_else(|payload| Err(Diagnostic::from_panic(&*payload)));
@@ -181,6 +148,88 @@ impl Runtime {
             );
             logs::set_request_id(None);
         }
+    }
+
+    /// Runs the loop with a handler that streams its response, until the Runtime API stays
+    /// unreachable, and returns why.
+    ///
+    /// `handler` gets each invocation and a [`ResponseStream`] to write the body to, sent as it
+    /// is written. `Err` (or a panic) before the first byte went out is posted to `/error`;
+    /// after it, it ends the stream with the error trailers.
+    pub fn run_streaming<H>(&mut self, mut handler: H) -> ApiError
+    where
+        H: FnMut(&Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic>,
+    {
+        let mut trace_id = TraceIdVar::new();
+        loop {
+            let invocation = match self.next() {
+                Ok(invocation) => invocation,
+                Err(fatal) => return fatal,
+            };
+            self.begin(&invocation, &mut trace_id);
+            let context = &invocation.context;
+            let request_id = context.request_id.as_str();
+            let invocation_id = context.invocation_id.as_deref();
+            let mut stream = ResponseStream::new(&mut self.api, request_id, invocation_id);
+            let result =
+                panic::catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut stream)))
+                    .unwrap_or_else(|payload| Err(Diagnostic::from_panic(&*payload)));
+            match stream.finish(result) {
+                Ended::Unstarted(diagnostic) => {
+                    let posted =
+                        self.post(|api| api.report_error(request_id, invocation_id, &diagnostic));
+                    log_posted(request_id, "error", posted);
+                }
+                Ended::Sent(posted) => log_posted(request_id, "streamed response", posted),
+            }
+            logs::set_request_id(None);
+        }
+    }
+
+    /// The next invocation, after retrying `/next` as the policy says and answering malformed
+    /// invocations with an error; `Err` when the Runtime API stayed unreachable.
+    fn next(&mut self) -> Result<Invocation, ApiError> {
+        let mut failures = 0;
+        loop {
+            match self.api.next_invocation() {
+                Ok(invocation) => return Ok(invocation),
+                Err(ApiError::MalformedInvocation { request_id, reason }) => {
+                    failures = 0;
+                    log(
+                        Level::Error,
+                        format_args!("invocation {request_id} is malformed: {reason}"),
+                    );
+                    let diagnostic = Diagnostic::new(MALFORMED_INVOCATION, reason);
+                    let posted = self.post(|api| api.report_error(&request_id, None, &diagnostic));
+                    log_posted(&request_id, "error", posted);
+                }
+                Err(e) => {
+                    failures += 1;
+                    if failures >= self.retry.next_attempts {
+                        return Err(e);
+                    }
+                    let delay = self.retry.delay(failures);
+                    log(
+                        Level::Warn,
+                        format_args!(
+                            "{e} (attempt {failures} of {}, retrying in {} ms)",
+                            self.retry.next_attempts,
+                            delay.as_millis() as u64
+                        ),
+                    );
+                    thread::sleep(delay);
+                }
+            }
+        }
+    }
+
+    /// What the process knows of the invocation while its handler runs: the trace id variable
+    /// (with one worker) and the request id of this thread's log records.
+    fn begin(&self, invocation: &Invocation, trace_id: &mut TraceIdVar) {
+        if self.trace_env {
+            trace_id.set(invocation.context.xray_trace_id.as_deref());
+        }
+        logs::set_request_id(Some(&invocation.context.request_id));
     }
 
     /// Posts the outcome of one invocation, turning a 413 into an error report.
