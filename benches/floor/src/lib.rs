@@ -8,7 +8,7 @@
 //! With `AWS_LAMBDA_MAX_CONCURRENCY` = N > 1 (Lambda Managed Instances), N threads run that loop,
 //! each on its own connection.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -78,9 +78,42 @@ fn start<H: Handle>(handler: H) -> ! {
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or(1);
     for _ in 1..workers {
-        std::thread::spawn(move || fail(serve(handler)));
+        spawn(Box::new(move || fail(serve(handler))));
     }
     fail(serve(handler))
+}
+
+/// Starts `work` on a thread of its own with one `pthread_create`: the smallest way std code
+/// can start a thread (`std::thread::spawn` adds about 16 kB of handle, naming, stack-size and
+/// join machinery that a loop which never joins does not need), as ruchy-lambda does too.
+#[allow(unsafe_code)]
+fn spawn(work: Box<dyn FnOnce() + Send>) {
+    use std::ffi::{c_int, c_void};
+    type Work = Box<dyn FnOnce() + Send>;
+    // SAFETY: the POSIX signature of `pthread_create`; `pthread_t` is one machine word on Linux.
+    unsafe extern "C" {
+        fn pthread_create(
+            thread: *mut usize,
+            attr: *const c_void,
+            start: extern "C" fn(*mut c_void) -> *mut c_void,
+            arg: *mut c_void,
+        ) -> c_int;
+    }
+    extern "C" fn start(arg: *mut c_void) -> *mut c_void {
+        // SAFETY: `arg` is the box `spawn` handed to this thread alone, taken back once.
+        let work = unsafe { Box::from_raw(arg.cast::<Work>()) };
+        work();
+        std::ptr::null_mut()
+    }
+    let arg = Box::into_raw(Box::new(work));
+    let mut thread = 0usize;
+    // SAFETY: a writable word for the id, default attributes, a matching start routine, and an
+    // argument that stays valid until `start` takes it (or is freed below if no thread started).
+    if unsafe { pthread_create(&mut thread, std::ptr::null(), start, arg.cast()) } != 0 {
+        // SAFETY: no thread started, so `arg` was not handed over.
+        drop(unsafe { Box::from_raw(arg) });
+        fail(Err(io::Error::last_os_error()));
+    }
 }
 
 fn fail(result: io::Result<Never>) -> ! {
