@@ -53,10 +53,23 @@ fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
     let krate = args.krate.as_ref().unwrap_or(&default_crate);
     let private = quote!(#krate::__private);
     let body = invocation_body(&private, handler);
+    // A handler that streams gets a `__stream` where the others get a `__reply` buffer.
+    let streams = matches!(
+        handler.inputs,
+        Inputs::Event {
+            stream: Some(_),
+            ..
+        }
+    );
+    let (run, out) = if streams {
+        (quote!(run_streaming), quote!(__stream))
+    } else {
+        (quote!(run), quote!(__reply))
+    };
     match handler.init {
         None => quote! {
             fn main() -> ::std::process::ExitCode {
-                #private::run(|__invocation, __reply| { #body })
+                #private::#run(|__invocation, #out| { #body })
             }
         },
         Some(init) => {
@@ -76,9 +89,9 @@ fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
                     let __init = || #build;
                     #[allow(unused_imports)]
                     use #private::{ShareableState as _, UnshareableState as _};
-                    (&#private::Workers::of(&__init)).__workers().run(
+                    (&#private::Workers::of(&__init)).__workers().#run(
                         __init,
-                        |__state, __invocation, __reply| { #body },
+                        |__state, __invocation, #out| { #body },
                     )
                 }
             }
@@ -96,10 +109,12 @@ fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream 
         Inputs::Event {
             event,
             context,
+            stream,
             state,
         } => {
             let mut args = vec![event_arg(private, event)];
             args.extend(context.as_ref().map(context_arg));
+            args.extend(stream.map(|ty| quote_spanned!(ty.span()=> __stream)));
             args.extend(state.map(
                 |state| quote_spanned!(state.span()=> #private::StateRef(__state).get::<#state>()),
             ));

@@ -27,10 +27,12 @@ pub struct Handler<'a> {
 
 /// What a handler takes.
 pub enum Inputs<'a> {
-    /// `fn(event, [context], [state])`.
+    /// `fn(event, [context], [stream], [state])`.
     Event {
         event: Event<'a>,
         context: Option<ContextArg<'a>>,
+        /// A `&mut ResponseStream` parameter, as written: the handler streams its response.
+        stream: Option<&'a Type>,
         /// The `S` of a `&S` state parameter.
         state: Option<&'a Type>,
     },
@@ -167,6 +169,22 @@ pub fn handler<'a>(args: &'a Args, function: &'a ItemFn) -> syn::Result<Handler<
         ReturnType::Default => Output::Reply(Reply::Unit),
         ReturnType::Type(_, ty) => output(ty),
     };
+    let streams = matches!(
+        &inputs,
+        Inputs::Event {
+            stream: Some(_),
+            ..
+        }
+    );
+    let replies = match &output {
+        Output::Reply(reply) | Output::Result { ok: reply, .. } => !matches!(reply, Reply::Unit),
+    };
+    if let (true, true, ReturnType::Type(_, ty)) = (streams, replies, &sig.output) {
+        errors.at(
+            ty,
+            "a streaming handler writes its reply to the stream: return `()` or `Result<(), E>`",
+        );
+    }
 
     errors.finish(Handler {
         ident: &sig.ident,
@@ -228,6 +246,7 @@ fn inputs<'a>(
         return Inputs::Event {
             event: Event::Str,
             context: None,
+            stream: None,
             state: None,
         };
     };
@@ -258,9 +277,32 @@ fn inputs<'a>(
     };
 
     let mut state: Option<&'a Type> = None;
+    let mut stream: Option<&'a Type> = None;
     let first_index = params.len() - rest.len();
+    // A stream is a parameter more: event, context, stream, state.
+    let most = 3 + usize::from(rest.iter().any(|ty| is_stream(ty)));
     for (index, &ty) in rest.iter().enumerate() {
-        if first_index + index >= 3 {
+        if is_stream(ty) {
+            if stream.is_some() {
+                errors.at(
+                    ty,
+                    "the response stream is taken twice: remove this parameter",
+                );
+            } else if state.is_some() {
+                errors.at(
+                    ty,
+                    "the response stream comes before the state: move this parameter before it (the order is event, context, stream, state)",
+                );
+            } else if !matches!(peel(ty), Type::Reference(r) if r.mutability.is_some()) {
+                errors.at(
+                    ty,
+                    "the response stream is written to: take it as `&mut ResponseStream`",
+                );
+            }
+            stream = Some(ty);
+            continue;
+        }
+        if first_index + index >= most {
             errors.at(
                 ty,
                 "too many parameters: a handler takes the event, then an optional `&Context`, then an optional `&State` with `#[handler(init = …)]`",
@@ -270,6 +312,11 @@ fn inputs<'a>(
         if let Some(owned) = context_type(ty) {
             if context.is_some() {
                 errors.at(ty, "`Context` is taken twice: remove this parameter");
+            } else if stream.is_some() {
+                errors.at(
+                    ty,
+                    "the context comes before the response stream: move this parameter before it (the order is event, context, stream, state)",
+                );
             } else if state.is_some() {
                 errors.at(
                     ty,
@@ -333,6 +380,7 @@ fn inputs<'a>(
     Inputs::Event {
         event,
         context,
+        stream,
         state,
     }
 }
@@ -464,6 +512,27 @@ fn context_type(ty: &Type) -> Option<bool> {
     };
     let last = path.path.segments.last()?;
     (path.qself.is_none() && last.ident == "Context" && last.arguments.is_none()).then_some(owned)
+}
+
+/// `ResponseStream` (any path ending in it, with or without a lifetime argument), by reference or
+/// by value: the writer of a streaming handler.
+fn is_stream(ty: &Type) -> bool {
+    let ty = referent(ty);
+    let Type::Path(path) = peel(ty) else {
+        return false;
+    };
+    path.qself.is_none()
+        && path.path.segments.last().is_some_and(|last| {
+            last.ident == "ResponseStream"
+                && match &last.arguments {
+                    PathArguments::None => true,
+                    PathArguments::AngleBracketed(args) => args
+                        .args
+                        .iter()
+                        .all(|arg| matches!(arg, GenericArgument::Lifetime(_))),
+                    PathArguments::Parenthesized(_) => false,
+                }
+        })
 }
 
 /// `Result<R, E>` (any path ending in `Result`): `R`, and `E` when it is written.

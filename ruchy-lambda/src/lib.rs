@@ -150,7 +150,9 @@ pub mod __private;
 
 pub use error_type::ErrorType;
 pub use ruchy_lambda_macros::handler;
-pub use ruchy_lambda_runtime_core::{Config, Context, Diagnostic, Invocation, logs};
+pub use ruchy_lambda_runtime_core::{
+    Config, Context, Diagnostic, Invocation, ResponseStream, logs, stream,
+};
 
 use std::process::ExitCode;
 
@@ -183,6 +185,29 @@ where
 {
     logging::install();
     ruchy_lambda_runtime_core::run_concurrent(handler)
+}
+
+/// Runs `handler`, which streams its response, on as many workers as Lambda allows:
+/// [`ruchy_lambda_runtime_core::run_streaming`], with the loggers installed first.
+pub fn run_streaming<H>(handler: H) -> ExitCode
+where
+    H: Fn(&Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    logging::install();
+    ruchy_lambda_runtime_core::run_streaming(handler)
+}
+
+/// Runs `init` once, then `handler`, which streams its response, on as many workers as Lambda
+/// allows: [`ruchy_lambda_runtime_core::run_streaming_with_init`], with the loggers installed
+/// first.
+pub fn run_streaming_with_init<S, I, H>(init: I, handler: H) -> ExitCode
+where
+    S: Sync + 'static,
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: Fn(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    logging::install();
+    ruchy_lambda_runtime_core::run_streaming_with_init(init, handler)
 }
 
 /// Runs `init` once, then `handler` on as many workers as Lambda allows, sharing the state:

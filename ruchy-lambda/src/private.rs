@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use std::process::ExitCode;
 
 use ruchy_lambda_runtime_core as core_rt;
-pub use ruchy_lambda_runtime_core::{Diagnostic, Invocation};
+pub use ruchy_lambda_runtime_core::{Diagnostic, Invocation, ResponseStream};
 
 use crate::error_type::{ErrorType, short_type_name};
 
@@ -27,6 +27,16 @@ where
     H: Fn(&Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
 {
     crate::run_concurrent(handler)
+}
+
+/// Runs `handler`, which streams its response, for every invocation, on as many workers as
+/// Lambda allows: [`crate::run_streaming`].
+#[inline]
+pub fn run_streaming<H>(handler: H) -> ExitCode
+where
+    H: Fn(&Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    crate::run_streaming(handler)
 }
 
 // ---- workers and the state ----
@@ -86,6 +96,19 @@ impl Concurrent {
     }
 }
 
+impl Concurrent {
+    /// [`crate::run_streaming_with_init`].
+    #[inline]
+    pub fn run_streaming<S, I, H>(self, init: I, handler: H) -> ExitCode
+    where
+        S: Sync + 'static,
+        I: FnOnce() -> Result<S, Diagnostic>,
+        H: Fn(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
+    {
+        crate::run_streaming_with_init(init, handler)
+    }
+}
+
 /// Runs the handler on one worker, because its state (named) cannot be shared.
 pub struct OneWorker(pub &'static str);
 
@@ -98,14 +121,26 @@ impl OneWorker {
         H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
     {
         crate::logging::install();
-        core_rt::run_on_one_worker(
-            init,
-            handler,
-            format_args!(
-                "the state `{}` is not `Sync`, so workers cannot share it; make it `Sync` \
-                 (e.g. a `Mutex` or an atomic in place of a `RefCell` or a `Cell`) to run more",
-                self.0
-            ),
+        core_rt::run_on_one_worker(init, handler, format_args!("{}", self.why()))
+    }
+
+    /// [`ruchy_lambda_runtime_core::run_streaming_on_one_worker`], saying why in the start-up
+    /// line.
+    #[inline]
+    pub fn run_streaming<S, I, H>(self, init: I, handler: H) -> ExitCode
+    where
+        I: FnOnce() -> Result<S, Diagnostic>,
+        H: FnMut(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic>,
+    {
+        crate::logging::install();
+        core_rt::run_streaming_on_one_worker(init, handler, format_args!("{}", self.why()))
+    }
+
+    fn why(&self) -> String {
+        format!(
+            "the state `{}` is not `Sync`, so workers cannot share it; make it `Sync` (e.g. a \
+             `Mutex` or an atomic in place of a `RefCell` or a `Cell`) to run more",
+            self.0
         )
     }
 }

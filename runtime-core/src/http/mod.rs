@@ -229,8 +229,12 @@ impl HttpClient {
             Some(conn) => !conn.close_after && conn.start == conn.end && is_idle(&conn.stream),
             None => false,
         };
-        if !reusable {
-            self.conn = None;
+        match &mut self.conn {
+            Some(conn) if reusable => {
+                conn.start = 0;
+                conn.end = 0;
+            }
+            _ => self.conn = None,
         }
         let out = std::mem::take(&mut self.out);
         let mut written = self.write_on_connection(&out);
