@@ -51,7 +51,9 @@
 //!    `&[u8]` and `Vec<u8>` are raw; anything else, including a type alias of `String`, is JSON.
 //! 2. optionally **the context**, `&Context` or `Context`: the request id, the deadline, the
 //!    function's configuration (see [`Context`]).
-//! 3. optionally **a state**, `&S`, with `#[handler(init = make_state)]`: `make_state` takes
+//! 3. optionally **a response stream**, `&mut ResponseStream`: the handler streams its reply
+//!    (see [Streaming](#streaming)).
+//! 4. optionally **a state**, `&S`, with `#[handler(init = make_state)]`: `make_state` takes
 //!    no arguments and returns `S` or `Result<S, E>` (with `E: Display`); it runs once, before
 //!    the first event, and the state is shared by every invocation (and every worker, when it
 //!    is `Sync`: see below). Its error is reported to Lambda as an init error and the process
@@ -103,6 +105,29 @@
 //!   handler runs on, its [`Context::remaining_time`] zero. A long handler should check it.
 //! - A panic is that invocation's `Panic` error; its worker goes on. A worker that cannot reach
 //!   the Runtime API ends the process non-zero, as with one worker.
+//!
+//! # Streaming
+//!
+//! A handler that takes `&mut` [`ResponseStream`] after the event and the context (before a
+//! state) streams its reply: what it writes goes to Lambda as it is written — a chunk on every
+//! `flush()`, every 8 KiB and at the end — and it returns `()` or `Result<(), E>`. An `Err` or
+//! a panic before the first byte is reported to `/error` as usual; after it, the stream ends
+//! with Lambda's error trailers. [`ResponseStream::http_response`] makes the stream an HTTP
+//! response for a Function URL (status, headers and cookies first). See [`stream`].
+//!
+//! ```no_run
+//! use std::io::Write;
+//! use ruchy_lambda::ResponseStream;
+//!
+//! #[ruchy_lambda::handler]
+//! fn handle(lines: u32, out: &mut ResponseStream) -> std::io::Result<()> {
+//!     for i in 0..lines {
+//!         writeln!(out, "line {i}")?;
+//!         out.flush()?;
+//!     }
+//!     Ok(())
+//! }
+//! ```
 //!
 //! # Logs
 //!
