@@ -29,6 +29,7 @@ use crate::logging::{self, LogFormat, LogLevel};
 use crate::report::{self, InvocationReport};
 use crate::sandbox::{self, Output, Sandbox};
 use crate::server::{MAX_RESPONSE_BYTES, RuntimeApiServer, ServerConfig};
+use crate::stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamProgress};
 
 /// How often the supervisor checks on the runtime process while it waits (for an exit, a
 /// timeout, a memory sample). Answers from the runtime wake it at once.
@@ -83,6 +84,11 @@ pub struct FunctionConfig {
     /// [`LogLevel::Info`] as on Lambda. Lambda takes a level only with the JSON format: with
     /// [`LogFormat::Text`] it is not used.
     pub log_level: Option<LogLevel>,
+    /// Largest streamed reply; default 200 MiB (see [`ServerConfig::max_streamed_bytes`]).
+    pub max_streamed_bytes: u64,
+    /// The bandwidth cap on streamed replies; default `None` (see
+    /// [`ServerConfig::stream_bandwidth`]).
+    pub stream_bandwidth: Option<StreamBandwidth>,
 }
 
 impl Default for FunctionConfig {
@@ -101,6 +107,8 @@ impl Default for FunctionConfig {
             concurrency: 1,
             log_format: LogFormat::Text,
             log_level: None,
+            max_streamed_bytes: MAX_STREAMED_BYTES,
+            stream_bandwidth: None,
         }
     }
 }
@@ -246,6 +254,8 @@ impl Function {
             region: config.region.clone(),
             timeout: config.timeout,
             max_response_bytes: config.max_response_bytes,
+            max_streamed_bytes: config.max_streamed_bytes,
+            stream_bandwidth: config.stream_bandwidth,
             ..ServerConfig::default()
         })
         .map_err(FunctionError::Bind)?;
@@ -288,18 +298,61 @@ impl Function {
         event: impl Into<Event>,
         on_start: impl FnOnce(&str),
     ) -> Result<InvocationReport, FunctionError> {
+        self.invoke_streaming(event, on_start, |_| {})
+    }
+
+    /// [`Function::invoke_with`], calling `on_stream` with the bytes of a streamed reply as they
+    /// arrive (in order, each byte once), before the report. The report's duration ends at the
+    /// last chunk; [`InvocationReport::stream`] has what the server saw of the stream.
+    ///
+    /// With a [`FunctionConfig::concurrency`] above 1, `on_stream` gets the whole reply at once,
+    /// after it ended.
+    pub fn invoke_streaming(
+        &mut self,
+        event: impl Into<Event>,
+        on_start: impl FnOnce(&str),
+        mut on_stream: impl FnMut(StreamProgress<'_>),
+    ) -> Result<InvocationReport, FunctionError> {
         if self.config.concurrency > 1 {
+            let report = self.invoke_concurrent_one(event.into(), on_start)?;
+            if let (Some(stream), Some(body)) = (&report.stream, report.streamed_body()) {
+                on_stream(StreamProgress {
+                    request_id: &report.request_id,
+                    content_type: stream.content_type.as_deref(),
+                    offset: 0,
+                    bytes: body,
+                });
+            }
+            return Ok(report);
+        }
+        self.invoke_one(event.into(), on_start, &mut on_stream)
+    }
+
+    fn invoke_concurrent_one(
+        &mut self,
+        event: Event,
+        on_start: impl FnOnce(&str),
+    ) -> Result<InvocationReport, FunctionError> {
+        {
             let mut on_start = Some(on_start);
             let mut start = |id: &str| {
                 if let Some(f) = on_start.take() {
                     f(id);
                 }
             };
-            let mut reports = self.run_concurrent(vec![event.into()], &mut start, &mut |_| {})?;
-            return reports.pop().ok_or_else(|| FunctionError::RecordMissing {
+            let mut reports = self.run_concurrent(vec![event], &mut start, &mut |_| {})?;
+            reports.pop().ok_or_else(|| FunctionError::RecordMissing {
                 request_id: String::new(),
-            });
+            })
         }
+    }
+
+    fn invoke_one(
+        &mut self,
+        event: Event,
+        on_start: impl FnOnce(&str),
+        on_stream: &mut dyn FnMut(StreamProgress<'_>),
+    ) -> Result<InvocationReport, FunctionError> {
         let mut sandbox = match self.sandbox.take() {
             Some(mut s) => {
                 if s.init_duration.is_some() && s.try_exit().is_some() {
@@ -314,7 +367,8 @@ impl Function {
         };
         let request_id = ids::request_id();
         on_start(&request_id);
-        self.server.enqueue_as(request_id.clone(), event.into());
+        self.server.enqueue_as(request_id.clone(), event);
+        let mut streamed = 0;
         let mut init = None;
         let mut idle_exits = 0;
         let exit = loop {
@@ -350,7 +404,7 @@ impl Function {
                 sandbox.reported_init = true;
                 init = sandbox.init_duration;
             }
-            match self.wait_outcome(&mut sandbox, &request_id)? {
+            match self.wait_outcome(&mut sandbox, &request_id, on_stream, &mut streamed)? {
                 Wait::Settled(exit) => break exit,
                 Wait::ExitedIdle(description) => {
                     // The runtime exited before asking for this event: it goes to a fresh one,
@@ -382,6 +436,7 @@ impl Function {
                 }
             }
         };
+        self.pass_on_stream(&request_id, on_stream, &mut streamed);
         let Some(record) = self.server.record(&request_id) else {
             return Err(FunctionError::RecordMissing { request_id });
         };
@@ -657,12 +712,19 @@ impl Function {
 
     /// Waits for the outcome of an invocation on an initialized runtime, stopping the runtime at
     /// the timeout, and settling the invocation as failed if the runtime exits while it holds it.
-    fn wait_outcome(&self, sandbox: &mut Sandbox, request_id: &str) -> Result<Wait, FunctionError> {
+    fn wait_outcome(
+        &self,
+        sandbox: &mut Sandbox,
+        request_id: &str,
+        on_stream: &mut dyn FnMut(StreamProgress<'_>),
+        streamed: &mut u64,
+    ) -> Result<Wait, FunctionError> {
         let missing = || FunctionError::RecordMissing {
             request_id: request_id.to_owned(),
         };
         let waiting_since = Instant::now();
         loop {
+            self.pass_on_stream(request_id, on_stream, streamed);
             let (finished, handed_out_at) = self.server.progress(request_id).ok_or_else(missing)?;
             if finished {
                 return Ok(Wait::Settled(None));
@@ -689,13 +751,32 @@ impl Function {
                 self.server.mark_timed_out(request_id);
                 return Ok(Wait::Settled(None));
             }
-            if !self
-                .server
-                .wait_finished(request_id, (deadline - now).min(POLL))
-            {
-                sandbox.sample_peak_rss();
-            }
+            self.server
+                .wait_progress(request_id, *streamed, (deadline - now).min(POLL));
+            sandbox.sample_peak_rss();
         }
+    }
+
+    /// Passes the bytes of `request_id`'s streamed reply past `streamed` to `on_stream`.
+    fn pass_on_stream(
+        &self,
+        request_id: &str,
+        on_stream: &mut dyn FnMut(StreamProgress<'_>),
+        streamed: &mut u64,
+    ) {
+        let Some(read) = self.server.read_stream(request_id, *streamed) else {
+            return;
+        };
+        if read.bytes.is_empty() {
+            return;
+        }
+        on_stream(StreamProgress {
+            request_id,
+            content_type: read.content_type.as_deref(),
+            offset: *streamed,
+            bytes: &read.bytes,
+        });
+        *streamed += read.bytes.len() as u64;
     }
 
     /// The Runtime API server the runtime talks to (its records and request log).
@@ -874,6 +955,7 @@ impl Function {
             timeout: self.config.timeout,
             exit,
             finished_at: SystemTime::now(),
+            stream: record.stream,
         })
     }
 }

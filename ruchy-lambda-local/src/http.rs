@@ -7,7 +7,9 @@
 //! usable and the caller can answer `413`) up to [`Limits::body_discard`] bytes, past which reading
 //! stops with [`HttpError::BodyTooLarge`] and the connection must be closed.
 //!
-//! Both `Content-Length` and `Transfer-Encoding: chunked` request bodies are understood.
+//! Both `Content-Length` and `Transfer-Encoding: chunked` request bodies are understood; a
+//! chunked body can also be read piece by piece as it arrives, with its trailers
+//! ([`ChunkedReader`]), and a chunked response written ([`write_chunk`], [`write_last_chunk`]).
 
 use std::fmt;
 use std::io::{self, BufRead, Read, Write};
@@ -68,8 +70,14 @@ pub enum HttpError {
     InvalidContentLength,
     /// A transfer coding other than `chunked` was asked for.
     UnsupportedTransferEncoding,
-    /// A chunked body is malformed.
+    /// A chunked body is malformed: a bad chunk-size line, or no CRLF after a chunk's data.
     InvalidChunk,
+    /// The trailer section of a chunked body is larger than [`Limits::header_bytes`] or has more
+    /// fields than [`Limits::headers`].
+    TrailerTooLarge,
+    /// A trailer field is malformed, or is one that may not be a trailer (`Content-Length`,
+    /// `Transfer-Encoding`, `Trailer`).
+    InvalidTrailer,
     /// The body is larger than [`Limits::body_discard`]; it was not read.
     BodyTooLarge,
 }
@@ -87,7 +95,9 @@ impl HttpError {
             HttpError::InvalidRequestLine
             | HttpError::InvalidHeader
             | HttpError::InvalidContentLength
-            | HttpError::InvalidChunk => Some(400),
+            | HttpError::InvalidChunk
+            | HttpError::TrailerTooLarge
+            | HttpError::InvalidTrailer => Some(400),
         }
     }
 }
@@ -105,6 +115,8 @@ impl fmt::Display for HttpError {
             HttpError::InvalidContentLength => f.write_str("invalid Content-Length"),
             HttpError::UnsupportedTransferEncoding => f.write_str("unsupported Transfer-Encoding"),
             HttpError::InvalidChunk => f.write_str("malformed chunked body"),
+            HttpError::TrailerTooLarge => f.write_str("trailer section too large"),
+            HttpError::InvalidTrailer => f.write_str("malformed or forbidden trailer field"),
             HttpError::BodyTooLarge => f.write_str("request body too large"),
         }
     }
@@ -281,56 +293,193 @@ pub fn read_body<R: BufRead>(
 }
 
 fn read_chunked<R: BufRead>(reader: &mut R, limits: &Limits) -> Result<Body, HttpError> {
+    let mut chunked = ChunkedReader::new();
     let mut body = Vec::new();
-    let mut total: u64 = 0;
-    let mut line = Vec::new();
+    let mut sink = Vec::new();
     loop {
-        let mut budget = MAX_CHUNK_LINE;
-        if read_line(reader, &mut line, &mut budget, HttpError::InvalidChunk)?.is_none() {
-            return Err(HttpError::UnexpectedEof);
-        }
-        let size = parse_chunk_size(&line)?;
-        if size == 0 {
-            break;
-        }
-        total = total.checked_add(size).ok_or(HttpError::BodyTooLarge)?;
-        if total > limits.body_discard {
-            return Err(HttpError::BodyTooLarge);
-        }
-        if total <= limits.body_keep as u64 {
-            let start = body.len();
-            // Bounded by `body_keep`.
-            body.resize(start + size as usize, 0);
-            reader.read_exact(&mut body[start..])?;
-        } else {
-            body = Vec::new();
-            let copied = io::copy(&mut reader.by_ref().take(size), &mut io::sink())?;
-            if copied != size {
-                return Err(HttpError::UnexpectedEof);
+        let keeping = chunked.total() <= limits.body_keep as u64;
+        let buf = if keeping { &mut body } else { &mut sink };
+        match chunked.read(reader, buf, 64 * 1024, limits)? {
+            ChunkRead::Data(_) => {
+                if chunked.total() > limits.body_discard {
+                    return Err(HttpError::BodyTooLarge);
+                }
+                if chunked.total() > limits.body_keep as u64 {
+                    body = Vec::new();
+                    sink.clear();
+                }
             }
-        }
-        let mut budget = 2;
-        match read_line(reader, &mut line, &mut budget, HttpError::InvalidChunk)? {
-            Some(()) if line.is_empty() => {}
-            Some(()) => return Err(HttpError::InvalidChunk),
-            None => return Err(HttpError::UnexpectedEof),
+            ChunkRead::End => break,
         }
     }
-    // Trailer section, ignored, bounded like a header section.
-    let mut budget = limits.header_bytes;
-    loop {
-        match read_line(reader, &mut line, &mut budget, HttpError::HeaderTooLarge)? {
-            None => return Err(HttpError::UnexpectedEof),
-            Some(()) if line.is_empty() => break,
-            Some(()) => {
-                parse_header(&line)?;
-            }
-        }
-    }
+    let total = chunked.total();
     if total > limits.body_keep as u64 {
         Ok(Body::Oversize { len: total })
     } else {
         Ok(Body::Complete(body))
+    }
+}
+
+/// What one [`ChunkedReader::read`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkRead {
+    /// This many bytes of body data (at least 1) were appended to the buffer.
+    Data(usize),
+    /// The last chunk and the trailer section were read: the body is complete.
+    End,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    /// Before a chunk-size line.
+    Size,
+    /// Inside a chunk's data, with this many bytes left (0: the CRLF after it is next).
+    Data(u64),
+    /// The body and its trailers have been read.
+    Done,
+}
+
+/// Reads a `Transfer-Encoding: chunked` body piece by piece, as it arrives, strictly (RFC 9112
+/// §7.1):
+///
+/// - a chunk-size line is `1*HEXDIG`, optionally followed by whitespace and `;` extensions
+///   (ignored); no leading whitespace, sign or `0x`; at most 4096 bytes; a size that does not fit
+///   in 64 bits is refused;
+/// - each chunk's data is followed by exactly CRLF (or a bare LF);
+/// - the trailer section is bounded by [`Limits::header_bytes`] and [`Limits::headers`], its
+///   fields are parsed like header fields, and the framing fields `Content-Length`,
+///   `Transfer-Encoding` and `Trailer` are refused in it.
+///
+/// Every violation is an [`HttpError`] whose [`HttpError::status`] is 400.
+#[derive(Debug, Clone)]
+pub struct ChunkedReader {
+    state: ChunkState,
+    total: u64,
+    chunks: u64,
+    trailers: Vec<(String, String)>,
+}
+
+impl Default for ChunkedReader {
+    fn default() -> Self {
+        ChunkedReader::new()
+    }
+}
+
+impl ChunkedReader {
+    /// A reader positioned at the start of a chunked body.
+    pub fn new() -> Self {
+        ChunkedReader {
+            state: ChunkState::Size,
+            total: 0,
+            chunks: 0,
+            trailers: Vec::new(),
+        }
+    }
+
+    /// Reads the next piece of body data, at most `max` bytes (at least 1), appending it to
+    /// `buf`; or, at the last chunk, the trailer section. Blocks until some data (or the end)
+    /// arrives. After [`ChunkRead::End`] every call returns `End` again. A chunk that would take
+    /// the body past [`Limits::body_discard`] is refused ([`HttpError::BodyTooLarge`]) before
+    /// its data is read.
+    pub fn read<R: BufRead>(
+        &mut self,
+        reader: &mut R,
+        buf: &mut Vec<u8>,
+        max: usize,
+        limits: &Limits,
+    ) -> Result<ChunkRead, HttpError> {
+        let mut line = Vec::new();
+        loop {
+            match self.state {
+                ChunkState::Done => return Ok(ChunkRead::End),
+                ChunkState::Size => {
+                    let mut budget = MAX_CHUNK_LINE;
+                    if read_line(reader, &mut line, &mut budget, HttpError::InvalidChunk)?.is_none()
+                    {
+                        return Err(HttpError::UnexpectedEof);
+                    }
+                    let size = parse_chunk_size(&line)?;
+                    if size == 0 {
+                        self.trailers = read_trailers(reader, limits)?;
+                        self.state = ChunkState::Done;
+                        return Ok(ChunkRead::End);
+                    }
+                    if self.total.saturating_add(size) > limits.body_discard {
+                        return Err(HttpError::BodyTooLarge);
+                    }
+                    self.chunks += 1;
+                    self.state = ChunkState::Data(size);
+                }
+                ChunkState::Data(0) => {
+                    let mut budget = 2;
+                    match read_line(reader, &mut line, &mut budget, HttpError::InvalidChunk)? {
+                        Some(()) if line.is_empty() => self.state = ChunkState::Size,
+                        Some(()) => return Err(HttpError::InvalidChunk),
+                        None => return Err(HttpError::UnexpectedEof),
+                    }
+                }
+                ChunkState::Data(left) => {
+                    let want = left.min(max.max(1) as u64) as usize;
+                    let available = reader.fill_buf()?;
+                    if available.is_empty() {
+                        return Err(HttpError::UnexpectedEof);
+                    }
+                    let n = want.min(available.len());
+                    buf.extend_from_slice(&available[..n]);
+                    reader.consume(n);
+                    self.total += n as u64;
+                    self.state = ChunkState::Data(left - n as u64);
+                    return Ok(ChunkRead::Data(n));
+                }
+            }
+        }
+    }
+
+    /// Body bytes read so far.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Chunks begun so far (the last, empty chunk not counted).
+    pub fn chunks(&self) -> u64 {
+        self.chunks
+    }
+
+    /// The trailer fields, in the order received, once [`ChunkRead::End`] was returned.
+    pub fn trailers(&self) -> &[(String, String)] {
+        &self.trailers
+    }
+
+    /// Whether the whole body, trailers included, has been read.
+    pub fn is_done(&self) -> bool {
+        self.state == ChunkState::Done
+    }
+}
+
+/// The trailer section after the last chunk: header fields up to the empty line.
+fn read_trailers<R: BufRead>(
+    reader: &mut R,
+    limits: &Limits,
+) -> Result<Vec<(String, String)>, HttpError> {
+    let mut trailers = Vec::new();
+    let mut budget = limits.header_bytes;
+    let mut line = Vec::new();
+    loop {
+        match read_line(reader, &mut line, &mut budget, HttpError::TrailerTooLarge)? {
+            None => return Err(HttpError::UnexpectedEof),
+            Some(()) if line.is_empty() => return Ok(trailers),
+            Some(()) => {
+                if trailers.len() == limits.headers {
+                    return Err(HttpError::TrailerTooLarge);
+                }
+                let (name, value) = parse_header(&line).map_err(|_| HttpError::InvalidTrailer)?;
+                let framing = ["content-length", "transfer-encoding", "trailer"];
+                if framing.iter().any(|f| name.eq_ignore_ascii_case(f)) {
+                    return Err(HttpError::InvalidTrailer);
+                }
+                trailers.push((name, value));
+            }
+        }
     }
 }
 
@@ -479,18 +628,27 @@ fn framing(headers: &[(String, String)], http11: bool) -> Result<Framing, HttpEr
 }
 
 fn parse_chunk_size(line: &[u8]) -> Result<u64, HttpError> {
-    let size = match line.iter().position(|&b| b == b';') {
-        Some(i) => &line[..i],
-        None => line,
-    };
-    let size = size.trim_ascii();
-    if size.is_empty() || size.len() > 15 {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits == 0 {
+        return Err(HttpError::InvalidChunk);
+    }
+    let rest = &line[digits..];
+    // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ): ignored, but it must start
+    // with `;` and hold no control characters.
+    let ext = rest.trim_ascii_start();
+    if !rest.is_empty() && !ext.starts_with(b";") {
+        return Err(HttpError::InvalidChunk);
+    }
+    if ext.iter().any(|&b| b != b'\t' && (b < 0x20 || b == 0x7f)) {
         return Err(HttpError::InvalidChunk);
     }
     let mut n: u64 = 0;
-    for &b in size {
+    for &b in &line[..digits] {
         let digit = (b as char).to_digit(16).ok_or(HttpError::InvalidChunk)?;
-        n = n * 16 + u64::from(digit);
+        n = n
+            .checked_mul(16)
+            .and_then(|n| n.checked_add(u64::from(digit)))
+            .ok_or(HttpError::InvalidChunk)?;
     }
     Ok(n)
 }
@@ -556,6 +714,31 @@ pub fn write_response<W: Write>(
         writer.write_all(&head)?;
         writer.write_all(body)?;
     }
+    writer.flush()
+}
+
+/// Writes one chunk of a `Transfer-Encoding: chunked` response (nothing for empty data: an empty
+/// chunk would end the body) and flushes.
+pub fn write_chunk<W: Write>(writer: &mut W, data: &[u8]) -> io::Result<()> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    let mut frame = Vec::with_capacity(data.len() + 16);
+    write!(frame, "{:x}\r\n", data.len())?;
+    frame.extend_from_slice(data);
+    frame.extend_from_slice(b"\r\n");
+    writer.write_all(&frame)?;
+    writer.flush()
+}
+
+/// Ends a chunked body: the last chunk, `trailers`, and the empty line; flushes.
+pub fn write_last_chunk<W: Write>(writer: &mut W, trailers: &[(&str, &str)]) -> io::Result<()> {
+    let mut end = b"0\r\n".to_vec();
+    for (name, value) in trailers {
+        write!(end, "{name}: {value}\r\n")?;
+    }
+    end.extend_from_slice(b"\r\n");
+    writer.write_all(&end)?;
     writer.flush()
 }
 

@@ -2,6 +2,8 @@
 
 use std::time::Instant;
 
+use crate::stream::StreamRecord;
+
 /// An event to invoke the function with: the payload plus the optional invocation metadata that
 /// Lambda passes to the runtime in `/next` headers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -158,15 +160,19 @@ pub enum Outcome {
     Queued,
     /// Handed out by `/next`; no answer yet.
     Pending,
-    /// The runtime posted this to `/response`.
+    /// The runtime posted this to `/response` (buffered, or streamed to the end: see
+    /// [`InvocationRecord::stream`]).
     Response(Vec<u8>),
-    /// The runtime posted this to `/error`.
+    /// The runtime posted this to `/error`, or ended a streamed `/response` with error trailers
+    /// (the bytes streamed before it are in [`InvocationRecord::stream`]).
     Error(ErrorReport),
     /// Not answered within the function's timeout. With a concurrency of 1 the runtime was
     /// stopped; with more, it runs on and a late answer gets `410 Gone`.
     TimedOut,
     /// The sandbox failed before answering: the runtime exited or crashed (`Runtime.ExitError`),
-    /// or its init failed. The report is the error Lambda gives the caller.
+    /// or its init failed; or a streamed reply went over the limit
+    /// (`Function.ResponseSizeTooLarge`) or was cut off (`Runtime.TruncatedResponse`). The report
+    /// is the error Lambda gives the caller.
     Failed(ErrorReport),
     /// The runtime asked for the next event without answering this one: Lambda treats this
     /// invocation as lost.
@@ -208,9 +214,22 @@ pub struct InvocationRecord {
     pub answers: u32,
     /// Answers rejected for it (too large, duplicate, too late).
     pub rejected: u32,
+    /// The streamed reply, when the runtime answered with
+    /// `Lambda-Runtime-Function-Response-Mode: streaming`, from its first byte on.
+    pub stream: Option<StreamRecord>,
 }
 
 impl InvocationRecord {
+    /// The bytes of a streamed reply received so far (all of them once it completed); `None`
+    /// when the reply is not streamed.
+    pub fn streamed_body(&self) -> Option<&[u8]> {
+        let stream = self.stream.as_ref()?;
+        Some(match &self.outcome {
+            Outcome::Response(body) => body,
+            _ => &stream.body,
+        })
+    }
+
     /// The time from hand-out to the runtime's answer, when both happened.
     pub fn duration(&self) -> Option<std::time::Duration> {
         Some(

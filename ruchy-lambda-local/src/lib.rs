@@ -103,6 +103,7 @@ pub mod logging;
 pub mod report;
 mod sandbox;
 mod server;
+pub mod stream;
 
 pub use faults::FaultPlan;
 pub use function::{Function, FunctionConfig, FunctionError, Progress, exit_error};
@@ -112,6 +113,7 @@ pub use logging::{LogFormat, LogLevel};
 pub use report::InvocationReport;
 pub use sandbox::{Output, OutputLine, Stream, describe_exit};
 pub use server::{
-    HEADER_INVOCATION_ID, InvokeTimeout, MAX_RESPONSE_BYTES, RequestLogEntry, RuntimeApiServer,
-    ServerConfig,
+    HEADER_INVOCATION_ID, InvokeTimeout, MAX_RESPONSE_BYTES, RawRequest, RequestLogEntry,
+    RuntimeApiServer, ServerConfig,
 };
+pub use stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamProgress, StreamRead, StreamRecord};

@@ -26,6 +26,7 @@ use serde::Serialize;
 use crate::ids;
 use crate::invocation::Outcome;
 use crate::logging::LogFormat;
+use crate::stream::StreamRecord;
 
 /// The function version this local Lambda runs: always `$LATEST`.
 pub const VERSION: &str = "$LATEST";
@@ -194,9 +195,22 @@ pub struct InvocationReport {
     pub exit: Option<String>,
     /// Wall-clock time the outcome was settled.
     pub finished_at: SystemTime,
+    /// What the server saw of a streamed reply (`None` for a buffered one). The `REPORT` line is
+    /// the same for both; `duration` ends at the last chunk.
+    pub stream: Option<StreamRecord>,
 }
 
 impl InvocationReport {
+    /// The bytes of a streamed reply (all of them, or those before it failed); `None` when the
+    /// reply was not streamed.
+    pub fn streamed_body(&self) -> Option<&[u8]> {
+        let stream = self.stream.as_ref()?;
+        Some(match &self.outcome {
+            Outcome::Response(body) => body,
+            _ => &stream.body,
+        })
+    }
+
     /// Whether the function answered with a response.
     pub fn is_success(&self) -> bool {
         matches!(self.outcome, Outcome::Response(_))
@@ -429,6 +443,7 @@ mod tests {
             exit: None,
             // 2026-11-27T17:00:00.123Z
             finished_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_798_800_123),
+            stream: None,
         }
     }
 

@@ -191,6 +191,7 @@ mod tests {
             timeout: Duration::from_secs(3),
             exit: None,
             finished_at: SystemTime::now(),
+            stream: None,
         };
         assert_eq!(
             record(&report),

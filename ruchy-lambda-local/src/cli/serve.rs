@@ -60,7 +60,7 @@ enum Functions {
     Instances {
         slots: Vec<Mutex<Option<Function>>>,
         path: PathBuf,
-        config: FunctionConfig,
+        config: Box<FunctionConfig>,
     },
     /// `--concurrency N`: one process taking up to N at once, owned by a dispatcher thread.
     Concurrent {
@@ -126,7 +126,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         Functions::Instances {
             slots,
             path: bootstrap.path.clone(),
-            config,
+            config: Box::new(config),
         }
     } else if concurrency > 1 {
         let function = start(config)?;
@@ -362,7 +362,7 @@ fn invoke(served: &Served, event: Vec<u8>) -> Result<InvocationReport, Failure> 
                         continue;
                     }
                     if slot.is_none() {
-                        let function = Function::start(path, config.clone())
+                        let function = Function::start(path, (**config).clone())
                             .map_err(|e| Failure::Failed(e.to_string()))?;
                         *slot = Some(function);
                     }

@@ -14,7 +14,7 @@ use super::{
     HEADER_TRACE_ID, Shared, lock,
 };
 
-const ACCEPTED_BODY: &[u8] = br#"{"status":"OK"}"#;
+pub(super) const ACCEPTED_BODY: &[u8] = br#"{"status":"OK"}"#;
 
 /// What to do after handling one request.
 pub(super) enum Reply {
@@ -30,7 +30,7 @@ pub(super) enum Reply {
 }
 
 impl Reply {
-    fn json(status: u16, body: Vec<u8>) -> Reply {
+    pub(super) fn json(status: u16, body: Vec<u8>) -> Reply {
         Reply::Send {
             status,
             headers: Vec::new(),
@@ -50,7 +50,7 @@ impl Reply {
         }
     }
 
-    fn of(result: Result<(), Rejection>, max_response_bytes: usize) -> Reply {
+    pub(super) fn of(result: Result<(), Rejection>, max_response_bytes: usize) -> Reply {
         match result {
             Ok(()) => Reply::json(202, ACCEPTED_BODY.to_vec()),
             Err(Rejection::InvalidRequestId(message)) => {

@@ -2,7 +2,9 @@
 //!
 //! Endpoints, under an optional path prefix:
 //! - `GET  /2018-06-01/runtime/invocation/next` — long-polls until an event is queued.
-//! - `POST /2018-06-01/runtime/invocation/{id}/response` — the function's reply.
+//! - `POST /2018-06-01/runtime/invocation/{id}/response` — the function's reply, buffered or
+//!   streamed (`Lambda-Runtime-Function-Response-Mode: streaming`, chunked; see
+//!   [`crate::stream`]).
 //! - `POST /2018-06-01/runtime/invocation/{id}/error` — the function's error.
 //! - `POST /2018-06-01/runtime/init/error` — an error during init, before the first `/next`.
 //!
@@ -29,6 +31,7 @@ use crate::faults::FaultPlan;
 use crate::http::{self, Limits};
 use crate::ids;
 use crate::invocation::{ErrorReport, Event, InvocationRecord, Outcome};
+use crate::stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamRead};
 
 mod conn;
 mod endpoints;
@@ -85,6 +88,17 @@ pub struct ServerConfig {
     /// Send `Lambda-Runtime-Invocation-Id` (a fresh id per hand-out) with every event; default
     /// `true`. Off, a test can check that a runtime does not echo an id it was never sent.
     pub send_invocation_id: bool,
+    /// Largest streamed reply passed on; default [`MAX_STREAMED_BYTES`] (200 MiB). Past it the
+    /// invocation fails with `Function.ResponseSizeTooLarge`, keeping the bytes up to the limit,
+    /// and the runtime gets `413`.
+    pub max_streamed_bytes: u64,
+    /// The bandwidth cap on streamed replies, reproduced by reading them more slowly; default
+    /// `None` (read at full speed). [`StreamBandwidth::LAMBDA`] is Lambda's.
+    pub stream_bandwidth: Option<StreamBandwidth>,
+    /// Keep the raw bytes of every request as read from the connection (request line, headers,
+    /// body with its chunk framing and trailers), for [`RuntimeApiServer::raw_requests`];
+    /// default `false`.
+    pub capture_raw_requests: bool,
 }
 
 impl Default for ServerConfig {
@@ -101,6 +115,9 @@ impl Default for ServerConfig {
             faults: None,
             max_concurrency: 1,
             send_invocation_id: true,
+            max_streamed_bytes: MAX_STREAMED_BYTES,
+            stream_bandwidth: None,
+            capture_raw_requests: false,
         }
     }
 }
@@ -131,6 +148,19 @@ pub struct RequestLogEntry {
     pub received_at: Instant,
     /// The `Lambda-Runtime-Invocation-Id` header the request carried, if any.
     pub invocation_id: Option<String>,
+}
+
+/// The bytes of one request as they came off the connection (see
+/// [`ServerConfig::capture_raw_requests`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRequest {
+    /// The connection it came on, numbered from 1 in accept order.
+    pub connection: u64,
+    /// The request target, or empty when the request line could not be read.
+    pub target: String,
+    /// Every byte read for it, up to where reading stopped (the end of the request, an error, or
+    /// a lost connection).
+    pub bytes: Vec<u8>,
 }
 
 /// [`RuntimeApiServer::invoke`] gave up waiting.
@@ -279,6 +309,45 @@ impl RuntimeApiServer {
         lock(&self.shared.state).records().cloned().collect()
     }
 
+    /// The raw bytes of every request read so far, in the order finished, when
+    /// [`ServerConfig::capture_raw_requests`] is on.
+    pub fn raw_requests(&self) -> Vec<RawRequest> {
+        lock(&self.shared.state).raw.clone()
+    }
+
+    /// The bytes of invocation `request_id`'s streamed reply from `offset` on, as far as they
+    /// have arrived; `None` if it is unknown or its reply is not (yet) streamed.
+    pub fn read_stream(&self, request_id: &str, offset: u64) -> Option<StreamRead> {
+        read_stream(&lock(&self.shared.state), request_id, offset)
+    }
+
+    /// Waits up to `timeout` until invocation `request_id`'s streamed reply has bytes past
+    /// `offset`, or has ended, or the invocation is settled without streaming; then
+    /// [`RuntimeApiServer::read_stream`]. `None` on timeout or when the reply is not streamed.
+    pub fn wait_stream(
+        &self,
+        request_id: &str,
+        offset: u64,
+        timeout: Duration,
+    ) -> Option<StreamRead> {
+        self.wait_until(timeout, |st| {
+            let read = read_stream(st, request_id, offset)?;
+            (read.ended || !read.bytes.is_empty()).then_some(read)
+        })
+    }
+
+    /// Waits up to `timeout` for invocation `request_id` to finish or for new bytes of its
+    /// streamed reply past `offset`.
+    pub(crate) fn wait_progress(&self, request_id: &str, offset: u64, timeout: Duration) {
+        self.wait_until(timeout, |st| {
+            let record = st.record(request_id)?;
+            let more = record
+                .streamed_body()
+                .is_some_and(|b| b.len() as u64 > offset);
+            (more || record.outcome.is_finished()).then_some(())
+        });
+    }
+
     /// Every request received, in the order answered (a `/next` is logged when it is answered).
     pub fn request_log(&self) -> Vec<RequestLogEntry> {
         lock(&self.shared.state).log.clone()
@@ -371,16 +440,6 @@ impl RuntimeApiServer {
         Some((record.outcome.is_finished(), record.handed_out_at))
     }
 
-    /// Like [`RuntimeApiServer::wait_for`] without copying the record.
-    pub(crate) fn wait_finished(&self, request_id: &str, timeout: Duration) -> bool {
-        self.wait_until(timeout, |st| {
-            st.record(request_id)
-                .is_none_or(|r| r.outcome.is_finished())
-                .then_some(())
-        })
-        .is_some()
-    }
-
     /// Waits up to `timeout` for any change (a request handled, an invocation settled).
     pub(crate) fn wait_change(&self, timeout: Duration) {
         let st = lock(&self.shared.state);
@@ -416,6 +475,20 @@ impl RuntimeApiServer {
                 .0;
         }
     }
+}
+
+fn read_stream(st: &State, request_id: &str, offset: u64) -> Option<StreamRead> {
+    let record = st.record(request_id)?;
+    let body = record.streamed_body()?;
+    let stream = record.stream.as_ref()?;
+    let from = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(body.len());
+    Some(StreamRead {
+        bytes: body[from..].to_vec(),
+        ended: stream.ended_at.is_some() || record.outcome.is_finished(),
+        content_type: stream.content_type.clone(),
+    })
 }
 
 impl Drop for RuntimeApiServer {

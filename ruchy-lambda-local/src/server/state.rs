@@ -15,8 +15,9 @@ use std::time::Instant;
 use crate::http::{Body, RequestHead};
 use crate::ids;
 use crate::invocation::{ErrorReport, Event, InvocationRecord, Outcome};
+use crate::stream::StreamRecord;
 
-use super::{HEADER_INVOCATION_ID, RequestLogEntry};
+use super::{HEADER_INVOCATION_ID, RawRequest, RequestLogEntry};
 
 /// What a runtime posted for an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,8 @@ pub(super) struct State {
     pub(super) first_next: Option<Instant>,
     pub(super) init_error: Option<ErrorReport>,
     pub(super) log: Vec<RequestLogEntry>,
+    /// Raw request bytes, when captured.
+    pub(super) raw: Vec<RawRequest>,
     pub(super) connections_accepted: u64,
     /// Open connections: the sandbox generation each belongs to, and a handle to shut it down.
     pub(super) open: HashMap<u64, (u64, TcpStream)>,
@@ -93,6 +96,7 @@ impl State {
             first_next: None,
             init_error: None,
             log: Vec::new(),
+            raw: Vec::new(),
             connections_accepted: 0,
             open: HashMap::new(),
             generation: 0,
@@ -137,6 +141,7 @@ impl State {
                 connection: None,
                 answers: 0,
                 rejected: 0,
+                stream: None,
             },
         );
         self.order.push(id.clone());
@@ -225,6 +230,7 @@ impl State {
             record.deadline_ms = None;
             record.invocation_id = None;
             record.connection = None;
+            record.stream = None;
             self.queue.push_front(id.to_owned());
             self.in_flight.retain(|i| i != id);
         }
@@ -247,16 +253,14 @@ impl State {
         true
     }
 
-    /// An answer from a runtime of sandbox `generation` for invocation `id`, carrying the
-    /// `Lambda-Runtime-Invocation-Id` header `invocation_id` (if sent).
-    pub(super) fn answer(
+    /// Whether invocation `id` may be answered now by a runtime of sandbox `generation` that
+    /// sent the `Lambda-Runtime-Invocation-Id` header `invocation_id` (if any); counts a refusal.
+    fn check_answer(
         &mut self,
         generation: u64,
         id: &str,
         invocation_id: Option<&str>,
-        body: Body,
-        answer: Answer,
-    ) -> Result<(), Rejection> {
+    ) -> Result<&mut InvocationRecord, Rejection> {
         if !ids::is_valid_request_id(id) {
             return Err(Rejection::InvalidRequestId("Invalid request ID".to_owned()));
         }
@@ -278,6 +282,9 @@ impl State {
                     invocation_id.unwrap_or_default()
                 )))
             }
+            Outcome::Pending if record.stream.is_some() => Some(Rejection::InvalidRequestId(
+                format!("Invocation {id} is already streaming a response"),
+            )),
             Outcome::Pending => None,
             Outcome::TimedOut => Some(Rejection::Gone(format!("Invocation {id} timed out"))),
             Outcome::Response(_) | Outcome::Error(_) => Some(Rejection::InvalidRequestId(format!(
@@ -291,6 +298,20 @@ impl State {
             record.rejected += 1;
             return Err(rejection);
         }
+        Ok(record)
+    }
+
+    /// An answer from a runtime of sandbox `generation` for invocation `id`, carrying the
+    /// `Lambda-Runtime-Invocation-Id` header `invocation_id` (if sent).
+    pub(super) fn answer(
+        &mut self,
+        generation: u64,
+        id: &str,
+        invocation_id: Option<&str>,
+        body: Body,
+        answer: Answer,
+    ) -> Result<(), Rejection> {
+        let record = self.check_answer(generation, id, invocation_id)?;
         let bytes = match body {
             Body::Complete(bytes) => bytes,
             Body::Oversize { len } => {
@@ -306,6 +327,53 @@ impl State {
         };
         self.finish(id, outcome);
         Ok(())
+    }
+
+    /// A streamed `/response` begins for invocation `id` (checked as [`State::answer`] checks).
+    pub(super) fn begin_stream(
+        &mut self,
+        generation: u64,
+        id: &str,
+        invocation_id: Option<&str>,
+        content_type: Option<String>,
+        at: Instant,
+    ) -> Result<(), Rejection> {
+        let record = self.check_answer(generation, id, invocation_id)?;
+        record.answers += 1;
+        record.stream = Some(StreamRecord::new(content_type, at));
+        Ok(())
+    }
+
+    /// The stream of invocation `id`, while it may still receive bytes: the invocation is
+    /// pending (not settled by a timeout or a reset meanwhile).
+    pub(super) fn open_stream(&mut self, id: &str) -> Option<&mut StreamRecord> {
+        let record = self.records.get_mut(id)?;
+        if record.outcome != Outcome::Pending {
+            return None;
+        }
+        record.stream.as_mut()
+    }
+
+    /// Ends the stream of invocation `id` with `outcome` (the bytes move into a
+    /// [`Outcome::Response`]); `false` if the invocation was settled meanwhile.
+    pub(super) fn end_stream(&mut self, id: &str, outcome: Outcome, at: Instant) -> bool {
+        let Some(stream) = self.open_stream(id) else {
+            if let Some(stream) = self.records.get_mut(id).and_then(|r| r.stream.as_mut()) {
+                stream.ended_at.get_or_insert(at);
+            }
+            return false;
+        };
+        stream.ended_at = Some(at);
+        let outcome = match outcome {
+            Outcome::Response(_) => Outcome::Response(std::mem::take(&mut stream.body)),
+            other => other,
+        };
+        let settled = self.finish(id, outcome);
+        if let Some(record) = self.records.get_mut(id).filter(|_| settled) {
+            // Duration ends at the last chunk.
+            record.completed_at = Some(at);
+        }
+        settled
     }
 
     /// `POST /runtime/init/error` from a runtime of sandbox `generation`.
@@ -355,6 +423,7 @@ impl State {
         let records = &self.records;
         self.order.retain(|id| records.contains_key(id));
         self.log.clear();
+        self.raw.clear();
         self.max_in_flight = self.in_flight.len();
     }
 }
