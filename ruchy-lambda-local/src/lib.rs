@@ -57,6 +57,19 @@
 //! invocation stays pending; a reply without the header is accepted.
 //! [`ServerConfig::send_invocation_id`] turns the header off.
 //!
+//! # Response streaming
+//!
+//! A `/response` with `Lambda-Runtime-Function-Response-Mode: streaming` (chunked) is recorded as
+//! it arrives in [`InvocationRecord::stream`] ([`StreamRecord`]: first byte, bytes so far, chunks,
+//! trailers); [`RuntimeApiServer::wait_stream`] and [`RuntimeApiServer::read_stream`] show the
+//! bytes before the stream ends, and [`Function::invoke_streaming`] passes them on
+//! ([`StreamProgress`]). Error trailers make an [`Outcome::Error`] (the partial bytes stay in the
+//! stream record); going over [`ServerConfig::max_streamed_bytes`] fails the invocation with
+//! `Function.ResponseSizeTooLarge`, a connection that ends mid-stream with
+//! `Runtime.TruncatedResponse`. [`ServerConfig::stream_bandwidth`] reproduces Lambda's 2 MB/s cap
+//! after 6 MB, and [`ServerConfig::capture_raw_requests`] keeps every request's bytes as read
+//! ([`RuntimeApiServer::raw_requests`]). See [`stream`].
+//!
 //! # Log format and level
 //!
 //! Lambda's advanced logging controls are [`FunctionConfig::log_format`] and

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use lexopt::{Arg, Parser, ValueExt};
-use ruchy_lambda_local::{LogFormat, LogLevel};
+use ruchy_lambda_local::{LogFormat, LogLevel, MAX_STREAMED_BYTES, StreamBandwidth};
 
 use super::CliError;
 
@@ -84,6 +84,10 @@ pub struct FunctionArgs {
     pub log_format: LogFormat,
     /// `--log-level LEVEL` (with `--log-format json` only); default none, which is INFO.
     pub log_level: Option<LogLevel>,
+    /// `--max-stream-bytes N`: the largest streamed reply, default 200 MiB.
+    pub max_stream_bytes: u64,
+    /// `--stream-bandwidth lambda|RATE[:BURST]`: the cap on streamed replies; default none.
+    pub stream_bandwidth: Option<StreamBandwidth>,
 }
 
 impl Default for FunctionArgs {
@@ -96,6 +100,8 @@ impl Default for FunctionArgs {
             concurrency: 1,
             log_format: LogFormat::Text,
             log_level: None,
+            max_stream_bytes: MAX_STREAMED_BYTES,
+            stream_bandwidth: None,
         }
     }
 }
@@ -273,6 +279,14 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
                     ))
                 })?;
                 raw.function.log_level = Some(level);
+            }
+            Arg::Long("max-stream-bytes") if runs => {
+                raw.function.max_stream_bytes =
+                    number_value(parser, "--max-stream-bytes", 1..=MAX_STREAMED_BYTES)?;
+            }
+            Arg::Long("stream-bandwidth") if runs => {
+                let value = string_value(parser, "--stream-bandwidth")?;
+                raw.function.stream_bandwidth = Some(stream_bandwidth(&value)?);
             }
             Arg::Long("instances") if topic == Topic::Serve => {
                 raw.instances = Some(number_value(parser, "--instances", CONCURRENCY)?);
@@ -453,6 +467,33 @@ where
     Ok(n)
 }
 
+/// `lambda` (6 MiB, then 2 MiB/s), `RATE` (bytes per second after Lambda's 6 MiB) or
+/// `RATE:BURST` (bytes per second after BURST bytes).
+fn stream_bandwidth(value: &str) -> Result<StreamBandwidth, CliError> {
+    if value.eq_ignore_ascii_case("lambda") {
+        return Ok(StreamBandwidth::LAMBDA);
+    }
+    let bad = || {
+        CliError::Usage(format!(
+            "`--stream-bandwidth` takes `lambda`, `RATE` or `RATE:BURST` (bytes per second, \
+             bytes), not `{value}`"
+        ))
+    };
+    let (rate, burst) = match value.split_once(':') {
+        Some((rate, burst)) => (rate, Some(burst)),
+        None => (value, None),
+    };
+    let rate: u64 = rate.parse().ok().filter(|&r| r > 0).ok_or_else(bad)?;
+    let burst = match burst {
+        Some(b) => b.parse().map_err(|_| bad())?,
+        None => StreamBandwidth::LAMBDA.burst_bytes,
+    };
+    Ok(StreamBandwidth {
+        burst_bytes: burst,
+        bytes_per_second: rate,
+    })
+}
+
 fn env_pair(pair: &str) -> Result<(String, String), CliError> {
     match pair.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
@@ -537,6 +578,10 @@ stdout, one line per invocation. A failed invocation prints the error as Lambda 
 caller ({\"errorType\":...,\"errorMessage\":...}) and makes the exit status 1. Several events
 are sent to the same warm process, in order; with none, the event is {}.
 
+A streamed reply (Lambda-Runtime-Function-Response-Mode: streaming) is printed on stdout as its
+chunks arrive, then a newline; a function that fails mid-stream (error trailers) prints its error
+on the next line, like any failed invocation. Duration on the REPORT line ends at the last chunk.
+
 With `--concurrency N` (N > 1) the process runs as on Lambda Managed Instances: it gets
 AWS_LAMBDA_MAX_CONCURRENCY=N and the events are sent in parallel, up to N at once. START is
 printed when an invocation is handed out, the function's lines as they come (they cannot be
@@ -570,6 +615,13 @@ Options:
                          (AWS_LAMBDA_LOG_LEVEL), one of trace, debug, info, warn, error, fatal
                          [default: info]. A line below it is dropped; a line that is not a JSON
                          object with a \"level\" counts as info
+      --max-stream-bytes N
+                         The largest streamed reply, 1 to 209715200 [default: 209715200, Lambda's
+                         200 MB]. Past it the invocation fails with Function.ResponseSizeTooLarge
+      --stream-bandwidth lambda|RATE[:BURST]
+                         Cap streamed replies as Lambda does: `lambda` is 6 MB at full speed,
+                         then 2 MB/s; RATE is bytes per second after BURST bytes (default
+                         6291456). The Runtime API reads the reply more slowly [default: no cap]
       --json             Print one JSON record per invocation on stdout (request_id, status,
                          reply, error, duration_ms, billed_ms, init_ms, max_memory_mb,
                          memory_size_mb); every event must then be valid JSON
@@ -595,6 +647,16 @@ The reply comes back with status 200; a function error too, as the error JSON wi
 `X-Amz-Function-Error: Unhandled`, as Lambda's Invoke API does. By default requests are queued
 and run one at a time on the same process; a crashed or timed-out function is restarted (a cold
 start). START, the function's output, END and REPORT lines go to stderr. Stop with Ctrl-C.
+
+A streamed reply is passed on as it arrives, as a function URL in RESPONSE_STREAM mode does:
+status 200, `Transfer-Encoding: chunked`, the runtime's Content-Type. Once streaming has started
+an error cannot be a header: a function that fails mid-stream ends the body with the trailers
+`Lambda-Runtime-Function-Error-Type`, `Lambda-Runtime-Function-Error-Body` (the error JSON,
+base64) and `X-Amz-Function-Error: Unhandled`. A reply of content type
+application/vnd.awslambda.http-integration-response starts with a JSON prelude and 8 NUL bytes:
+its `statusCode`, `headers` and `cookies` (as Set-Cookie) make the response's status and headers,
+and what follows the NULs is the body. (With `--concurrency`, a streamed reply is sent whole,
+once it ended.)
 
 Scaling, as Lambda does it (choose one):
   --instances N     Classic Lambda: up to N processes, one invocation each. A process is
@@ -633,6 +695,13 @@ Options:
                          (AWS_LAMBDA_LOG_LEVEL), one of trace, debug, info, warn, error, fatal
                          [default: info]. A line below it is dropped; a line that is not a JSON
                          object with a \"level\" counts as info
+      --max-stream-bytes N
+                         The largest streamed reply, 1 to 209715200 [default: 209715200, Lambda's
+                         200 MB]. Past it the invocation fails with Function.ResponseSizeTooLarge
+      --stream-bandwidth lambda|RATE[:BURST]
+                         Cap streamed replies as Lambda does: `lambda` is 6 MB at full speed,
+                         then 2 MB/s; RATE is bytes per second after BURST bytes (default
+                         6291456). The Runtime API reads the reply more slowly [default: no cap]
   -h, --help             Show this help
 ";
 
@@ -727,6 +796,7 @@ mod tests {
                     concurrency: 1,
                     log_format: LogFormat::Json,
                     log_level: Some(LogLevel::Warn),
+                    ..FunctionArgs::default()
                 },
                 events: vec![
                     EventSource::Inline(r#"{"n":1}"#.into()),
@@ -981,6 +1051,50 @@ mod tests {
             usage_message(&["invoke", "--bogus"])
                 .ends_with("(see `ruchy-lambda-local invoke --help`)")
         );
+    }
+
+    #[test]
+    fn stream_options() {
+        match parse_str(&[
+            "serve",
+            "--bin",
+            "b",
+            "--max-stream-bytes",
+            "1000",
+            "--stream-bandwidth",
+            "500:100",
+        ])
+        .unwrap()
+        {
+            Command::Serve(a) => {
+                assert_eq!(a.function.max_stream_bytes, 1000);
+                assert_eq!(
+                    a.function.stream_bandwidth,
+                    Some(StreamBandwidth {
+                        burst_bytes: 100,
+                        bytes_per_second: 500
+                    })
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_str(&["invoke", "--bin", "b", "--stream-bandwidth", "lambda"]).unwrap() {
+            Command::Invoke(a) => {
+                assert_eq!(a.function.stream_bandwidth, Some(StreamBandwidth::LAMBDA))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            usage_message(&["invoke", "--bin", "b", "--stream-bandwidth", "fast"])
+                .contains("`lambda`, `RATE` or `RATE:BURST`")
+        );
+        assert!(
+            usage_message(&["invoke", "--bin", "b", "--max-stream-bytes", "0"])
+                .contains("from 1 to 209715200")
+        );
+        for help in [INVOKE_HELP, SERVE_HELP] {
+            assert!(help.contains("--max-stream-bytes N") && help.contains("--stream-bandwidth"));
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use ruchy_lambda_local::{Event, Function, InvocationReport, MAX_RESPONSE_BYTES, Outcome};
+use ruchy_lambda_local::{
+    Event, Function, InvocationReport, MAX_RESPONSE_BYTES, Outcome, StreamProgress,
+};
 
 use super::args::{EventSource, InvokeArgs};
 use super::{CliError, log, source};
@@ -30,7 +32,7 @@ pub fn run(args: InvokeArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Failed(e.to_string()))?;
         let failed = reports.iter().any(|r| !r.is_success());
         for report in &reports {
-            if print(report, args.json).is_err() {
+            if print(report, args.json, false).is_err() {
                 break;
             }
         }
@@ -42,13 +44,20 @@ pub fn run(args: InvokeArgs) -> Result<(), CliError> {
     }
     let mut failed = false;
     for event in events {
+        // A streamed reply is printed as it arrives (not with `--json`: the record holds it).
+        let print_stream = |progress: StreamProgress<'_>| {
+            if !args.json {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(progress.bytes).and_then(|()| out.flush());
+            }
+        };
         let report = function
-            .invoke_with(event, |id| platform.start(id))
+            .invoke_streaming(event, |id| platform.start(id), print_stream)
             .map_err(|e| CliError::Failed(e.to_string()))?;
         platform.finish(&report);
         failed |= !report.is_success();
         // Nobody is reading the replies any more (`| head -1`): stop invoking.
-        if print(&report, args.json).is_err() {
+        if print(&report, args.json, true).is_err() {
             break;
         }
     }
@@ -59,12 +68,23 @@ pub fn run(args: InvokeArgs) -> Result<(), CliError> {
     }
 }
 
-/// Prints the reply (or with `json`, the record) of one invocation on stdout.
-fn print(report: &InvocationReport, json: bool) -> std::io::Result<()> {
+/// Prints the reply (or with `json`, the record) of one invocation on stdout. A streamed reply
+/// was printed as it arrived: a newline ends it, and the error follows it on a line of its own
+/// when the function failed mid-stream.
+fn print(report: &InvocationReport, json: bool, streamed: bool) -> std::io::Result<()> {
     {
         let mut out = std::io::stdout().lock();
         let written = if json {
             writeln!(out, "{}", record(report))
+        } else if streamed && report.stream.is_some() {
+            let error = if report.is_success() {
+                Vec::new()
+            } else {
+                let mut error = report.payload();
+                error.push(b'\n');
+                error
+            };
+            out.write_all(b"\n").and_then(|()| out.write_all(&error))
         } else {
             out.write_all(&report.payload())
                 .and_then(|()| out.write_all(b"\n"))
@@ -140,6 +160,9 @@ struct Record<'a> {
     init_ms: Option<f64>,
     max_memory_mb: u64,
     memory_size_mb: u32,
+    /// Bytes of a streamed reply (those before the error, when it failed mid-stream).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    streamed_bytes: Option<u64>,
 }
 
 fn record(report: &InvocationReport) -> String {
@@ -165,6 +188,7 @@ fn record(report: &InvocationReport) -> String {
         init_ms: report.init_duration.map(milliseconds),
         max_memory_mb: report.max_memory_used_mb(),
         memory_size_mb: report.memory_size_mb,
+        streamed_bytes: report.streamed_body().map(|b| b.len() as u64),
     };
     serde_json::to_string(&record).unwrap_or_default()
 }

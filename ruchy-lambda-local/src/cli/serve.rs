@@ -25,8 +25,10 @@ use std::thread;
 use std::time::Duration;
 
 use ruchy_lambda_local::http::{self, Body, Limits, RequestHead};
+use ruchy_lambda_local::stream::{self, HttpPrelude};
 use ruchy_lambda_local::{
-    Function, FunctionConfig, InvocationReport, MAX_RESPONSE_BYTES, Progress, report,
+    Function, FunctionConfig, InvocationReport, MAX_RESPONSE_BYTES, Progress, StreamProgress,
+    report,
 };
 
 use super::args::ServeArgs;
@@ -239,7 +241,18 @@ fn serve_connection(stream: TcpStream, served: &Served) {
             }
         };
         let keep_alive = head.keep_alive();
-        let reply = route(&head, body, served);
+        let mut relay = Relay::new(&mut writer);
+        let reply = route(&head, body, served, &mut relay);
+        if relay.broken {
+            return;
+        }
+        if relay.started {
+            // The streamed reply was written as it came.
+            if !keep_alive {
+                return;
+            }
+            continue;
+        }
         if write(&mut writer, &reply, !keep_alive).is_err() || !keep_alive {
             return;
         }
@@ -273,7 +286,7 @@ fn too_large() -> Reply {
 }
 
 /// What the request asks for: an invocation, or something this endpoint does not have.
-fn route(head: &RequestHead, body: Body, served: &Served) -> Reply {
+fn route(head: &RequestHead, body: Body, served: &Served, relay: &mut Relay<'_>) -> Reply {
     let path = head.path();
     let Some(name) = path
         .strip_prefix(INVOKE_PREFIX)
@@ -310,8 +323,11 @@ fn route(head: &RequestHead, body: Body, served: &Served) -> Reply {
         .header("x-amz-invocation-type")
         .unwrap_or("RequestResponse")
     {
-        "RequestResponse" => match invoke(served, event) {
-            Ok(report) => reply_of(&report),
+        "RequestResponse" => match invoke(served, event, relay) {
+            Ok(report) => {
+                relay.finish(&report);
+                reply_of(&report)
+            }
             Err(Failure::Throttled) => throttled(),
             Err(Failure::Failed(message)) => Reply::aws_error(502, "ServiceException", &message),
         },
@@ -341,11 +357,15 @@ fn throttled() -> Reply {
 }
 
 /// Invokes the function, logging the invocation as Lambda does.
-fn invoke(served: &Served, event: Vec<u8>) -> Result<InvocationReport, Failure> {
+fn invoke(
+    served: &Served,
+    event: Vec<u8>,
+    relay: &mut Relay<'_>,
+) -> Result<InvocationReport, Failure> {
     match &served.functions {
         Functions::Queue(function) => {
             let mut function = function.lock().unwrap_or_else(PoisonError::into_inner);
-            invoke_on(&mut function, event)
+            invoke_on(&mut function, event, relay)
         }
         Functions::Instances {
             slots,
@@ -367,7 +387,7 @@ fn invoke(served: &Served, event: Vec<u8>) -> Result<InvocationReport, Failure> 
                         *slot = Some(function);
                     }
                     if let Some(function) = slot.as_mut() {
-                        return invoke_on(function, event);
+                        return invoke_on(function, event, relay);
                     }
                 }
             }
@@ -392,9 +412,13 @@ fn invoke(served: &Served, event: Vec<u8>) -> Result<InvocationReport, Failure> 
     }
 }
 
-fn invoke_on(function: &mut Function, event: Vec<u8>) -> Result<InvocationReport, Failure> {
+fn invoke_on(
+    function: &mut Function,
+    event: Vec<u8>,
+    relay: &mut Relay<'_>,
+) -> Result<InvocationReport, Failure> {
     let platform = log::Platform::of(function);
-    match function.invoke_with(event, |id| platform.start(id)) {
+    match function.invoke_streaming(event, |id| platform.start(id), |p| relay.pass_on(p)) {
         Ok(report) => {
             platform.finish(&report);
             Ok(report)
@@ -442,6 +466,142 @@ fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Job>) {
                     let _ = reply.send(Err(e.to_string()));
                 }
             }
+        }
+    }
+}
+
+/// The longest prelude of an HTTP integration reply waited for before the 8 NULs.
+const MAX_PRELUDE: usize = 1024 * 1024;
+
+/// Passes a streamed reply on to the HTTP client as it arrives: a chunked response, its head
+/// written with the first bytes (after the prelude, for an HTTP integration reply), the error in
+/// trailers.
+struct Relay<'a> {
+    writer: &'a mut TcpStream,
+    /// The response head has been written.
+    started: bool,
+    /// The client's connection failed: it is closed after the invocation.
+    broken: bool,
+    /// An HTTP integration reply's bytes until its prelude is complete.
+    pending: Vec<u8>,
+}
+
+impl<'a> Relay<'a> {
+    fn new(writer: &'a mut TcpStream) -> Self {
+        Relay {
+            writer,
+            started: false,
+            broken: false,
+            pending: Vec::new(),
+        }
+    }
+
+    fn pass_on(&mut self, progress: StreamProgress<'_>) {
+        if self.broken {
+            return;
+        }
+        let http_integration = progress.content_type.is_some_and(|ct| {
+            ct.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case(stream::HTTP_INTEGRATION_CONTENT_TYPE)
+            })
+        });
+        let written = if self.started {
+            http::write_chunk(self.writer, progress.bytes)
+        } else if http_integration {
+            self.pending.extend_from_slice(progress.bytes);
+            let Some((json, body)) = HttpPrelude::split(&self.pending) else {
+                if self.pending.len() > MAX_PRELUDE {
+                    self.broken = true;
+                }
+                return;
+            };
+            let Some(prelude) = HttpPrelude::parse(json) else {
+                self.broken = true;
+                return;
+            };
+            let body = body.to_vec();
+            let mut headers = prelude.headers.clone();
+            headers.extend(
+                prelude
+                    .cookies
+                    .iter()
+                    .map(|c| ("Set-Cookie".to_owned(), c.clone())),
+            );
+            self.start(progress.request_id, prelude.status_code, &headers)
+                .and_then(|()| http::write_chunk(self.writer, &body))
+        } else {
+            let content_type = progress
+                .content_type
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            self.start(
+                progress.request_id,
+                200,
+                &[("Content-Type".to_owned(), content_type)],
+            )
+            .and_then(|()| http::write_chunk(self.writer, progress.bytes))
+        };
+        if written.is_err() {
+            self.broken = true;
+        }
+    }
+
+    /// Writes the head of the chunked response.
+    fn start(
+        &mut self,
+        request_id: &str,
+        status: u16,
+        headers: &[(String, String)],
+    ) -> std::io::Result<()> {
+        self.started = true;
+        let mut head = format!("HTTP/1.1 {status} {}\r\n", http::reason(status));
+        for (name, value) in headers {
+            if name.eq_ignore_ascii_case("content-length")
+                || name.eq_ignore_ascii_case("transfer-encoding")
+            {
+                continue;
+            }
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!(
+            "X-Amzn-RequestId: {request_id}\r\nX-Amz-Executed-Version: {}\r\n\
+             Transfer-Encoding: chunked\r\nTrailer: {}, {}, X-Amz-Function-Error\r\n\r\n",
+            report::VERSION,
+            stream::TRAILER_ERROR_TYPE,
+            stream::TRAILER_ERROR_BODY,
+        ));
+        std::io::Write::write_all(self.writer, head.as_bytes())
+    }
+
+    /// Ends a streamed response that was started: the last chunk, with the error in trailers
+    /// when the function failed.
+    fn finish(&mut self, report: &InvocationReport) {
+        if !self.started || self.broken {
+            return;
+        }
+        let result = if report.is_success() {
+            http::write_last_chunk(self.writer, &[])
+        } else {
+            let kind = match &report.outcome {
+                ruchy_lambda_local::Outcome::Error(e) | ruchy_lambda_local::Outcome::Failed(e) => {
+                    e.kind().to_owned()
+                }
+                ruchy_lambda_local::Outcome::TimedOut => "Sandbox.Timedout".to_owned(),
+                _ => "Runtime.Unknown".to_owned(),
+            };
+            let body = stream::base64_encode(&report.payload());
+            http::write_last_chunk(
+                self.writer,
+                &[
+                    (stream::TRAILER_ERROR_TYPE, &kind),
+                    (stream::TRAILER_ERROR_BODY, &body),
+                    ("X-Amz-Function-Error", "Unhandled"),
+                ],
+            )
+        };
+        if result.is_err() {
+            self.broken = true;
         }
     }
 }

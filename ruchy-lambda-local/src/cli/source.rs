@@ -83,6 +83,8 @@ pub fn function_config(args: &FunctionArgs, bootstrap: &Bootstrap) -> FunctionCo
         concurrency: args.concurrency,
         log_format: args.log_format,
         log_level: args.log_level,
+        max_streamed_bytes: args.max_stream_bytes,
+        stream_bandwidth: args.stream_bandwidth,
         output: log::function_output(),
         ..FunctionConfig::default()
     }

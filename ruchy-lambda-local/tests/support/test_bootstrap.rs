@@ -19,6 +19,7 @@
 //! | `exit-after`| echo, then exit 0 before the next `/next`                              |
 //! | `say` + lines | each further line `O TEXT` / `E TEXT`: write TEXT to stdout / stderr, then reply `said` |
 //! | `wait:MS`   | sleep MS milliseconds, echo, then print `fixture reply <id> <status>`  |
+//! | `stream` + lines | stream the reply (chunked, `Lambda-Runtime-Function-Response-Mode: streaming`); each further line: `ct TYPE` (the Content-Type, before any chunk), `chunk TEXT` (one chunk; `\0` stands for a NUL byte), `wait-file PATH` (wait up to 30 s for PATH to exist), `error TYPE MESSAGE` (end with error trailers), `exit` (exit 1 mid-stream) |
 //! | anything else | echo the body                                                        |
 //!
 //! With `AWS_LAMBDA_MAX_CONCURRENCY=N` (N > 1) it runs N workers on threads, each polling on its
@@ -342,6 +343,7 @@ fn worker(api: &mut Api) -> ! {
                 }
                 api.post(&response_path, &[], b"said");
             }
+            stream if stream.starts_with("stream\n") => stream_reply(api, &id, stream),
             "exit-after" => {
                 api.post(&response_path, &[], &body);
                 exit(0);
@@ -351,4 +353,106 @@ fn worker(api: &mut Api) -> ! {
             }
         }
     }
+}
+
+/// Streams a reply as the `stream` action's lines say, writing the chunked request by hand.
+fn stream_reply(api: &mut Api, id: &str, script: &str) {
+    // A fresh connection: the request is written piece by piece.
+    api.conn = None;
+    let mut stream =
+        TcpStream::connect(&api.authority).unwrap_or_else(|e| fail(&format!("connect: {e}")));
+    let _ = stream.set_nodelay(true);
+    let mut content_type = "application/octet-stream".to_owned();
+    let mut head_sent = false;
+    let mut trailers = String::new();
+    let lines: Vec<&str> = script.lines().skip(1).collect();
+    for line in lines {
+        let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+        if verb == "ct" {
+            content_type = rest.to_owned();
+            continue;
+        }
+        if !head_sent {
+            let mut head = format!(
+                "POST {}/2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nHost: {}\r\n\
+                 Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n\
+                 Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\
+                 Content-Type: {content_type}\r\n",
+                api.prefix, api.authority
+            );
+            if let Some(invocation_id) = &api.invocation_id {
+                head.push_str(&format!(
+                    "Lambda-Runtime-Invocation-Id: {invocation_id}\r\n"
+                ));
+            }
+            head.push_str("\r\n");
+            write_or_fail(&mut stream, head.as_bytes());
+            head_sent = true;
+        }
+        match verb {
+            "chunk" => {
+                let data = rest.replace("\\0", "\0");
+                let mut frame = format!("{:x}\r\n", data.len()).into_bytes();
+                frame.extend_from_slice(data.as_bytes());
+                frame.extend_from_slice(b"\r\n");
+                write_or_fail(&mut stream, &frame);
+            }
+            "wait-file" => {
+                let path = std::path::Path::new(rest);
+                let mut waited = 0;
+                while !path.exists() && waited < 3000 {
+                    std::thread::sleep(Duration::from_millis(10));
+                    waited += 1;
+                }
+            }
+            "error" => {
+                let (kind, message) = rest.split_once(' ').unwrap_or((rest, ""));
+                let body = format!(
+                    r#"{{"errorMessage":{},"errorType":{},"stackTrace":[]}}"#,
+                    json_string(message),
+                    json_string(kind)
+                );
+                trailers = format!(
+                    "Lambda-Runtime-Function-Error-Type: {kind}\r\nLambda-Runtime-Function-Error-Body: {}\r\n",
+                    base64(body.as_bytes())
+                );
+            }
+            "exit" => exit(1),
+            other => fail(&format!("unknown stream line {other:?}")),
+        }
+    }
+    write_or_fail(&mut stream, format!("0\r\n{trailers}\r\n").as_bytes());
+    let mut reader = BufReader::new(stream);
+    let mut status = String::new();
+    let _ = reader.read_line(&mut status);
+    if !status.contains(" 202 ") {
+        fail(&format!("streamed reply answered {status:?}"));
+    }
+}
+
+fn write_or_fail(stream: &mut TcpStream, bytes: &[u8]) {
+    if let Err(e) = stream.write_all(bytes).and_then(|()| stream.flush()) {
+        fail(&format!("write: {e}"));
+    }
+}
+
+fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for group in data.chunks(3) {
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            out.push(if i <= group.len() {
+                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
 }
