@@ -102,6 +102,17 @@ fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
 /// The loop body: `__invocation` and `__reply` in, `Result<(), Diagnostic>` out.
 fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream {
     let ident = handler.ident;
+    // An HTTP event is taken apart before the call: the request for the handler, and how the
+    // front that sent it wants the reply.
+    let prelude = match &handler.inputs {
+        Inputs::Event {
+            event: Event::Http(ty),
+            ..
+        } => quote_spanned! {ty.span()=>
+            let (__http_request, __http_reply) = #private::http_request(__invocation)?;
+        },
+        _ => TokenStream::new(),
+    };
     let call = match &handler.inputs {
         Inputs::Ruchy => quote! {
             #ident(&__invocation.context.request_id, #private::event_str(__invocation)?)
@@ -137,6 +148,7 @@ fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream 
                 }
             };
             quote! {
+                #prelude
                 match #call {
                     ::core::result::Result::Ok(__output) => { #ok }
                     ::core::result::Result::Err(__error) => ::core::result::Result::Err(#error),
@@ -146,6 +158,7 @@ fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream 
         Output::Reply(output) => {
             let reply = reply(private, output);
             quote! {
+                #prelude
                 let __output = #call;
                 #reply
             }
@@ -158,6 +171,7 @@ fn event_arg(private: &TokenStream, event: &Event<'_>) -> TokenStream {
     match event {
         Event::Str => quote!(#private::event_str(__invocation)?),
         Event::Bytes => quote!(__invocation.body.as_slice()),
+        Event::Http(ty) => quote_spanned!(ty.span()=> __http_request),
         Event::String => quote!(#private::event_string(__invocation)?),
         Event::ByteVec => quote!(::core::clone::Clone::clone(&__invocation.body)),
         Event::Json(ty) => {
@@ -188,6 +202,10 @@ fn reply(private: &TokenStream, reply: &Reply<'_>) -> TokenStream {
             #private::write_raw(::core::convert::AsRef::<[u8]>::as_ref(&__output), __reply);
             ::core::result::Result::Ok(())
         },
+        Reply::Http(Some(ty)) => quote_spanned! {ty.span()=>
+            #private::http_reply(__http_reply, __output, __reply)
+        },
+        Reply::Http(None) => quote!(#private::http_reply(__http_reply, __output, __reply)),
         Reply::Json(ty) => {
             let name = type_name(ty);
             quote_spanned!(ty.span()=> #private::write_json::<#ty>(&__output, __reply, #name))

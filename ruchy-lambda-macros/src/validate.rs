@@ -50,6 +50,8 @@ pub enum Event<'a> {
     String,
     /// `Vec<u8>`: an owned copy of the body.
     ByteVec,
+    /// `Request<Body>`: an HTTP request from API Gateway, an ALB or a function URL.
+    Http(&'a Type),
     /// Any other type, parsed from JSON.
     Json(&'a Type),
 }
@@ -82,6 +84,9 @@ pub enum Reply<'a> {
     Raw,
     /// Any other type, serialized to JSON.
     Json(&'a Type),
+    /// The reply of an HTTP handler: anything `IntoResponse` (`None`: no return type), sent in
+    /// the shape of the front that sent the request.
+    Http(Option<&'a Type>),
 }
 
 /// Checks `function` against the handler contract; every violation is reported, each on the
@@ -185,6 +190,29 @@ pub fn handler<'a>(args: &'a Args, function: &'a ItemFn) -> syn::Result<Handler<
             "a streaming handler writes its reply to the stream: return `()` or `Result<(), E>`",
         );
     }
+    let http = matches!(
+        &inputs,
+        Inputs::Event {
+            event: Event::Http(_),
+            ..
+        }
+    );
+    let output = if http && !streams {
+        // Whatever an HTTP handler returns is a response: `IntoResponse` decides.
+        let http_reply = |reply: Reply<'a>| match reply {
+            Reply::Json(ty) => Reply::Http(Some(ty)),
+            Reply::Unit | Reply::Raw | Reply::Http(_) => Reply::Http(None),
+        };
+        match output {
+            Output::Reply(reply) => Output::Reply(http_reply(reply)),
+            Output::Result { ok, err } => Output::Result {
+                ok: http_reply(ok),
+                err,
+            },
+        }
+    } else {
+        output
+    };
 
     errors.finish(Handler {
         ident: &sig.ident,
@@ -395,9 +423,29 @@ fn event(ty: &Type) -> Event<'_> {
         Event::String
     } else if is_byte_vec(ty) {
         Event::ByteVec
+    } else if is_http_request(ty) {
+        Event::Http(ty)
     } else {
         Event::Json(ty)
     }
+}
+
+/// `Request<Body>` (any paths ending in them): an HTTP event.
+fn is_http_request(ty: &Type) -> bool {
+    let Type::Path(path) = peel(ty) else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    path.qself.is_none()
+        && last.ident == "Request"
+        && args.args.len() == 1
+        && matches!(args.args.first(), Some(GenericArgument::Type(Type::Path(body)))
+            if body.path.segments.last().is_some_and(|s| s.ident == "Body" && s.arguments.is_none()))
 }
 
 /// The reply kind, from the syntax of the return type.
@@ -620,6 +668,7 @@ mod tests {
                 Event::Bytes => "bytes",
                 Event::String => "string",
                 Event::ByteVec => "vec",
+                Event::Http(_) => "http",
                 Event::Json(_) => "json",
             },
             Inputs::Ruchy => "ruchy",
@@ -632,6 +681,7 @@ mod tests {
                 Reply::Unit => "unit",
                 Reply::Raw => "raw",
                 Reply::Json(_) => "json",
+                Reply::Http(_) => "http",
             }
         }
         fn name(output: &Output<'_>) -> String {
@@ -662,6 +712,10 @@ mod tests {
         assert_eq!(event_kind(quote!(my::String)), "json");
         assert_eq!(event_kind(quote!(serde_json::Value)), "json");
         assert_eq!(event_kind(quote!(&mut str)), "json");
+        assert_eq!(event_kind(quote!(Request<Body>)), "http");
+        assert_eq!(event_kind(quote!(http::Request<ruchy_lambda::http::Body>)), "http");
+        assert_eq!(event_kind(quote!(Request)), "json");
+        assert_eq!(event_kind(quote!(Request<Order>)), "json");
     }
 
     #[test]

@@ -167,6 +167,8 @@
 #![forbid(unsafe_code)]
 
 mod error_type;
+#[cfg(feature = "http")]
+pub mod http;
 mod logging;
 
 #[doc(hidden)]

@@ -190,6 +190,44 @@ pub fn event_json<T: LambdaEvent>(
     })
 }
 
+/// How the front that sent an HTTP request wants the reply.
+#[cfg(feature = "http")]
+#[derive(Debug, Clone, Copy)]
+pub struct HttpReply {
+    source: crate::http::Source,
+    multi_value: bool,
+}
+
+/// The HTTP request in the event, for a `Request<Body>` event, and how to reply.
+#[cfg(feature = "http")]
+pub fn http_request(
+    invocation: &Invocation,
+) -> Result<(crate::http::Request<crate::http::Body>, HttpReply), Diagnostic> {
+    use crate::http::RequestExt as _;
+    let (request, source) = crate::http::request(invocation)?;
+    let multi_value = request
+        .lambda_request()
+        .is_some_and(|r| r.multi_value_headers);
+    Ok((
+        request,
+        HttpReply {
+            source,
+            multi_value,
+        },
+    ))
+}
+
+/// Writes the handler's response in the shape of the front that sent the request.
+#[cfg(feature = "http")]
+pub fn http_reply<R: crate::http::IntoResponse>(
+    how: HttpReply,
+    output: R,
+    reply: &mut Vec<u8>,
+) -> Result<(), Diagnostic> {
+    crate::http::reply(how.source, how.multi_value, output.into_response(), reply);
+    Ok(())
+}
+
 // ---- replies ----
 
 /// A reply type other than the raw ones, sent as JSON.
