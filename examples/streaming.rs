@@ -4,8 +4,9 @@
 //! Send `{"lines": 5, "delay_ms": 100}` (the defaults): the first line goes out at once, each
 //! next one after `delay_ms`. With `"fail_after": K` it fails after K lines: before the first
 //! line that is an ordinary error (`/error`); after it, the stream ends with the error in its
-//! trailers, `errorType` `StreamFailed`. With `"http": true` the stream is an HTTP response for
-//! a Function URL: status 200, `content-type: text/plain`, a cookie, then the lines.
+//! trailers, `errorType` `StreamFailed`; with `"panic_after": K` it panics there instead. With
+//! `"http": true` the stream is an HTTP response for a Function URL: status 200,
+//! `content-type: text/plain`, a cookie, then the lines.
 
 use std::fmt;
 use std::io::Write;
@@ -22,6 +23,8 @@ struct Lines {
     delay_ms: u64,
     #[serde(default)]
     fail_after: Option<u32>,
+    #[serde(default)]
+    panic_after: Option<u32>,
     #[serde(default)]
     http: bool,
 }
@@ -58,6 +61,9 @@ fn handle(event: Lines, out: &mut ResponseStream) -> Result<(), StreamFailed> {
     for i in 0..event.lines {
         if event.fail_after == Some(i) {
             return Err(StreamFailed(format!("failed after {i} lines")));
+        }
+        if event.panic_after == Some(i) {
+            panic!("panicked after {i} lines");
         }
         if i > 0 {
             thread::sleep(Duration::from_millis(event.delay_ms));
