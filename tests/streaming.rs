@@ -39,13 +39,18 @@ fn finish(server: &RuntimeApiServer, id: &str, running: &Running) -> InvocationR
         .unwrap_or_else(|| panic!("invocation {id} did not finish: {}", running.stderr()))
 }
 
-/// The raw `/response` or `/error` request the runtime sent for `id`.
+/// The raw `/response` or `/error` request the runtime sent for `id` (kept once the server has
+/// answered it, just after the invocation is settled).
 fn raw_answer(server: &RuntimeApiServer, id: &str) -> String {
-    let raw: Vec<RawRequest> = server
-        .raw_requests()
-        .into_iter()
-        .filter(|r| r.target.contains(id))
-        .collect();
+    let raw: Vec<RawRequest> = support::wait_until(Duration::from_secs(10), || {
+        let raw: Vec<RawRequest> = server
+            .raw_requests()
+            .into_iter()
+            .filter(|r| r.target.contains(id))
+            .collect();
+        (!raw.is_empty()).then_some(raw)
+    })
+    .unwrap_or_default();
     assert_eq!(raw.len(), 1, "one answer for {id}");
     String::from_utf8(raw[0].bytes.clone()).expect("the request is text")
 }
@@ -217,14 +222,19 @@ fn over_the_limit_lambda_closes_the_stream_and_the_next_invocation_gets_a_new_co
         error.error_type.as_deref(),
         Some("Function.ResponseSizeTooLarge")
     );
-    // The handler's write failed and it returned the error; the runtime could not send it (the
-    // stream is closed) and said so.
+    // Lambda's 413 reached the runtime (as the answer, or as a closed connection under a
+    // write), and the runtime said so in an ERROR record naming the invocation.
+    let said = |stderr: &str| {
+        stderr.contains(&id)
+            && stderr.contains("\tERROR\t")
+            && (stderr.contains("(413)") || stderr.contains("could not be posted"))
+    };
     let stderr = support::wait_until(Duration::from_secs(10), || {
         let stderr = running.stderr();
-        stderr.contains("could not be posted").then_some(stderr)
+        said(&stderr).then_some(stderr)
     })
     .unwrap_or_else(|| running.stderr());
-    assert!(stderr.contains("could not be posted"), "{stderr}");
+    assert!(said(&stderr), "{stderr}");
 
     let id = server.enqueue(Event::json(&json!({"lines": 2, "delay_ms": 0})));
     let record = finish(&server, &id, &running);
