@@ -13,6 +13,8 @@ pub struct Built {
     pub handlers: [PathBuf; 3],
     /// The concurrency figures' bootstraps, by [`Workload::index`].
     pub workloads: [PathBuf; 2],
+    /// Where they are, with the runtime's other bootstraps (`log10` of the floor and the peer).
+    pub dir: PathBuf,
 }
 
 /// Where and with what to build.
@@ -32,19 +34,10 @@ impl Builder {
     /// Builds the three handlers of `runtime` with `config`, and the concurrency figures'
     /// bootstraps; returns their paths.
     pub fn build(&self, config: Config, runtime: Runtime) -> Result<Built, String> {
-        let opt = match config.profile {
-            Profile::Dev => "dev",
-            Profile::Release { opt_level } => opt_level,
-        };
         let target_dir = self
             .target_root
-            .join(format!("{}-opt-{opt}", runtime.tag()));
-        let mut command = Command::new(&self.cargo);
-        command
-            .arg("build")
-            .arg("--target-dir")
-            .arg(&target_dir)
-            .current_dir(&self.repo);
+            .join(format!("{}-opt-{}", runtime.tag(), opt(config)));
+        let (mut command, mut out_dir) = self.cargo(config, &target_dir)?;
         match runtime {
             Runtime::Ours => {
                 command.args(["-p", "ruchy-lambda-examples"]);
@@ -66,7 +59,98 @@ impl Builder {
                 command.args(["--bins", "--locked"]);
             }
         }
-        // The same profile for all three, whatever each workspace's Cargo.toml says.
+        if runtime == Runtime::Ours {
+            out_dir.push("examples");
+        }
+        let what = format!("{} ({})", runtime.name(), config.label());
+        eprintln!("building {what} in {}", out_dir.display());
+        self.run(command, &what)?;
+        let built = Built {
+            handlers: Handler::ALL.map(|h| out_dir.join(h.name())),
+            workloads: Workload::ALL.map(|w| out_dir.join(w.binary(runtime))),
+            dir: out_dir,
+        };
+        for path in built.handlers.iter().chain(&built.workloads) {
+            if !path.is_file() {
+                return Err(format!("the build did not produce {}", path.display()));
+            }
+        }
+        Ok(built)
+    }
+
+    /// Builds ruchy-lambda's extra bootstraps (`benches/ours/`: `log10`, `nolog`, and
+    /// `log10-tracing` with the `tracing` feature) with `config`; returns their directory.
+    pub fn build_ours_extra(&self, config: Config) -> Result<PathBuf, String> {
+        let target_dir = self.ours_target_dir(config);
+        let manifest = manifest(&self.repo, "ours");
+        let what = format!("ruchy-lambda's extra bootstraps ({})", config.label());
+        // Two builds in one target directory: the second builds only the binary that needs the
+        // feature, so that it does not overwrite the others with `tracing` linked in.
+        let (mut command, out_dir) = self.cargo(config, &target_dir)?;
+        command
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .args(["--bins", "--locked"]);
+        eprintln!("building {what} in {}", out_dir.display());
+        self.run(command, &what)?;
+        let (mut command, _) = self.cargo(config, &target_dir)?;
+        command.arg("--manifest-path").arg(&manifest).args([
+            "--bin",
+            "log10-tracing",
+            "--features",
+            "tracing",
+            "--locked",
+        ]);
+        self.run(command, &what)?;
+        Ok(out_dir)
+    }
+
+    /// Builds the `minimal` and `logging` examples with `features` (cargo's arguments) with
+    /// `config`, and copies them to a directory of their own; returns their paths. The build
+    /// shares the target directory of [`Builder::build`] for ruchy-lambda (and its compiled
+    /// dependencies), and overwrites its examples: call it before that.
+    pub fn build_examples_with(
+        &self,
+        config: Config,
+        tag: &str,
+        features: &[&str],
+    ) -> Result<[PathBuf; 2], String> {
+        let target_dir = self.ours_target_dir(config);
+        let (mut command, out_dir) = self.cargo(config, &target_dir)?;
+        command
+            .args(["-p", "ruchy-lambda-examples"])
+            .args(["--example", "minimal", "--example", "logging"])
+            .args(features);
+        let what = format!("ruchy-lambda `minimal` and `logging` ({tag})");
+        eprintln!("building {what}");
+        self.run(command, &what)?;
+        let keep = out_dir.join("by-features").join(tag);
+        std::fs::create_dir_all(&keep).map_err(|e| format!("{}: {e}", keep.display()))?;
+        let copy = |name: &str| -> Result<PathBuf, String> {
+            let from = out_dir.join("examples").join(name);
+            let to = keep.join(name);
+            std::fs::copy(&from, &to).map_err(|e| format!("{}: {e}", from.display()))?;
+            Ok(to)
+        };
+        Ok([copy("minimal")?, copy("logging")?])
+    }
+
+    /// ruchy-lambda's target directory: the examples, the extra bootstraps (another workspace,
+    /// the same dependencies) and the examples with other features share it.
+    fn ours_target_dir(&self, config: Config) -> PathBuf {
+        self.target_root
+            .join(format!("{}-opt-{}", Runtime::Ours.tag(), opt(config)))
+    }
+
+    /// `cargo build` into `target_dir` with `config`'s profile (the same for all three runtimes,
+    /// whatever each workspace's Cargo.toml says); the directory the binaries land in.
+    fn cargo(&self, config: Config, target_dir: &Path) -> Result<(Command, PathBuf), String> {
+        let mut command = Command::new(&self.cargo);
+        command
+            .arg("build")
+            .arg("--target-dir")
+            .arg(target_dir)
+            .current_dir(&self.repo);
         if let Profile::Release { opt_level } = config.profile {
             command.arg("--release");
             command
@@ -78,7 +162,7 @@ impl Builder {
                 .env("CARGO_PROFILE_RELEASE_DEBUG", "false");
         }
         command.env_remove("CARGO_ENCODED_RUSTFLAGS");
-        let mut out_dir = target_dir;
+        let mut out_dir = target_dir.to_path_buf();
         if config.crt_static {
             let host = self
                 .host
@@ -94,35 +178,26 @@ impl Builder {
             Profile::Dev => "debug",
             Profile::Release { .. } => "release",
         });
-        if runtime == Runtime::Ours {
-            out_dir.push("examples");
-        }
-        eprintln!(
-            "building {} ({}) in {}",
-            runtime.name(),
-            config.label(),
-            out_dir.display()
-        );
+        Ok((command, out_dir))
+    }
+
+    fn run(&self, mut command: Command, what: &str) -> Result<(), String> {
         let status = command
             .status()
             .map_err(|e| format!("cannot run {}: {e}", self.cargo))?;
-        if !status.success() {
-            return Err(format!(
-                "building {} ({}) failed: {status}",
-                runtime.name(),
-                config.label()
-            ));
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("building {what} failed: {status}"))
         }
-        let built = Built {
-            handlers: Handler::ALL.map(|h| out_dir.join(h.name())),
-            workloads: Workload::ALL.map(|w| out_dir.join(w.binary(runtime))),
-        };
-        for path in built.handlers.iter().chain(&built.workloads) {
-            if !path.is_file() {
-                return Err(format!("the build did not produce {}", path.display()));
-            }
-        }
-        Ok(built)
+    }
+}
+
+/// The opt-level part of a target directory's name.
+fn opt(config: Config) -> &'static str {
+    match config.profile {
+        Profile::Dev => "dev",
+        Profile::Release { opt_level } => opt_level,
     }
 }
 

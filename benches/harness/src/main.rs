@@ -10,6 +10,7 @@ mod builds;
 mod chart;
 mod concurrency;
 mod figures;
+mod logs;
 mod machine;
 mod measure;
 mod report;
@@ -30,7 +31,8 @@ use subjects::{Config, Handler, Profile, Runtime, Workload};
 
 const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
-                          [--spawns N] [--warm N] [--concurrency-only]
+                          [--spawns N] [--warm N]
+                          [--concurrency-only | --logs-only]
                           [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
@@ -45,6 +47,7 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
   --concurrency-only only the concurrency section, in the shipping configuration (opt-level z,
                      dynamic; the dev profile with --smoke): no cold starts, warm runs or other
                      configurations; writes to a temporary directory unless --out is given
+  --logs-only        only the logs section, in the same configuration, likewise
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -55,7 +58,8 @@ struct Options {
     repo: PathBuf,
     spawns: Option<usize>,
     warm: Option<usize>,
-    concurrency_only: bool,
+    /// Only this section (`--concurrency-only`, `--logs-only`).
+    only: Option<Section>,
     invoked_as: Option<String>,
 }
 
@@ -67,7 +71,7 @@ fn parse_args() -> Result<Options, String> {
         repo: Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
         spawns: None,
         warm: None,
-        concurrency_only: false,
+        only: None,
         invoked_as: None,
     };
     let mut args = std::env::args().skip(1);
@@ -80,13 +84,30 @@ fn parse_args() -> Result<Options, String> {
             "--repo" => options.repo = value()?.into(),
             "--spawns" => options.spawns = Some(count(&value()?)?),
             "--warm" => options.warm = Some(count(&value()?)?),
-            "--concurrency-only" => options.concurrency_only = true,
+            "--concurrency-only" => options.only = Some(Section::Concurrency),
+            "--logs-only" => options.only = Some(Section::Logs),
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
     Ok(options)
+}
+
+/// A section that can be run alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Concurrency,
+    Logs,
+}
+
+impl Section {
+    fn name(self) -> &'static str {
+        match self {
+            Section::Concurrency => "concurrency",
+            Section::Logs => "logs",
+        }
+    }
 }
 
 fn count(text: &str) -> Result<usize, String> {
@@ -137,9 +158,10 @@ fn run(options: Options) -> Result<(), String> {
     } else {
         (Config::full(), Runtime::ALL.to_vec())
     };
-    if options.concurrency_only {
+    if options.only.is_some() {
         configs.truncate(1);
     }
+    let runs = |section: Section| options.only.is_none_or(|only| only == section);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let machine = Machine::read(&cargo);
     let target_root = options
@@ -152,7 +174,32 @@ fn run(options: Options) -> Result<(), String> {
         host: machine::host_triple(),
     };
 
-    // Build everything first, one cargo at a time.
+    // Build everything first, one cargo at a time; the examples with other features first, as
+    // they share ruchy-lambda's target directory (see `build_examples_with`).
+    let logs_builds = if runs(Section::Logs) {
+        let c = shipping_index(&configs);
+        let config = configs[c];
+        let extra = builder.build_ours_extra(config)?;
+        let logs_plan = if options.smoke {
+            logs::Plan::smoke()
+        } else {
+            logs::Plan::full()
+        };
+        let mut sizes = Vec::new();
+        for &features in &logs_plan.features {
+            let [minimal, logging] =
+                builder.build_examples_with(config, features.tag(), features.args())?;
+            sizes.push(logs::FeatureSizes {
+                features,
+                minimal: file_size(&minimal)?,
+                logging: file_size(&logging)?,
+            });
+        }
+        Some((c, extra, logs_plan, sizes))
+    } else {
+        None
+    };
+
     let mut binaries: Vec<[Option<Built>; 3]> = Vec::new();
     for &config in &configs {
         let mut per_runtime = [None, None, None];
@@ -161,7 +208,6 @@ fn run(options: Options) -> Result<(), String> {
         }
         binaries.push(per_runtime);
     }
-
     let zip = builds::zip_available();
     let mut results: Vec<ConfigResults> = configs
         .iter()
@@ -195,7 +241,7 @@ fn run(options: Options) -> Result<(), String> {
 
     let load_before_measuring = machine::load_average();
     let cpu_before = machine::CpuTimes::now();
-    if !options.concurrency_only {
+    if options.only.is_none() {
         measure_cold_starts(&mut results, &binaries, &runtimes, &settings)?;
         for (c, result) in results.iter_mut().enumerate() {
             measure_warm(result, &binaries[c], &runtimes, &settings)?;
@@ -206,7 +252,17 @@ fn run(options: Options) -> Result<(), String> {
     } else {
         Plan::full()
     };
-    let concurrency = measure_concurrency(&configs, &binaries, &runtimes, plan)?;
+    let concurrency = if runs(Section::Concurrency) {
+        measure_concurrency(&configs, &binaries, &runtimes, plan)?
+    } else {
+        None
+    };
+    let logs = match logs_builds {
+        Some((c, extra, plan, sizes)) => {
+            Some(measure_logs(configs[c], &binaries[c], &extra, plan, sizes)?)
+        }
+        None => None,
+    };
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
         .and_then(|(before, after)| after.others_since(before));
@@ -217,11 +273,11 @@ fn run(options: Options) -> Result<(), String> {
             dir.join("ratios.svg"),
             dir.join("results.tsv"),
         ),
-        None if options.smoke || options.concurrency_only => {
-            let dir = std::env::temp_dir().join(if options.smoke {
-                "ruchy-lambda-bench-smoke"
-            } else {
-                "ruchy-lambda-bench-concurrency"
+        None if options.smoke || options.only.is_some() => {
+            let dir = std::env::temp_dir().join(match options.only {
+                _ if options.smoke => "ruchy-lambda-bench-smoke".to_owned(),
+                Some(only) => format!("ruchy-lambda-bench-{}", only.name()),
+                None => unreachable!("a full run writes into the repository"),
             });
             (
                 dir.join("BENCHMARKS.md"),
@@ -245,6 +301,7 @@ fn run(options: Options) -> Result<(), String> {
         settings,
         results,
         concurrency,
+        logs,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,
@@ -257,7 +314,7 @@ fn run(options: Options) -> Result<(), String> {
         (&svg_path, chart::svg(&run.results)),
         (
             &tsv_path,
-            report::tsv(&run.results, run.concurrency.as_ref()),
+            report::tsv(&run.results, run.concurrency.as_ref(), run.logs.as_ref()),
         ),
     ] {
         if let Some(dir) = path.parent() {
@@ -398,14 +455,10 @@ fn measure_concurrency(
     runtimes: &[Runtime],
     plan: Plan,
 ) -> Result<Option<report::Concurrency>, String> {
-    let shipping = |c: &Config| c.profile == Profile::Release { opt_level: "z" } && !c.crt_static;
-    let Some(c) = configs
-        .iter()
-        .position(shipping)
-        .or((!configs.is_empty()).then_some(0))
-    else {
+    if configs.is_empty() {
         return Ok(None);
-    };
+    }
+    let c = shipping_index(configs);
     let config = configs[c];
     eprintln!(
         "concurrency: {} rounds, N = {:?} ({})",
@@ -458,6 +511,60 @@ fn measure_concurrency(
         plan,
         points,
     }))
+}
+
+/// The logs figures, in `config`: ruchy-lambda's extra bootstraps in `extra`, the floor's and
+/// the peer's (`log10`, `minimal`) with their other bootstraps.
+fn measure_logs(
+    config: Config,
+    binaries: &[Option<Built>; 3],
+    extra: &Path,
+    plan: logs::Plan,
+    sizes: Vec<logs::FeatureSizes>,
+) -> Result<logs::Logs, String> {
+    let mut benches = Vec::new();
+    let mut minimal_sizes = Vec::new();
+    for bench in logs::BENCHES {
+        let dir = match bench.runtime {
+            Runtime::Ours => extra.to_path_buf(),
+            other => match &binaries[other.index()] {
+                Some(built) => built.dir.clone(),
+                None => continue,
+            },
+        };
+        benches.push((bench, dir.join(bench.binary)));
+    }
+    for runtime in [Runtime::Floor, Runtime::Peer] {
+        if let Some(built) = &binaries[runtime.index()] {
+            minimal_sizes.push((
+                runtime,
+                file_size(&built.handlers[Handler::Minimal.index()])?,
+            ));
+        }
+    }
+    let started = Instant::now();
+    let measured = logs::measure(&benches, &plan)?;
+    eprintln!("logs: measured in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(logs::Logs {
+        config,
+        plan,
+        sizes,
+        minimal_sizes,
+        measured,
+    })
+}
+
+/// The shipping configuration (opt-level z, dynamic), or else the first one; `configs` is not
+/// empty.
+fn shipping_index(configs: &[Config]) -> usize {
+    let shipping = |c: &Config| c.profile == Profile::Release { opt_level: "z" } && !c.crt_static;
+    configs.iter().position(shipping).unwrap_or(0)
+}
+
+fn file_size(path: &Path) -> Result<u64, String> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn subject_name(config: Config, runtime: Runtime, handler: Handler) -> String {

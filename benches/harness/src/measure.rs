@@ -28,10 +28,23 @@ impl Subject {
     /// Starts the local Lambda for `path`; the runtime is stopped at once (no figure comes from
     /// this first spawn).
     pub fn new(path: &Path, name: String, handler: Handler) -> Result<Subject, String> {
+        Subject::with_output(path, name, handler, Vec::new(), Output::Null)
+    }
+
+    /// [`Subject::new`] with more environment variables, and the runtime's stdout and stderr
+    /// going to `output`.
+    pub fn with_output(
+        path: &Path,
+        name: String,
+        handler: Handler,
+        env: Vec<(String, String)>,
+        output: Output,
+    ) -> Result<Subject, String> {
         let config = FunctionConfig {
             timeout: INVOKE_TIMEOUT,
             clear_env: true,
-            output: Output::Null,
+            env,
+            output,
             ..FunctionConfig::default()
         };
         let mut function = Function::start(path, config).map_err(|e| format!("{name}: {e}"))?;

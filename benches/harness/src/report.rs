@@ -64,6 +64,7 @@ pub struct Run {
     pub settings: Settings,
     pub results: Vec<ConfigResults>,
     pub concurrency: Option<Concurrency>,
+    pub logs: Option<crate::logs::Logs>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -217,6 +218,9 @@ pub fn markdown(run: &Run) -> String {
 
     static_tradeoff(&mut md, &run.results);
     concurrency_section(&mut md, run);
+    if let Some(logs) = &run.logs {
+        crate::logs::markdown(&mut md, logs);
+    }
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -225,10 +229,13 @@ pub fn markdown(run: &Run) -> String {
          benches/run            # everything: builds 3 runtimes × 4 configurations, measures,\n\
          \x20                      # rewrites BENCHMARKS.md, benches/ratios.svg, benches/results.tsv\n\
          benches/run --smoke    # a quick end-to-end check (dev profile, no peer), output in a temp dir\n\
+         benches/run --logs-only          # one section alone (shipping configuration), output in a\n\
+         benches/run --concurrency-only   # temp dir unless --out is given\n\
          benches/run --help     # counts, output and target directories\n\
          ```\n\n\
          Run it on a quiet machine: the load average is recorded above. The peer's dependencies \
-         are pinned by `benches/peer/Cargo.lock`; bootstraps are built under `target/bench/` \
+         are pinned by `benches/peer/Cargo.lock` (ruchy-lambda's extra bootstraps' by \
+         `benches/ours/Cargo.lock`); bootstraps are built under `target/bench/` \
          (`BENCH_TARGET_DIR` moves it). `benches/results.tsv` has every figure with its spread, \
          one line per configuration, figure and runtime."
     );
@@ -297,7 +304,7 @@ fn value_cell(spread: Spread, v: figures::Value) -> String {
 }
 
 /// Three significant digits or so, without exponent.
-fn number(x: f64) -> String {
+pub(crate) fn number(x: f64) -> String {
     let a = x.abs();
     if a >= 100.0 {
         format!("{x:.0}")
@@ -310,7 +317,7 @@ fn number(x: f64) -> String {
     }
 }
 
-fn verdict(target: &Target) -> &'static str {
+pub(crate) fn verdict(target: &Target) -> &'static str {
     match target.pass {
         Some(true) => "pass",
         Some(false) => "**miss**",
@@ -392,7 +399,11 @@ fn static_tradeoff(md: &mut String, results: &[ConfigResults]) {
 }
 
 /// Every figure, one line per configuration, figure and runtime, tab-separated.
-pub fn tsv(results: &[ConfigResults], concurrency: Option<&Concurrency>) -> String {
+pub fn tsv(
+    results: &[ConfigResults],
+    concurrency: Option<&Concurrency>,
+    logs: Option<&crate::logs::Logs>,
+) -> String {
     let mut out =
         String::from("configuration\tfigure\tunit\truntime\tmedian\tlow\thigh\tcount\tspread\n");
     for result in results {
@@ -425,6 +436,9 @@ pub fn tsv(results: &[ConfigResults], concurrency: Option<&Concurrency>) -> Stri
     if let Some(c) = concurrency {
         concurrency_tsv(&mut out, c);
     }
+    if let Some(logs) = logs {
+        crate::logs::tsv(&mut out, logs);
+    }
     out
 }
 
@@ -446,6 +460,18 @@ pub fn summary(run: &Run) -> String {
     if let Some(c) = &run.concurrency {
         let _ = writeln!(out, "concurrency ({}):", c.config.label());
         for target in concurrency_targets(c) {
+            let _ = writeln!(
+                out,
+                "  {:<60} {:<28} {}",
+                target.what.replace('`', ""),
+                target.found,
+                verdict(&target).replace('*', "")
+            );
+        }
+    }
+    if let Some(logs) = &run.logs {
+        let _ = writeln!(out, "logs ({}):", logs.config.label());
+        for target in logs.targets() {
             let _ = writeln!(
                 out,
                 "  {:<60} {:<28} {}",

@@ -1,7 +1,8 @@
 //! The smoke run end to end: the harness builds ruchy-lambda's examples and the floor (dev
 //! profile, no peer), runs every measurement a few times on the local Lambda (the concurrency
-//! figures at N = 1 and 2), and writes every figure. Nothing here judges a figure: only that each
-//! one was produced, and that N = 2 really had 2 invocations in flight at once.
+//! figures at N = 1 and 2, the logs section with two feature choices), and writes every figure.
+//! Nothing here judges a figure: only that each one was produced, that N = 2 really had 2
+//! invocations in flight at once, and that the records were written in the JSON format.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -93,6 +94,26 @@ fn smoke_run_produces_every_figure() {
             }
         }
     }
+    for (figure, runtime) in [
+        ("logs-size-none-minimal", "ours"),
+        ("logs-size-log-minimal", "ours"),
+        ("logs-size-log-logging", "ours"),
+        ("logs-size-minimal", "floor"),
+        ("logs-warm-log10", "floor"),
+        ("logs-warm-log10", "ours"),
+        ("logs-warm-log10-tracing", "ours"),
+        ("logs-warm-log10-warn", "ours"),
+        ("logs-warm-nolog", "ours"),
+        ("logs-warm-minimal", "floor"),
+    ] {
+        let line = tsv
+            .lines()
+            .map(|l| l.split('\t').collect::<Vec<_>>())
+            .find(|f| f[1] == figure && f[3] == runtime)
+            .unwrap_or_else(|| panic!("no {figure} for {runtime} in\n{tsv}"));
+        let median: f64 = line[4].parse().expect("a number");
+        assert!(median > 0.0, "{figure} for {runtime}: {median}");
+    }
     assert!(
         !tsv.lines().any(|l| l.contains("\tpeer\t")),
         "the smoke run must not build or run the peer"
@@ -107,12 +128,20 @@ fn smoke_run_produces_every_figure() {
         "### `sleep`",
         "### `echo`",
         "### Concurrency targets",
+        "## Logs",
+        "### Size, by feature choice",
+        "### Warm latency with ten records per invocation",
+        "### Logs targets",
         "## How to rerun",
     ] {
         assert!(markdown.contains(section), "no `{section}` in\n{markdown}");
     }
     assert!(markdown.contains("| dev profile | warm median ≤ 1.3× floor |"));
     assert!(markdown.contains("| `sleep`, N = 2: 2 in flight at once | 2 | pass |"));
+    assert!(
+        markdown.contains("| `log10` at WARN (records rejected) ≤ 1.05× `nolog`, warm median |")
+    );
+    assert!(markdown.contains(r#""level":"INFO","requestId":"#));
     let svg = std::fs::read_to_string(out.join("ratios.svg")).expect("ratios.svg");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
 }
