@@ -16,9 +16,9 @@ fn handle(_event: &[u8], invocation: &Invocation, reply: &mut Vec<u8>) -> Outcom
         line.clear();
         line.extend_from_slice(b"{\"timestamp\":\"");
         write_timestamp(&mut line);
-        let _ = write!(
+        let _ = writeln!(
             line,
-            "\",\"level\":\"INFO\",\"requestId\":\"{}\",\"message\":\"record {i} of 10\"}}\n",
+            "\",\"level\":\"INFO\",\"requestId\":\"{}\",\"message\":\"record {i} of 10\"}}",
             invocation.request_id
         );
         let _ = stderr.write_all(&line);
