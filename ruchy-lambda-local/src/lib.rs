@@ -101,6 +101,28 @@
 //! # Ok::<(), ruchy_lambda_local::FunctionError>(())
 //! ```
 //!
+//! # HTTP fronts
+//!
+//! [`front`] turns an HTTP request into the event API Gateway (HTTP API payload 2.0, REST API
+//! payload 1.0), an Application Load Balancer or a function URL would send, and the function's
+//! reply into the HTTP response that front would give ([`front::FrontConfig`]).
+//!
+//! ```
+//! use ruchy_lambda_local::front::{Front, FrontConfig, HttpRequest};
+//!
+//! let config = FrontConfig::new(Front::ApiGatewayV2);
+//! let request = HttpRequest {
+//!     method: "GET".into(),
+//!     target: "/hello?name=Ada".into(),
+//!     protocol: "HTTP/1.1".into(),
+//!     ..HttpRequest::default()
+//! };
+//! let event = config.event(&request, std::time::SystemTime::now());
+//! assert_eq!(event["queryStringParameters"]["name"], "Ada");
+//! let response = config.response(br#"{"statusCode":200,"body":"hello Ada"}"#);
+//! assert_eq!((response.status, &response.body[..]), (200, &b"hello Ada"[..]));
+//! ```
+//!
 //! Linux is the target: peak memory is read from `/proc/<pid>/status`.
 
 #![forbid(unsafe_code)]
@@ -108,6 +130,7 @@
 
 pub mod elf;
 pub mod faults;
+pub mod front;
 mod function;
 pub mod http;
 mod ids;
