@@ -7,10 +7,14 @@
 //!
 //! With `AWS_LAMBDA_MAX_CONCURRENCY` = N > 1 (Lambda Managed Instances), N threads run that loop,
 //! each on its own connection.
+//!
+//! [`run_streaming`] is the same loop for a handler that streams its reply: `POST /response`
+//! with `Lambda-Runtime-Function-Response-Mode: streaming` and `Transfer-Encoding: chunked`, each
+//! write of the handler one chunk, sent at once.
 
 #![deny(unsafe_code)]
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::TcpStream;
 
 /// What a handler answers: the reply body, or an error (`errorType`, `errorMessage`).
@@ -30,6 +34,9 @@ pub struct Invocation {
     pub trace_id: String,
 }
 
+/// A streaming handler writes its reply for `event` into `out`, each write one chunk.
+pub type StreamHandler = fn(event: &[u8], out: &mut Chunked<'_>) -> io::Result<()>;
+
 const PREFIX: &str = "/2018-06-01/runtime/invocation/";
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 6 * 1024 * 1024 + 1024;
@@ -42,6 +49,94 @@ pub fn run(handler: Handler) -> ! {
 /// [`run`] for a handler that is told the request and trace ids.
 pub fn run_with_context(handler: ContextHandler) -> ! {
     start(WithContext(handler))
+}
+
+/// [`run`] for a handler that streams its reply (one worker).
+pub fn run_streaming(handler: StreamHandler) -> ! {
+    fail(serve_streaming(handler))
+}
+
+/// The body of a streamed `/response`: each `write` is sent at once as one chunk (its size in
+/// hex, the bytes, CRLF: one vectored write).
+pub struct Chunked<'a> {
+    stream: &'a mut TcpStream,
+}
+
+impl Write for Chunked<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let mut head = [0u8; 18];
+        let head_len = {
+            let mut cursor = &mut head[..];
+            write!(cursor, "{:x}\r\n", data.len())?;
+            18 - cursor.len()
+        };
+        let mut slices = [
+            IoSlice::new(&head[..head_len]),
+            IoSlice::new(data),
+            IoSlice::new(b"\r\n"),
+        ];
+        let mut left = &mut slices[..];
+        while !left.is_empty() {
+            let n = self.stream.write_vectored(left)?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            IoSlice::advance_slices(&mut left, n);
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn serve_streaming(handler: StreamHandler) -> io::Result<Never> {
+    let api = std::env::var("AWS_LAMBDA_RUNTIME_API")
+        .map_err(|_| invalid("AWS_LAMBDA_RUNTIME_API is not set"))?;
+    let stream = TcpStream::connect(api.as_str())?;
+    stream.set_nodelay(true)?;
+    let mut conn = Connection {
+        stream,
+        buf: vec![0; 16 * 1024],
+        start: 0,
+        end: 0,
+    };
+    let next = format!("GET {PREFIX}next HTTP/1.1\r\nHost: {api}\r\n\r\n");
+    let mut invocation = Invocation {
+        request_id: String::new(),
+        trace_id: String::new(),
+    };
+    let mut event = Vec::new();
+    let mut head = Vec::new();
+    loop {
+        conn.stream.write_all(next.as_bytes())?;
+        let status = conn.read_response::<Plain>(Some(&mut invocation), &mut event)?;
+        if status != 200 {
+            return Err(invalid("/next did not answer 200"));
+        }
+        head.clear();
+        write!(
+            head,
+            "POST {PREFIX}{}/response HTTP/1.1\r\nHost: {api}\r\n\
+             Lambda-Runtime-Function-Response-Mode: streaming\r\n\
+             Transfer-Encoding: chunked\r\n\
+             Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n",
+            invocation.request_id
+        )?;
+        conn.stream.write_all(&head)?;
+        handler(
+            &event,
+            &mut Chunked {
+                stream: &mut conn.stream,
+            },
+        )?;
+        conn.stream.write_all(b"0\r\n\r\n")?;
+        conn.read_response::<Plain>(None, &mut event)?;
+    }
 }
 
 /// How the loop calls a handler; `TRACE` says whether to take the trace id from `/next`.

@@ -15,6 +15,7 @@ mod machine;
 mod measure;
 mod report;
 mod stats;
+mod streaming;
 mod subjects;
 
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ use subjects::{Config, Handler, Profile, Runtime, Workload};
 const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                           [--spawns N] [--warm N]
-                          [--concurrency-only | --logs-only]
+                          [--concurrency-only | --logs-only | --streaming-only]
                           [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
@@ -48,6 +49,7 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                      dynamic; the dev profile with --smoke): no cold starts, warm runs or other
                      configurations; writes to a temporary directory unless --out is given
   --logs-only        only the logs section, in the same configuration, likewise
+  --streaming-only   only the streaming section, in the same configuration, likewise
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -58,7 +60,7 @@ struct Options {
     repo: PathBuf,
     spawns: Option<usize>,
     warm: Option<usize>,
-    /// Only this section (`--concurrency-only`, `--logs-only`).
+    /// Only this section (`--concurrency-only`, `--logs-only`, `--streaming-only`).
     only: Option<Section>,
     invoked_as: Option<String>,
 }
@@ -86,6 +88,7 @@ fn parse_args() -> Result<Options, String> {
             "--warm" => options.warm = Some(count(&value()?)?),
             "--concurrency-only" => options.only = Some(Section::Concurrency),
             "--logs-only" => options.only = Some(Section::Logs),
+            "--streaming-only" => options.only = Some(Section::Streaming),
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -99,6 +102,7 @@ fn parse_args() -> Result<Options, String> {
 enum Section {
     Concurrency,
     Logs,
+    Streaming,
 }
 
 impl Section {
@@ -106,6 +110,7 @@ impl Section {
         match self {
             Section::Concurrency => "concurrency",
             Section::Logs => "logs",
+            Section::Streaming => "streaming",
         }
     }
 }
@@ -174,12 +179,16 @@ fn run(options: Options) -> Result<(), String> {
         host: machine::host_triple(),
     };
 
-    // Build everything first, one cargo at a time; the examples with other features first, as
-    // they share ruchy-lambda's target directory (see `build_examples_with`).
+    // Build everything first, one cargo at a time; ruchy-lambda's extra bootstraps and the
+    // examples with other features first, as they share its target directory (see
+    // `build_examples_with`). The logs and streaming sections are measured in one configuration.
+    let shipping = shipping_index(&configs);
+    let extra = if runs(Section::Logs) || runs(Section::Streaming) {
+        Some(builder.build_ours_extra(configs[shipping])?)
+    } else {
+        None
+    };
     let logs_builds = if runs(Section::Logs) {
-        let c = shipping_index(&configs);
-        let config = configs[c];
-        let extra = builder.build_ours_extra(config)?;
         let logs_plan = if options.smoke {
             logs::Plan::smoke()
         } else {
@@ -188,14 +197,14 @@ fn run(options: Options) -> Result<(), String> {
         let mut sizes = Vec::new();
         for &features in &logs_plan.features {
             let [minimal, logging] =
-                builder.build_examples_with(config, features.tag(), features.args())?;
+                builder.build_examples_with(configs[shipping], features.tag(), features.args())?;
             sizes.push(logs::FeatureSizes {
                 features,
                 minimal: file_size(&minimal)?,
                 logging: file_size(&logging)?,
             });
         }
-        Some((c, extra, logs_plan, sizes))
+        Some((logs_plan, sizes))
     } else {
         None
     };
@@ -257,11 +266,48 @@ fn run(options: Options) -> Result<(), String> {
     } else {
         None
     };
-    let logs = match logs_builds {
-        Some((c, extra, plan, sizes)) => {
-            Some(measure_logs(configs[c], &binaries[c], &extra, plan, sizes)?)
+    let logs = match (logs_builds, &extra) {
+        (Some((plan, sizes)), Some(extra)) => Some(measure_logs(
+            configs[shipping],
+            &binaries[shipping],
+            extra,
+            plan,
+            sizes,
+        )?),
+        _ => None,
+    };
+    let streaming = match &extra {
+        Some(extra) if runs(Section::Streaming) => {
+            let plan = if options.smoke {
+                streaming::Plan::smoke()
+            } else {
+                streaming::Plan::full()
+            };
+            let mut bootstraps = Vec::new();
+            for runtime in Runtime::ALL {
+                let dir = match runtime {
+                    Runtime::Ours => Some(extra.clone()),
+                    other => binaries[shipping][other.index()]
+                        .as_ref()
+                        .map(|b| b.dir.clone()),
+                };
+                if let Some(dir) = dir {
+                    bootstraps.push((runtime, dir.join("stream64")));
+                }
+            }
+            let started = Instant::now();
+            let measured = streaming::measure(&bootstraps, &plan)?;
+            eprintln!(
+                "streaming: measured in {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
+            Some(streaming::Streaming {
+                config: configs[shipping],
+                plan,
+                measured,
+            })
         }
-        None => None,
+        _ => None,
     };
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
@@ -302,6 +348,7 @@ fn run(options: Options) -> Result<(), String> {
         results,
         concurrency,
         logs,
+        streaming,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,
@@ -314,7 +361,12 @@ fn run(options: Options) -> Result<(), String> {
         (&svg_path, chart::svg(&run.results)),
         (
             &tsv_path,
-            report::tsv(&run.results, run.concurrency.as_ref(), run.logs.as_ref()),
+            report::tsv(
+                &run.results,
+                run.concurrency.as_ref(),
+                run.logs.as_ref(),
+                run.streaming.as_ref(),
+            ),
         ),
     ] {
         if let Some(dir) = path.parent() {

@@ -65,6 +65,7 @@ pub struct Run {
     pub results: Vec<ConfigResults>,
     pub concurrency: Option<Concurrency>,
     pub logs: Option<crate::logs::Logs>,
+    pub streaming: Option<crate::streaming::Streaming>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -221,6 +222,9 @@ pub fn markdown(run: &Run) -> String {
     if let Some(logs) = &run.logs {
         crate::logs::markdown(&mut md, logs);
     }
+    if let Some(streaming) = &run.streaming {
+        crate::streaming::markdown(&mut md, streaming);
+    }
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -229,8 +233,9 @@ pub fn markdown(run: &Run) -> String {
          benches/run            # everything: builds 3 runtimes × 4 configurations, measures,\n\
          \x20                      # rewrites BENCHMARKS.md, benches/ratios.svg, benches/results.tsv\n\
          benches/run --smoke    # a quick end-to-end check (dev profile, no peer), output in a temp dir\n\
-         benches/run --logs-only          # one section alone (shipping configuration), output in a\n\
-         benches/run --concurrency-only   # temp dir unless --out is given\n\
+         benches/run --logs-only          # one section alone (shipping configuration), output in\n\
+         benches/run --streaming-only     # a temp dir unless --out is given\n\
+         benches/run --concurrency-only\n\
          benches/run --help     # counts, output and target directories\n\
          ```\n\n\
          Run it on a quiet machine: the load average is recorded above. The peer's dependencies \
@@ -403,6 +408,7 @@ pub fn tsv(
     results: &[ConfigResults],
     concurrency: Option<&Concurrency>,
     logs: Option<&crate::logs::Logs>,
+    streaming: Option<&crate::streaming::Streaming>,
 ) -> String {
     let mut out =
         String::from("configuration\tfigure\tunit\truntime\tmedian\tlow\thigh\tcount\tspread\n");
@@ -439,6 +445,9 @@ pub fn tsv(
     if let Some(logs) = logs {
         crate::logs::tsv(&mut out, logs);
     }
+    if let Some(streaming) = streaming {
+        crate::streaming::tsv(&mut out, streaming);
+    }
     out
 }
 
@@ -469,9 +478,15 @@ pub fn summary(run: &Run) -> String {
             );
         }
     }
-    if let Some(logs) = &run.logs {
-        let _ = writeln!(out, "logs ({}):", logs.config.label());
-        for target in logs.targets() {
+    let sections = [
+        run.logs.as_ref().map(|l| ("logs", l.config, l.targets())),
+        run.streaming
+            .as_ref()
+            .map(|s| ("streaming", s.config, s.targets())),
+    ];
+    for (name, config, targets) in sections.into_iter().flatten() {
+        let _ = writeln!(out, "{name} ({}):", config.label());
+        for target in targets {
             let _ = writeln!(
                 out,
                 "  {:<60} {:<28} {}",

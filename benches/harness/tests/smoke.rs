@@ -1,8 +1,9 @@
 //! The smoke run end to end: the harness builds ruchy-lambda's examples and the floor (dev
 //! profile, no peer), runs every measurement a few times on the local Lambda (the concurrency
-//! figures at N = 1 and 2, the logs section with two feature choices), and writes every figure.
-//! Nothing here judges a figure: only that each one was produced, that N = 2 really had 2
-//! invocations in flight at once, and that the records were written in the JSON format.
+//! figures at N = 1 and 2, the logs section with two feature choices, 1 MiB streams), and writes
+//! every figure. Nothing here judges a figure: only that each one was produced, that N = 2 really
+//! had 2 invocations in flight at once, that the records were written in the JSON format, and
+//! (in the harness) that every stream came through byte for byte.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -105,6 +106,12 @@ fn smoke_run_produces_every_figure() {
         ("logs-warm-log10-warn", "ours"),
         ("logs-warm-nolog", "ours"),
         ("logs-warm-minimal", "floor"),
+        ("stream-throughput", "floor"),
+        ("stream-throughput", "ours"),
+        ("stream-first-byte", "floor"),
+        ("stream-first-byte", "ours"),
+        ("stream-chunks", "ours"),
+        ("stream-rss", "ours"),
     ] {
         let line = tsv
             .lines()
@@ -132,6 +139,8 @@ fn smoke_run_produces_every_figure() {
         "### Size, by feature choice",
         "### Warm latency with ten records per invocation",
         "### Logs targets",
+        "## Streaming",
+        "### Streaming targets",
         "## How to rerun",
     ] {
         assert!(markdown.contains(section), "no `{section}` in\n{markdown}");
@@ -142,6 +151,7 @@ fn smoke_run_produces_every_figure() {
         markdown.contains("| `log10` at WARN (records rejected) ≤ 1.05× `nolog`, warm median |")
     );
     assert!(markdown.contains(r#""level":"INFO","requestId":"#));
+    assert!(markdown.contains("| `stream64`: throughput ≥ 0.8× floor |"));
     let svg = std::fs::read_to_string(out.join("ratios.svg")).expect("ratios.svg");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
 }
