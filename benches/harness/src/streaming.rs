@@ -76,6 +76,8 @@ pub struct Round {
     pub bytes: u64,
     /// Chunks the server read.
     pub chunks: u64,
+    /// CPU time the runtime process used for the stream (all its threads), when readable.
+    pub cpu: Option<Duration>,
 }
 
 /// What was measured of one runtime.
@@ -155,11 +157,17 @@ pub fn measure(bootstraps: &[(Runtime, PathBuf)], plan: &Plan) -> Result<Vec<Str
         for i in rotation(subjects.len(), round) {
             let s = &mut subjects[i];
             let server = s.function.server();
+            let pid = s.function.pid();
+            let cpu_before = pid.and_then(cpu_time);
             let record = server
                 .invoke(Event::new(event.clone()), TIMEOUT)
                 .map_err(|e| format!("{}: {e}", s.name))?;
+            let cpu_after = pid.and_then(cpu_time);
             server.clear_history();
-            let measured = round_of(&s.name, &record, plan, &block)?;
+            let mut measured = round_of(&s.name, &record, plan, &block)?;
+            measured.cpu = cpu_before
+                .zip(cpu_after)
+                .map(|(before, after)| after.saturating_sub(before));
             s.rounds.push(measured);
         }
     }
@@ -212,7 +220,20 @@ fn round_of(
         total: end.saturating_duration_since(out),
         bytes: (body.len() - prelude) as u64,
         chunks: stream.chunks,
+        cpu: None,
     })
+}
+
+/// The CPU time process `pid` has used, all its threads together: the first field of each
+/// thread's `/proc/<pid>/task/<tid>/schedstat` (ns on the CPU).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        let text = std::fs::read_to_string(path).ok()?;
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
 }
 
 /// Checks a streamed reply: it succeeded, and after any HTTP integration prelude it is the
@@ -262,6 +283,8 @@ struct Figures {
     /// ms.
     total: Summary,
     chunks: Summary,
+    /// ms; `None` when not readable.
+    cpu: Option<Summary>,
 }
 
 impl Streamed {
@@ -274,6 +297,13 @@ impl Streamed {
             first_byte: of(&|r| r.first_byte.as_secs_f64() * 1e3)?,
             total: of(&|r| r.total.as_secs_f64() * 1e3)?,
             chunks: of(&|r| r.chunks as f64)?,
+            cpu: Summary::of(
+                &self
+                    .rounds
+                    .iter()
+                    .filter_map(|r| r.cpu.map(|c| c.as_secs_f64() * 1e3))
+                    .collect::<Vec<f64>>(),
+            ),
         })
     }
 }
@@ -328,16 +358,24 @@ pub fn markdown(md: &mut String, s: &Streaming) {
          then {} rounds, the runtimes in rotating order; every reply checked byte for byte. By \
          the server's clock: **time to first byte** = event handed out → first body byte read; \
          **throughput** = the reply's bytes (MB = 10⁶ bytes) over event handed out → last chunk \
-         read; median (min–max). Peak RSS: `VmHWM` after one more stream.\n",
+         read; median (min–max). **CPU**: the time the runtime process spent on the CPU during \
+         the stream, all its threads (`/proc/<pid>/task/*/schedstat`). Peak RSS: `VmHWM` after \
+         one more stream.\n\n\
+         The throughput is what the local Lambda's reader takes in (it runs in the harness and \
+         keeps every byte): when it is the same for all three, the reader is the bottleneck, \
+         and the runtimes differ in the CPU they spend to keep up.\n",
         p.rounds
     );
     let _ = writeln!(
         md,
         "| runtime | size (kB) | throughput (MB/s; higher is better) | time to first byte (ms) | \
-         whole reply (ms) | chunks read | peak RSS (KiB) | throughput ÷ floor | throughput ÷ \
-         peer |"
+         whole reply (ms) | chunks read | CPU (ms) | peak RSS (KiB) | throughput ÷ floor | \
+         throughput ÷ peer | CPU ÷ floor |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        md,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     let floor = s.figures(Runtime::Floor);
     let peer = s.figures(Runtime::Peer);
     let spread = |x: Summary| format!("{} ({}–{})", number(x.median), number(x.min), number(x.max));
@@ -351,15 +389,20 @@ pub fn markdown(md: &mut String, s: &Streaming) {
                 |b| format!("{:.2}×", f.throughput.median / b.throughput.median),
             )
         };
+        let cpu_ratio = f.cpu.zip(floor.as_ref().and_then(|b| b.cpu)).map_or_else(
+            || "—".to_owned(),
+            |(c, b)| format!("{:.2}×", c.median / b.median),
+        );
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {cpu_ratio} |",
             m.runtime.name(),
             number(m.size as f64 / 1000.0),
             spread(f.throughput),
             spread(f.first_byte),
             spread(f.total),
             number(f.chunks.median),
+            f.cpu.map_or_else(|| "—".to_owned(), spread),
             m.rss_kb.map_or_else(|| "—".to_owned(), |kb| kb.to_string()),
             ratio(&floor),
             ratio(&peer),
@@ -397,12 +440,17 @@ pub fn tsv(out: &mut String, s: &Streaming) {
             continue;
         };
         let runtime = m.runtime.tag();
-        for (key, unit, x) in [
-            ("stream-throughput", "MB/s", f.throughput),
-            ("stream-first-byte", "ms", f.first_byte),
-            ("stream-total", "ms", f.total),
-            ("stream-chunks", "chunks", f.chunks),
-        ] {
+        let rows = [
+            ("stream-throughput", "MB/s", Some(f.throughput)),
+            ("stream-first-byte", "ms", Some(f.first_byte)),
+            ("stream-total", "ms", Some(f.total)),
+            ("stream-chunks", "chunks", Some(f.chunks)),
+            ("stream-cpu", "ms", f.cpu),
+        ];
+        for (key, unit, x) in rows {
+            let Some(x) = x else {
+                continue;
+            };
             let _ = writeln!(
                 out,
                 "{config}\t{key}\t{unit}\t{runtime}\t{}\t{}\t{}\t{}\tmin-max",
