@@ -4,6 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use lexopt::{Arg, Parser, ValueExt};
+use ruchy_lambda_local::front::Front;
 use ruchy_lambda_local::{LogFormat, LogLevel, MAX_STREAMED_BYTES, StreamBandwidth};
 
 use super::CliError;
@@ -144,6 +145,13 @@ pub struct ServeArgs {
     /// `--instances N`: up to N processes, each started on demand, requests beyond them
     /// throttled; `None`: one process, requests queue.
     pub instances: Option<usize>,
+    /// `--http FRONT`: an HTTP front (API Gateway, load balancer, function URL) instead of the
+    /// Invoke endpoint.
+    pub http: Option<Front>,
+    /// `--stage NAME` (with `--http apigw-v1`), default `prod`.
+    pub stage: Option<String>,
+    /// `--multi-value-headers` (with `--http alb`).
+    pub multi_value_headers: bool,
 }
 
 /// `package`
@@ -225,6 +233,9 @@ struct Raw {
     host: Option<String>,
     port: Option<u16>,
     instances: Option<usize>,
+    http: Option<Front>,
+    stage: Option<String>,
+    multi_value_headers: bool,
     target: Option<String>,
     output_dir: Option<PathBuf>,
 }
@@ -290,6 +301,30 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
             }
             Arg::Long("instances") if topic == Topic::Serve => {
                 raw.instances = Some(number_value(parser, "--instances", CONCURRENCY)?);
+            }
+            Arg::Long("http") if topic == Topic::Serve => {
+                let name = string_value(parser, "--http")?;
+                let front = Front::from_name(&name).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "`--http` must be one of apigw-v2, apigw-v1, alb, url, not `{name}`"
+                    ))
+                })?;
+                set_once(&mut raw.http, front, "--http")?;
+            }
+            Arg::Long("stage") if topic == Topic::Serve => {
+                let stage = string_value(parser, "--stage")?;
+                if !stage
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
+                    return Err(CliError::Usage(format!(
+                        "`--stage` takes letters, digits, `-` and `_`, not `{stage}`"
+                    )));
+                }
+                set_once(&mut raw.stage, stage, "--stage")?;
+            }
+            Arg::Long("multi-value-headers") if topic == Topic::Serve => {
+                raw.multi_value_headers = true;
             }
             Arg::Long("env") if runs => {
                 let pair = string_value(parser, "--env")?;
@@ -366,6 +401,16 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
                 .to_owned(),
         ));
     }
+    if raw.stage.is_some() && raw.http != Some(Front::ApiGatewayV1) {
+        return Err(CliError::Usage(
+            "`--stage` goes with `--http apigw-v1` (a REST API's stage)".to_owned(),
+        ));
+    }
+    if raw.multi_value_headers && raw.http != Some(Front::Alb) {
+        return Err(CliError::Usage(
+            "`--multi-value-headers` goes with `--http alb` (a target group's setting)".to_owned(),
+        ));
+    }
     Ok(match topic {
         Topic::Invoke => Command::Invoke(InvokeArgs {
             source,
@@ -379,6 +424,9 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
             host: raw.host.unwrap_or_else(|| "127.0.0.1".to_owned()),
             port: raw.port.unwrap_or(8080),
             instances: raw.instances,
+            http: raw.http,
+            stage: raw.stage,
+            multi_value_headers: raw.multi_value_headers,
         }),
         Topic::Package => Command::Package(PackageArgs {
             source,
@@ -669,6 +717,24 @@ With either, a request that finds all N busy is throttled as Lambda throttles: s
 `X-Amzn-ErrorType: TooManyRequestsException` and the body
 {\"errorType\":\"TooManyRequestsException\",\"errorMessage\":\"Rate Exceeded.\"}.
 
+HTTP fronts: with `--http FRONT` every request (any method, any path) becomes the event that
+front sends, and the function's reply becomes the HTTP response, as AWS does it:
+  apigw-v2   API Gateway HTTP API, payload format 2.0 ($default route and stage)
+  apigw-v1   API Gateway REST API, payload format 1.0, resource /{proxy+}, stage `--stage`
+  alb        Application Load Balancer target group (`--multi-value-headers` to turn them on)
+  url        Lambda function URL (payload 2.0); a reply streamed as
+             application/vnd.awslambda.http-integration-response is passed on as it arrives
+
+  curl -X POST 'http://127.0.0.1:8080/echo?x=1' --data-binary @photo.png
+
+A body of a textual content type (text/*, JSON, XML, JavaScript) is passed as text, any other
+as base64 with isBase64Encoded. The reply's statusCode, headers (and multiValueHeaders), cookies,
+body and isBase64Encoded make the response; with payload 2.0 a reply that is JSON but not an
+object with statusCode is sent as a 200 application/json body. A failed invocation, or a reply
+the front does not accept, gets the front's error: 500 {\"message\":\"Internal Server Error\"}
+(apigw-v2), 502 {\"message\": \"Internal server error\"} (apigw-v1), 502 Bad Gateway (alb),
+502 Internal Server Error (url).
+
 Usage: ruchy-lambda-local serve (--example NAME | --bin PATH) [OPTIONS]
 
 Function:
@@ -679,6 +745,11 @@ Function:
 Options:
       --host HOST        Address to listen on [default: 127.0.0.1]
       --port PORT        Port to listen on; 0 picks a free one [default: 8080]
+      --http FRONT       Serve as an HTTP front: apigw-v2, apigw-v1, alb or url (see above)
+                         [default: none, the Invoke endpoint]
+      --stage NAME       With `--http apigw-v1`: the REST API's stage [default: prod]
+      --multi-value-headers
+                         With `--http alb`: the target group's multi-value headers are on
       --timeout SECONDS  Function timeout, 1 to 900 [default: 3]
       --memory MB        Memory size, 128 to 10240 (reported, not enforced) [default: 128]
       --env KEY=VALUE    Set an environment variable for the function (may be repeated)
@@ -819,6 +890,9 @@ mod tests {
                 host: "127.0.0.1".into(),
                 port: 8080,
                 instances: None,
+                http: None,
+                stage: None,
+                multi_value_headers: false,
             })
         );
         match parse_str(&["serve", "--bin", "b", "--instances", "4"]).unwrap() {
@@ -1051,6 +1125,50 @@ mod tests {
             usage_message(&["invoke", "--bogus"])
                 .ends_with("(see `ruchy-lambda-local invoke --help`)")
         );
+    }
+
+    #[test]
+    fn http_fronts() {
+        match parse_str(&["serve", "--bin", "b", "--http", "apigw-v1", "--stage", "v2"]).unwrap() {
+            Command::Serve(a) => {
+                assert_eq!(a.http, Some(Front::ApiGatewayV1));
+                assert_eq!(a.stage.as_deref(), Some("v2"));
+                assert!(!a.multi_value_headers);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_str(&["serve", "--bin", "b", "--http=alb", "--multi-value-headers"]).unwrap() {
+            Command::Serve(a) => assert!(a.http == Some(Front::Alb) && a.multi_value_headers),
+            other => panic!("{other:?}"),
+        }
+        for (args, message) in [
+            (
+                &["serve", "--bin", "b", "--http", "rest"][..],
+                "`--http` must be one of apigw-v2, apigw-v1, alb, url, not `rest`",
+            ),
+            (
+                &["serve", "--bin", "b", "--http", "url", "--stage", "x"],
+                "`--stage` goes with `--http apigw-v1`",
+            ),
+            (
+                &["serve", "--bin", "b", "--multi-value-headers"],
+                "`--multi-value-headers` goes with `--http alb`",
+            ),
+            (
+                &[
+                    "serve", "--bin", "b", "--http", "apigw-v1", "--stage", "a/b",
+                ],
+                "`--stage` takes letters",
+            ),
+            (
+                &["invoke", "--bin", "b", "--http", "url"],
+                "unknown option `--http`",
+            ),
+        ] {
+            let got = usage_message(args);
+            assert!(got.starts_with(message), "{args:?}: {got}");
+        }
+        assert!(SERVE_HELP.contains("--http FRONT") && SERVE_HELP.contains("--stage NAME"));
     }
 
     #[test]

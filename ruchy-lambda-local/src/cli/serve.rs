@@ -13,6 +13,11 @@
 //! With `--instances` or `--concurrency`, a request that finds all N busy is throttled as Lambda
 //! throttles: `429`, `X-Amzn-ErrorType: TooManyRequestsException`, and the body
 //! `{"errorType":"TooManyRequestsException","errorMessage":"Rate Exceeded."}`.
+//!
+//! With `--http FRONT` there is no Invoke endpoint: every request becomes the event of that
+//! front (API Gateway, load balancer, function URL) and the reply its HTTP response, with the
+//! library's [`ruchy_lambda_local::front`]. Only the function URL streams; the other fronts
+//! answer once the reply is complete, as they do on AWS.
 
 use std::collections::HashMap;
 use std::io::BufReader;
@@ -22,8 +27,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use ruchy_lambda_local::front::{self, Front, FrontConfig, HttpRequest, HttpResponse};
 use ruchy_lambda_local::http::{self, Body, Limits, RequestHead};
 use ruchy_lambda_local::stream::{self, HttpPrelude};
 use ruchy_lambda_local::{
@@ -52,6 +58,8 @@ struct Served {
     functions: Functions,
     name: String,
     connections: AtomicUsize,
+    /// `--http`: the front before the function, instead of the Invoke endpoint.
+    front: Option<FrontConfig>,
 }
 
 /// Where invocations go.
@@ -117,6 +125,16 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let config = source::function_config(&args.function, &bootstrap);
     let name = config.name.clone();
     let concurrency = config.concurrency;
+    let front = args.http.map(|kind| {
+        let mut front = FrontConfig::new(kind);
+        if let Some(stage) = &args.stage {
+            front.stage = stage.clone();
+        }
+        front.multi_value_headers = args.multi_value_headers;
+        front.region = config.region.clone();
+        front.function_name = name.clone();
+        front
+    });
     let start = |config: FunctionConfig| {
         Function::start(&bootstrap.path, config).map_err(|e| CliError::Failed(e.to_string()))
     };
@@ -149,10 +167,21 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         functions,
         name,
         connections: AtomicUsize::new(0),
+        front,
     });
-    log::line(&format!(
-        "listening on http://{local}{INVOKE_PREFIX}{RIE_NAME}{INVOKE_SUFFIX}"
-    ));
+    match &served.front {
+        Some(front) => {
+            log::line(&format!("listening on http://{local}/"));
+            log::line(&format!(
+                "front: {} (every request becomes its event; {})",
+                front.front.name(),
+                front.domain_name()
+            ));
+        }
+        None => log::line(&format!(
+            "listening on http://{local}{INVOKE_PREFIX}{RIE_NAME}{INVOKE_SUFFIX}"
+        )),
+    }
     for stream in listener.incoming() {
         let stream = match stream {
             Ok(s) => s,
@@ -204,6 +233,13 @@ fn resolve(host: &str, port: u16) -> Result<SocketAddr, CliError> {
 fn serve_connection(stream: TcpStream, served: &Served) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(IDLE));
+    let client = Client {
+        ip: stream
+            .peer_addr()
+            .map(|a| a.ip().to_canonical().to_string())
+            .unwrap_or_else(|_| "127.0.0.1".to_owned()),
+        port: stream.local_addr().map(|a| a.port()).unwrap_or_default(),
+    };
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
@@ -231,6 +267,10 @@ fn serve_connection(stream: TcpStream, served: &Served) {
             Ok(body) => body,
             Err(e) => {
                 if let Some(status) = e.status() {
+                    if let (Some(front), 413) = (&served.front, status) {
+                        let _ = write_http(&mut writer, &front.too_large(), false, true);
+                        return;
+                    }
                     let reply = match status {
                         413 => too_large(),
                         _ => Reply::aws_error(status, "BadRequest", &e.to_string()),
@@ -241,7 +281,30 @@ fn serve_connection(stream: TcpStream, served: &Served) {
             }
         };
         let keep_alive = head.keep_alive();
-        let mut relay = Relay::new(&mut writer);
+        // Behind a front only a function URL streams; API Gateway and the load balancer wait
+        // for the whole reply.
+        let streams = served
+            .front
+            .as_ref()
+            .is_none_or(|f| f.front == Front::FunctionUrl);
+        let mut relay = Relay::new(&mut writer, streams);
+        if let Some(front) = &served.front {
+            let response = route_front(front, &head, body, &client, served, &mut relay);
+            if relay.broken {
+                return;
+            }
+            if relay.started {
+                if !keep_alive {
+                    return;
+                }
+                continue;
+            }
+            let head_only = head.method == "HEAD";
+            if write_http(&mut writer, &response, head_only, !keep_alive).is_err() || !keep_alive {
+                return;
+            }
+            continue;
+        }
         let reply = route(&head, body, served, &mut relay);
         if relay.broken {
             return;
@@ -257,6 +320,138 @@ fn serve_connection(stream: TcpStream, served: &Served) {
             return;
         }
     }
+}
+
+/// The client of a connection, as a front sees it.
+struct Client {
+    /// Its address: `sourceIp`.
+    ip: String,
+    /// The port it connected to: `x-forwarded-port`.
+    port: u16,
+}
+
+/// A request behind a front: its event, the invocation, and the front's response.
+fn route_front(
+    front: &FrontConfig,
+    head: &RequestHead,
+    body: Body,
+    client: &Client,
+    served: &Served,
+    relay: &mut Relay<'_>,
+) -> HttpResponse {
+    let body = match body {
+        Body::Complete(body) => body,
+        Body::Oversize { .. } => return front.too_large(),
+    };
+    let request = HttpRequest {
+        method: head.method.clone(),
+        target: head.target.clone(),
+        protocol: if head.http11 { "HTTP/1.1" } else { "HTTP/1.0" }.to_owned(),
+        headers: head.headers.clone(),
+        body,
+        source_ip: client.ip.clone(),
+        port: client.port,
+    };
+    let event = front.event(&request, SystemTime::now()).to_string();
+    match invoke(served, event.into_bytes(), relay) {
+        Ok(report) => {
+            relay.finish(&report);
+            front_response(front, &report)
+        }
+        Err(Failure::Throttled) => front.throttled(),
+        Err(Failure::Failed(_)) => front.function_error(),
+    }
+}
+
+/// What the front answers to an invocation that was not passed on as it streamed.
+fn front_response(front: &FrontConfig, report: &InvocationReport) -> HttpResponse {
+    if !report.is_success() {
+        return front.function_error();
+    }
+    let payload = report.payload();
+    let mut response = match (&report.stream, front.front) {
+        // A function URL in RESPONSE_STREAM mode, the stream kept whole (with --concurrency).
+        (Some(stream), Front::FunctionUrl) => {
+            if stream.is_http_integration() {
+                match HttpPrelude::split(&payload)
+                    .and_then(|(json, body)| Some((HttpPrelude::parse(json)?, body)))
+                {
+                    Some((prelude, body)) => {
+                        let mut headers = prelude.headers;
+                        headers.extend(
+                            prelude
+                                .cookies
+                                .into_iter()
+                                .map(|c| ("Set-Cookie".to_owned(), c)),
+                        );
+                        HttpResponse {
+                            status: prelude.status_code,
+                            reason: None,
+                            headers,
+                            body: body.to_vec(),
+                        }
+                    }
+                    None => front.function_error(),
+                }
+            } else {
+                let content_type = stream
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/octet-stream".to_owned());
+                HttpResponse {
+                    status: 200,
+                    reason: None,
+                    headers: vec![("Content-Type".to_owned(), content_type)],
+                    body: payload,
+                }
+            }
+        }
+        _ => front.response(&payload),
+    };
+    if front.front != Front::Alb {
+        response
+            .headers
+            .push(("X-Amzn-RequestId".to_owned(), report.request_id.clone()));
+    }
+    response
+}
+
+/// Writes a front's response with a `Content-Length` body (none for `HEAD`, 204 and 304).
+fn write_http(
+    writer: &mut TcpStream,
+    response: &HttpResponse,
+    head_only: bool,
+    close: bool,
+) -> std::io::Result<()> {
+    let reason = response
+        .reason
+        .as_deref()
+        .unwrap_or_else(|| front::reason_phrase(response.status));
+    let mut head = format!("HTTP/1.1 {} {reason}\r\n", response.status);
+    for (name, value) in &response.headers {
+        let framing = ["content-length", "transfer-encoding", "connection"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n));
+        let unsafe_text = |t: &str| t.contains(['\r', '\n']);
+        if framing || name.is_empty() || unsafe_text(name) || unsafe_text(value) {
+            continue;
+        }
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let no_body = matches!(response.status, 100..=199 | 204 | 304);
+    if !no_body {
+        head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    }
+    if close {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    if !no_body && !head_only {
+        bytes.extend_from_slice(&response.body);
+    }
+    std::io::Write::write_all(writer, &bytes)?;
+    std::io::Write::flush(writer)
 }
 
 fn write(writer: &mut TcpStream, reply: &Reply, close: bool) -> std::io::Result<()> {
@@ -478,6 +673,8 @@ const MAX_PRELUDE: usize = 1024 * 1024;
 /// trailers.
 struct Relay<'a> {
     writer: &'a mut TcpStream,
+    /// Whether streamed replies are passed on as they arrive (else they are kept whole).
+    enabled: bool,
     /// The response head has been written.
     started: bool,
     /// The client's connection failed: it is closed after the invocation.
@@ -487,9 +684,10 @@ struct Relay<'a> {
 }
 
 impl<'a> Relay<'a> {
-    fn new(writer: &'a mut TcpStream) -> Self {
+    fn new(writer: &'a mut TcpStream, enabled: bool) -> Self {
         Relay {
             writer,
+            enabled,
             started: false,
             broken: false,
             pending: Vec::new(),
@@ -497,7 +695,7 @@ impl<'a> Relay<'a> {
     }
 
     fn pass_on(&mut self, progress: StreamProgress<'_>) {
-        if self.broken {
+        if self.broken || !self.enabled {
             return;
         }
         let http_integration = progress.content_type.is_some_and(|ct| {

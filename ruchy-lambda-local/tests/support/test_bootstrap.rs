@@ -20,6 +20,7 @@
 //! | `say` + lines | each further line `O TEXT` / `E TEXT`: write TEXT to stdout / stderr, then reply `said` |
 //! | `wait:MS`   | sleep MS milliseconds, echo, then print `fixture reply <id> <status>`  |
 //! | `stream` + lines | stream the reply (chunked, `Lambda-Runtime-Function-Response-Mode: streaming`); each further line: `ct TYPE` (the Content-Type, before any chunk), `chunk TEXT` (one chunk; `\0` stands for a NUL byte), `wait-file PATH` (wait up to 30 s for PATH to exist), `error TYPE MESSAGE` (end with error trailers), `exit` (exit 1 mid-stream) |
+//! | an HTTP event (API Gateway, load balancer, function URL) for `/event`, `/scripted`, `/bare`, `/stream` or `/fail` | see [`http_reply`] |
 //! | anything else | echo the body                                                        |
 //!
 //! With `AWS_LAMBDA_MAX_CONCURRENCY=N` (N > 1) it runs N workers on threads, each polling on its
@@ -344,6 +345,7 @@ fn worker(api: &mut Api) -> ! {
                 api.post(&response_path, &[], b"said");
             }
             stream if stream.starts_with("stream\n") => stream_reply(api, &id, stream),
+            http if http_path(http).is_some() => http_reply(api, &id, http),
             "exit-after" => {
                 api.post(&response_path, &[], &body);
                 exit(0);
@@ -351,6 +353,69 @@ fn worker(api: &mut Api) -> ! {
             _ => {
                 api.post(&response_path, &[], &body);
             }
+        }
+    }
+}
+
+/// The paths of HTTP events the fixture answers, found in the event's JSON text (`rawPath` of
+/// payload 2.0, `path` of payload 1.0 and of the load balancer).
+const HTTP_PATHS: [&str; 5] = ["event", "scripted", "bare", "stream", "fail"];
+
+fn http_path(event: &str) -> Option<&'static str> {
+    if !event.starts_with('{') {
+        return None;
+    }
+    HTTP_PATHS.into_iter().find(|p| {
+        event.contains(&format!("\"rawPath\":\"/{p}\""))
+            || event.contains(&format!("\"path\":\"/{p}\""))
+    })
+}
+
+/// Answers an HTTP event by its path:
+/// - `/event`: 200, `application/json`, the event itself as the body;
+/// - `/scripted`: 201 (`statusDescription` `201 Created`) with every reply field of every
+///   front: `headers` (`content-type: image/png`, `x-single: one`), `multiValueHeaders`
+///   (`x-multi: a, b`, `set-cookie: s=1, t=2`), `cookies` (`c=1; Path=/`, `d=2`), and the
+///   binary body `89 50 4E 47 00 FF` in base64;
+/// - `/bare`: `{"bare":true}`, a reply without `statusCode`;
+/// - `/stream`: a streamed function URL reply (HTTP integration): prelude with 202, a header and
+///   a cookie, 8 NULs, then `first ` and `second` in two chunks;
+/// - `/fail`: a function error.
+fn http_reply(api: &mut Api, id: &str, event: &str) {
+    let response_path = format!("invocation/{id}/response");
+    match http_path(event) {
+        Some("event") => {
+            let reply = format!(
+                r#"{{"statusCode":200,"headers":{{"content-type":"application/json"}},"body":{}}}"#,
+                json_string(event)
+            );
+            api.post(&response_path, &[], reply.as_bytes());
+        }
+        Some("scripted") => {
+            let reply = format!(
+                r#"{{"statusCode":201,"statusDescription":"201 Created","headers":{{"content-type":"image/png","x-single":"one"}},"multiValueHeaders":{{"x-multi":["a","b"],"set-cookie":["s=1","t=2"]}},"cookies":["c=1; Path=/","d=2"],"body":"{}","isBase64Encoded":true}}"#,
+                base64(&[0x89, b'P', b'N', b'G', 0, 0xff])
+            );
+            api.post(&response_path, &[], reply.as_bytes());
+        }
+        Some("bare") => {
+            api.post(&response_path, &[], br#"{"bare":true}"#);
+        }
+        Some("stream") => {
+            let prelude = r#"{"statusCode":202,"headers":{"x-streamed":"yes","content-type":"text/plain"},"cookies":["s=1"]}"#;
+            let script = format!(
+                "stream\nct application/vnd.awslambda.http-integration-response\nchunk {prelude}{}first \nchunk second",
+                "\\0".repeat(8)
+            );
+            stream_reply(api, id, &script);
+        }
+        _ => {
+            let error = br#"{"errorMessage":"boom","errorType":"FixtureError","stackTrace":[]}"#;
+            api.post(
+                &format!("invocation/{id}/error"),
+                &[("Lambda-Runtime-Function-Error-Type", "FixtureError")],
+                error,
+            );
         }
     }
 }
