@@ -597,7 +597,8 @@ Usage: ruchy-lambda-local <COMMAND> [OPTIONS]
 
 Commands:
   invoke    Build an example (or take a built bootstrap), invoke it with events, print the replies
-  serve     Run a function behind Lambda's Invoke endpoint, for curl and AWS SDKs
+  serve     Run a function behind Lambda's Invoke endpoint, for curl and AWS SDKs, or behind
+            an HTTP front (API Gateway, load balancer, function URL) with `--http`
   package   Build an example in release and zip it as bootstrap.zip for provided.al2023
   help      Show the help of a command
 
@@ -608,6 +609,7 @@ Options:
 Examples:
   ruchy-lambda-local invoke --example fibonacci '{\"n\":35}'
   ruchy-lambda-local serve --example fibonacci --port 8080
+  ruchy-lambda-local serve --example http --http apigw-v2
   ruchy-lambda-local package --example minimal --target aarch64-unknown-linux-gnu
 
 Exit status: 0 on success, 1 when a function failed or something went wrong running it,
@@ -733,7 +735,9 @@ body and isBase64Encoded make the response; with payload 2.0 a reply that is JSO
 object with statusCode is sent as a 200 application/json body. A failed invocation, or a reply
 the front does not accept, gets the front's error: 500 {\"message\":\"Internal Server Error\"}
 (apigw-v2), 502 {\"message\": \"Internal server error\"} (apigw-v1), 502 Bad Gateway (alb),
-502 Internal Server Error (url).
+502 Internal Server Error (url). A throttled request (see Scaling) gets 500 from API Gateway,
+429 from a function URL and 503 from the load balancer. Only `url` streams: the other fronts
+answer once the reply is complete.
 
 Usage: ruchy-lambda-local serve (--example NAME | --bin PATH) [OPTIONS]
 
