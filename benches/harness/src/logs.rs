@@ -494,9 +494,14 @@ pub fn markdown(md: &mut String, logs: &Logs) {
         } else {
             own.map_or_else(|| "—".to_owned(), |x| format!("{:+.1}", s.median - x))
         };
+        let again = if b.key.ends_with("-again") {
+            " (a second process)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             md,
-            "| {} | `{}` | {} | {} | {} | {} ({}–{}) | {} | {} | {own_ratio} | {cost} |",
+            "| {} | `{}`{again} | {} | {} | {} | {} ({}–{}) | {} | {} | {own_ratio} | {cost} |",
             b.runtime.name(),
             b.binary,
             b.level,

@@ -185,7 +185,13 @@ pub fn markdown(run: &Run) -> String {
     let _ = writeln!(
         md,
         "Ratios are of medians; for throughput higher is better, for everything else lower is \
-         better.\n"
+         better.{}\n",
+        match (run.logs.is_some(), run.streaming.is_some()) {
+            (true, true) => " Logs and streaming have sections of their own, further down.",
+            (true, false) => " Logs have a section of their own, further down.",
+            (false, true) => " Streaming has a section of its own, further down.",
+            (false, false) => "",
+        }
     );
     let _ = writeln!(md, "![ratios to the floor]({})\n", run.svg_link);
 
