@@ -713,7 +713,10 @@ mod tests {
         assert_eq!(event_kind(quote!(serde_json::Value)), "json");
         assert_eq!(event_kind(quote!(&mut str)), "json");
         assert_eq!(event_kind(quote!(Request<Body>)), "http");
-        assert_eq!(event_kind(quote!(http::Request<ruchy_lambda::http::Body>)), "http");
+        assert_eq!(
+            event_kind(quote!(http::Request<ruchy_lambda::http::Body>)),
+            "http"
+        );
         assert_eq!(event_kind(quote!(Request)), "json");
         assert_eq!(event_kind(quote!(Request<Order>)), "json");
     }
