@@ -184,7 +184,7 @@ fn every_string_is_escaped_and_a_multi_line_message_is_one_record() {
     let (ids, stderr) = run(
         &server,
         &[("AWS_LAMBDA_LOG_FORMAT", "JSON")],
-        &[event.clone()],
+        std::slice::from_ref(&event),
     );
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{stderr}");
