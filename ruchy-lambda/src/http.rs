@@ -51,6 +51,7 @@ pub use http::{
     HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri, header,
 };
 
+use ruchy_lambda_runtime_core::encoding::{base64_decode, base64_encode};
 use ruchy_lambda_runtime_core::{Context, Diagnostic, Invocation, ResponseStream};
 
 /// The body of a request or a response: nothing, text, or bytes.
@@ -830,46 +831,6 @@ fn is_textual(content_type: &str) -> bool {
         )
 }
 
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for group in bytes.chunks(3) {
-        let b = [
-            group[0],
-            *group.get(1).unwrap_or(&0),
-            *group.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            out.push(if i <= group.len() {
-                char::from(BASE64[(n >> shift & 63) as usize])
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
-/// Standard base64, padded or not; `None` for anything else.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for b in text.bytes() {
-        let v = BASE64.iter().position(|&c| c == b)? as u32;
-        acc = acc << 6 | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
-}
-
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -1023,17 +984,6 @@ mod tests {
             (out["body"].as_str(), out["isBase64Encoded"].as_bool()),
             (Some("/w=="), Some(true))
         );
-    }
-
-    #[test]
-    fn base64_both_ways() {
-        for bytes in [&b""[..], b"f", b"fo", b"foo", b"foob", &[0, 1, 254, 255]] {
-            let encoded = base64_encode(bytes);
-            assert_eq!(base64_decode(&encoded).as_deref(), Some(bytes), "{encoded}");
-        }
-        assert_eq!(base64_decode("Zm9v").as_deref(), Some(&b"foo"[..]));
-        assert_eq!(base64_decode("Zg").as_deref(), Some(&b"f"[..]));
-        assert_eq!(base64_decode("Z!=="), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::context::{Config, Context, Invocation};
 use crate::diagnostic::Diagnostic;
+use crate::encoding::base64_encode;
 use crate::endpoint::Endpoint;
 use crate::http::{HttpClient, HttpError, Response};
 
@@ -258,7 +259,7 @@ impl RuntimeApiClient {
             None => self.http.finish_chunked(&[])?,
             Some(diagnostic) => {
                 let error_type = header_safe(&diagnostic.error_type);
-                let body = base64(&diagnostic.to_json());
+                let body = base64_encode(&diagnostic.to_json());
                 self.http.finish_chunked(&[
                     (FUNCTION_ERROR_TYPE, &error_type),
                     (FUNCTION_ERROR_BODY, &body),
@@ -329,28 +330,6 @@ impl RuntimeApiClient {
 /// The `Trailer` header of a streamed response: the two error trailers.
 const STREAM_TRAILERS: &str =
     "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body";
-
-/// Standard base64 with padding (RFC 4648), for the error trailer.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for group in bytes.chunks(3) {
-        let b = [
-            group[0],
-            *group.get(1).unwrap_or(&0),
-            *group.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= group.len() {
-                out.push(char::from(ALPHABET[(n >> shift & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
 
 /// An invocation id as a header to send back, or none when it holds a control character (the
 /// response parser never lets one through, so only a hand-made [`Context`] can have one).
@@ -458,22 +437,6 @@ mod tests {
         assert_eq!(header_safe("Bad\r\nX-Evil: 1"), "BadX-Evil:1");
         assert_eq!(header_safe("\n"), "Unhandled");
         assert_eq!(header_safe(&"E".repeat(500)).len(), 128);
-    }
-
-    #[test]
-    fn base64_as_rfc_4648_says() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded);
-        }
-        assert_eq!(base64(&[0xfb, 0xff, 0xbf]), "+/+/");
     }
 
     #[test]

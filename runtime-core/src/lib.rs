@@ -31,6 +31,7 @@
 pub mod api;
 mod context;
 mod diagnostic;
+pub mod encoding;
 pub mod endpoint;
 pub mod http;
 pub mod logs;
