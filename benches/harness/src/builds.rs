@@ -13,7 +13,8 @@ pub struct Built {
     pub handlers: [PathBuf; 3],
     /// The concurrency figures' bootstraps, by [`Workload::index`].
     pub workloads: [PathBuf; 2],
-    /// Where they are, with the runtime's other bootstraps (`log10` of the floor and the peer).
+    /// Where they are, with the runtime's other bootstraps (`log10` of the floor and the peer,
+    /// `http` of ruchy-lambda and the peer).
     pub dir: PathBuf,
 }
 
@@ -45,6 +46,8 @@ impl Builder {
                     command.args(["--example", handler.name()]);
                 }
                 command.args(["--example", Workload::Sleep.binary(runtime)]);
+                // The HTTP functions section's bootstrap (beside the peer's `http`).
+                command.args(["--example", "http"]);
             }
             Runtime::Floor => {
                 command
@@ -78,7 +81,8 @@ impl Builder {
         Ok(built)
     }
 
-    /// Builds ruchy-lambda's extra bootstraps (`benches/ours/`: `log10`, `nolog`, and
+    /// Builds ruchy-lambda's extra bootstraps (`benches/ours/`: `log10`, `nolog`, `stream64`,
+    /// `http-aws-events`, and
     /// `log10-tracing` with the `tracing` feature) with `config`; returns their directory.
     pub fn build_ours_extra(&self, config: Config) -> Result<PathBuf, String> {
         let target_dir = self.ours_target_dir(config);

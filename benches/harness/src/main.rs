@@ -10,6 +10,7 @@ mod builds;
 mod chart;
 mod concurrency;
 mod figures;
+mod http;
 mod logs;
 mod machine;
 mod measure;
@@ -33,7 +34,7 @@ use subjects::{Config, Handler, Profile, Runtime, Workload};
 const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                           [--spawns N] [--warm N]
-                          [--concurrency-only | --logs-only | --streaming-only]
+                          [--concurrency-only | --logs-only | --streaming-only | --http-only]
                           [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
@@ -50,6 +51,7 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                      configurations; writes to a temporary directory unless --out is given
   --logs-only        only the logs section, in the same configuration, likewise
   --streaming-only   only the streaming section, in the same configuration, likewise
+  --http-only        only the HTTP functions section, in the same configuration, likewise
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -60,7 +62,8 @@ struct Options {
     repo: PathBuf,
     spawns: Option<usize>,
     warm: Option<usize>,
-    /// Only this section (`--concurrency-only`, `--logs-only`, `--streaming-only`).
+    /// Only this section (`--concurrency-only`, `--logs-only`, `--streaming-only`,
+    /// `--http-only`).
     only: Option<Section>,
     invoked_as: Option<String>,
 }
@@ -89,6 +92,7 @@ fn parse_args() -> Result<Options, String> {
             "--concurrency-only" => options.only = Some(Section::Concurrency),
             "--logs-only" => options.only = Some(Section::Logs),
             "--streaming-only" => options.only = Some(Section::Streaming),
+            "--http-only" => options.only = Some(Section::Http),
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -103,6 +107,7 @@ enum Section {
     Concurrency,
     Logs,
     Streaming,
+    Http,
 }
 
 impl Section {
@@ -111,6 +116,7 @@ impl Section {
             Section::Concurrency => "concurrency",
             Section::Logs => "logs",
             Section::Streaming => "streaming",
+            Section::Http => "http",
         }
     }
 }
@@ -181,9 +187,10 @@ fn run(options: Options) -> Result<(), String> {
 
     // Build everything first, one cargo at a time; ruchy-lambda's extra bootstraps and the
     // examples with other features first, as they share its target directory (see
-    // `build_examples_with`). The logs and streaming sections are measured in one configuration.
+    // `build_examples_with`). The logs, streaming and HTTP sections are measured in one
+    // configuration.
     let shipping = shipping_index(&configs);
-    let extra = if runs(Section::Logs) || runs(Section::Streaming) {
+    let extra = if runs(Section::Logs) || runs(Section::Streaming) || runs(Section::Http) {
         Some(builder.build_ours_extra(configs[shipping])?)
     } else {
         None
@@ -309,6 +316,19 @@ fn run(options: Options) -> Result<(), String> {
         }
         _ => None,
     };
+    let http = match &extra {
+        Some(extra) if runs(Section::Http) => Some(measure_http(
+            configs[shipping],
+            &binaries[shipping],
+            extra,
+            if options.smoke {
+                http::Plan::smoke(settings.spawns)
+            } else {
+                http::Plan::full(settings.spawns)
+            },
+        )?),
+        _ => None,
+    };
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
         .and_then(|(before, after)| after.others_since(before));
@@ -349,6 +369,7 @@ fn run(options: Options) -> Result<(), String> {
         concurrency,
         logs,
         streaming,
+        http,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,
@@ -366,6 +387,7 @@ fn run(options: Options) -> Result<(), String> {
                 run.concurrency.as_ref(),
                 run.logs.as_ref(),
                 run.streaming.as_ref(),
+                run.http.as_ref(),
             ),
         ),
     ] {
@@ -603,6 +625,38 @@ fn measure_logs(
         sizes,
         minimal_sizes,
         measured,
+    })
+}
+
+/// The HTTP functions figures, in `config`: the `http` bootstraps of ruchy-lambda and the peer
+/// (their size, init and warm latency), the sizes of the floor's `minimal` and of
+/// `http-aws-events` (among ruchy-lambda's extra bootstraps, in `extra`).
+fn measure_http(
+    config: Config,
+    binaries: &[Option<Built>; 3],
+    extra: &Path,
+    plan: http::Plan,
+) -> Result<http::Http, String> {
+    let mut bootstraps = Vec::new();
+    for runtime in [Runtime::Ours, Runtime::Peer] {
+        if let Some(built) = &binaries[runtime.index()] {
+            bootstraps.push((runtime, built.dir.join("http")));
+        }
+    }
+    let floor_minimal = match &binaries[Runtime::Floor.index()] {
+        Some(built) => Some(file_size(&built.handlers[Handler::Minimal.index()])?),
+        None => None,
+    };
+    let aws_events = file_size(&extra.join("http-aws-events"))?;
+    let started = Instant::now();
+    let measured = http::measure(&bootstraps, &plan)?;
+    eprintln!("http: measured in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(http::Http {
+        config,
+        plan,
+        measured,
+        floor_minimal,
+        aws_events,
     })
 }
 

@@ -66,6 +66,7 @@ pub struct Run {
     pub concurrency: Option<Concurrency>,
     pub logs: Option<crate::logs::Logs>,
     pub streaming: Option<crate::streaming::Streaming>,
+    pub http: Option<crate::http::Http>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -186,12 +187,7 @@ pub fn markdown(run: &Run) -> String {
         md,
         "Ratios are of medians; for throughput higher is better, for everything else lower is \
          better.{}\n",
-        match (run.logs.is_some(), run.streaming.is_some()) {
-            (true, true) => " Logs and streaming have sections of their own, further down.",
-            (true, false) => " Logs have a section of their own, further down.",
-            (false, true) => " Streaming has a section of its own, further down.",
-            (false, false) => "",
-        }
+        own_sections(run)
     );
     let _ = writeln!(md, "![ratios to the floor]({})\n", run.svg_link);
 
@@ -231,6 +227,9 @@ pub fn markdown(run: &Run) -> String {
     if let Some(streaming) = &run.streaming {
         crate::streaming::markdown(&mut md, streaming);
     }
+    if let Some(http) = &run.http {
+        crate::http::markdown(&mut md, http);
+    }
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -241,6 +240,7 @@ pub fn markdown(run: &Run) -> String {
          benches/run --smoke    # a quick end-to-end check (dev profile, no peer), output in a temp dir\n\
          benches/run --logs-only          # one section alone (shipping configuration), output in\n\
          benches/run --streaming-only     # a temp dir unless --out is given\n\
+         benches/run --http-only\n\
          benches/run --concurrency-only\n\
          benches/run --help     # counts, output and target directories\n\
          ```\n\n\
@@ -251,6 +251,37 @@ pub fn markdown(run: &Run) -> String {
          one line per configuration, figure and runtime."
     );
     md
+}
+
+/// The sentence saying which sections follow the tables ("" when none does).
+fn own_sections(run: &Run) -> String {
+    let names: Vec<&str> = [
+        run.logs.as_ref().map(|_| "logs"),
+        run.streaming.as_ref().map(|_| "streaming"),
+        run.http.as_ref().map(|_| "HTTP functions"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => format!(
+            " {} {} a section of its own, further down.",
+            capitalized(one),
+            if *one == "streaming" { "has" } else { "have" }
+        ),
+        [first @ .., last] => format!(
+            " {} and {last} have sections of their own, further down.",
+            capitalized(&first.join(", "))
+        ),
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 fn heading(config: Config) -> String {
@@ -415,6 +446,7 @@ pub fn tsv(
     concurrency: Option<&Concurrency>,
     logs: Option<&crate::logs::Logs>,
     streaming: Option<&crate::streaming::Streaming>,
+    http: Option<&crate::http::Http>,
 ) -> String {
     let mut out =
         String::from("configuration\tfigure\tunit\truntime\tmedian\tlow\thigh\tcount\tspread\n");
@@ -454,6 +486,9 @@ pub fn tsv(
     if let Some(streaming) = streaming {
         crate::streaming::tsv(&mut out, streaming);
     }
+    if let Some(http) = http {
+        crate::http::tsv(&mut out, http);
+    }
     out
 }
 
@@ -489,6 +524,7 @@ pub fn summary(run: &Run) -> String {
         run.streaming
             .as_ref()
             .map(|s| ("streaming", s.config, s.targets())),
+        run.http.as_ref().map(|h| ("http", h.config, h.targets())),
     ];
     for (name, config, targets) in sections.into_iter().flatten() {
         let _ = writeln!(out, "{name} ({}):", config.label());

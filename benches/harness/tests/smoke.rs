@@ -1,6 +1,7 @@
 //! The smoke run end to end: the harness builds ruchy-lambda's examples and the floor (dev
 //! profile, no peer), runs every measurement a few times on the local Lambda (the concurrency
-//! figures at N = 1 and 2, the logs section with two feature choices, 1 MiB streams), and writes
+//! figures at N = 1 and 2, the logs section with two feature choices, 1 MiB streams, the HTTP
+//! functions section without its peer), and writes
 //! every figure. Nothing here judges a figure: only that each one was produced, that N = 2 really
 //! had 2 invocations in flight at once, that the records were written in the JSON format, and
 //! (in the harness) that every stream came through byte for byte.
@@ -112,6 +113,13 @@ fn smoke_run_produces_every_figure() {
         ("stream-first-byte", "ours"),
         ("stream-chunks", "ours"),
         ("stream-rss", "ours"),
+        ("http-size", "ours"),
+        ("http-init", "ours"),
+        ("http-rss-cold", "ours"),
+        ("http-warm-median", "ours"),
+        ("http-warm-p99", "ours"),
+        ("http-size-aws-events", "ours"),
+        ("http-size-minimal", "floor"),
     ] {
         let line = tsv
             .lines()
@@ -141,6 +149,8 @@ fn smoke_run_produces_every_figure() {
         "### Logs targets",
         "## Streaming",
         "### Streaming targets",
+        "## HTTP functions",
+        "### HTTP targets",
         "## How to rerun",
     ] {
         assert!(markdown.contains(section), "no `{section}` in\n{markdown}");
@@ -152,6 +162,8 @@ fn smoke_run_produces_every_figure() {
     );
     assert!(markdown.contains(r#""level":"INFO","requestId":"#));
     assert!(markdown.contains("| `stream64`: throughput ≥ 0.8× floor |"));
+    assert!(markdown.contains("| `http` stripped size ≤ 1.6× floor `minimal` |"));
+    assert!(markdown.contains("| ruchy-lambda `http` |"));
     let svg = std::fs::read_to_string(out.join("ratios.svg")).expect("ratios.svg");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
 }
