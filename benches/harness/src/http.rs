@@ -264,7 +264,7 @@ impl Http {
         };
         let target = |what: String, ratio: Option<f64>, bound: f64, of: &str| Target {
             what,
-            found: ratio.map_or_else(|| "not measured".to_owned(), |r| format!("{r:.2}× {of}")),
+            found: ratio.map_or_else(|| "not measured".to_owned(), |r| format!("{r:.3}× {of}")),
             pass: ratio.map(|r| r <= bound),
         };
         vec![
