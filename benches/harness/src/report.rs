@@ -594,7 +594,7 @@ fn concurrency_section(md: &mut String, run: &Run) {
         "One process per runtime with `AWS_LAMBDA_MAX_CONCURRENCY` = N (nothing set for N = 1, as \
          on classic Lambda), on a Runtime API server that hands out up to N invocations at once; \
          {}. Each worker loops `/next` → handler → `/response` on its own keep-alive \
-         connection: **ruchy-lambda** with N OS threads, **floor** with N std threads, \
+         connection: **ruchy-lambda** and **floor** with N OS threads (the main one and N − 1 started with `pthread_create`), \
          **lambda_runtime** with `run_concurrent` (feature `concurrency-tokio`: N tokio tasks on \
          tokio's multi-thread runtime, one worker thread per core).\n",
         c.config.label()
