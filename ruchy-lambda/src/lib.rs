@@ -176,6 +176,19 @@ mod logging;
 pub mod __private;
 
 pub use error_type::ErrorType;
+
+/// Includes the handler that `ruchy-lambda-build` transpiled from `<name>.ruchy` (in the crate's
+/// `build.rs`), under `#[handler]`: the whole of a Ruchy function's `src/bin/<name>.rs`.
+///
+/// ```ignore
+/// ruchy_lambda::include_ruchy!("fibonacci");
+/// ```
+#[macro_export]
+macro_rules! include_ruchy {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/ruchy/", $name, ".rs"));
+    };
+}
 pub use ruchy_lambda_macros::handler;
 pub use ruchy_lambda_runtime_core::{
     Config, Context, Diagnostic, Invocation, ResponseStream, logs, stream,

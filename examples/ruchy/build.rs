@@ -1,0 +1,3 @@
+fn main() {
+    ruchy_lambda_build::transpile_dir(".");
+}

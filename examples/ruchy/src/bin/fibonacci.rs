@@ -1,0 +1,1 @@
+ruchy_lambda::include_ruchy!("fibonacci");
