@@ -1,12 +1,10 @@
 //! Handlers written in [Ruchy]: each `.ruchy` file becomes its own bootstrap, transpiled at build
 //! time, never committed, never swapped.
 //!
-//! In the crate's `build.rs`:
+//! In the crate's `build.rs`, `fn main` calls:
 //!
 //! ```no_run
-//! fn main() {
-//!     ruchy_lambda_build::transpile_dir("src/ruchy");
-//! }
+//! ruchy_lambda_build::transpile_dir("src/ruchy");
 //! ```
 //!
 //! and in each binary (`src/bin/minimal.rs` for `src/ruchy/minimal.ruchy`):
