@@ -66,6 +66,8 @@ pub enum Source {
     },
     /// `--bin PATH`: a bootstrap that is already built.
     Bin(PathBuf),
+    /// `--ruchy FILE`: a handler written in Ruchy, built into a bootstrap of its own.
+    Ruchy(PathBuf),
 }
 
 /// The function's configuration, as Lambda's console names it.
@@ -227,6 +229,7 @@ struct Raw {
     example: Option<String>,
     package: Option<String>,
     bin: Option<PathBuf>,
+    ruchy: Option<PathBuf>,
     function: FunctionArgs,
     events: Vec<EventSource>,
     json: bool,
@@ -259,6 +262,10 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
             Arg::Long("bin") => {
                 let path = PathBuf::from(value(parser, "--bin")?);
                 set_once(&mut raw.bin, path, "--bin")?;
+            }
+            Arg::Long("ruchy") => {
+                let path = PathBuf::from(value(parser, "--ruchy")?);
+                set_once(&mut raw.ruchy, path, "--ruchy")?;
             }
             Arg::Long("name") => {
                 let name = string_value(parser, "--name")?;
@@ -438,33 +445,45 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
 }
 
 fn source(raw: &mut Raw) -> Result<Source, CliError> {
-    match (raw.example.take(), raw.bin.take()) {
-        (Some(name), None) => Ok(Source::Example {
+    let given = [
+        raw.example.is_some(),
+        raw.bin.is_some(),
+        raw.ruchy.is_some(),
+    ];
+    if given.iter().filter(|&&g| g).count() > 1 {
+        return Err(CliError::Usage(
+            "give one of `--example NAME`, `--bin PATH` or `--ruchy FILE`, not several".to_owned(),
+        ));
+    }
+    if raw.example.is_none() && raw.package.is_some() {
+        return Err(CliError::Usage(
+            "`--package` goes with `--example`, not `--bin` or `--ruchy`".to_owned(),
+        ));
+    }
+    if let Some(name) = raw.example.take() {
+        return Ok(Source::Example {
             name,
             package: raw.package.take(),
-        }),
-        (None, Some(path)) => {
-            if raw.package.is_some() {
-                return Err(CliError::Usage(
-                    "`--package` goes with `--example`, not `--bin`".to_owned(),
-                ));
-            }
-            if raw.target.is_some() {
-                return Err(CliError::Usage(
-                    "`--target` goes with `--example` (the bootstrap is built for it), not `--bin`"
-                        .to_owned(),
-                ));
-            }
-            Ok(Source::Bin(path))
-        }
-        (Some(_), Some(_)) => Err(CliError::Usage(
-            "give either `--example NAME` or `--bin PATH`, not both".to_owned(),
-        )),
-        (None, None) => Err(CliError::Usage(
-            "which function? give `--example NAME` (built with cargo) or `--bin PATH` (a built bootstrap)"
-                .to_owned(),
-        )),
+        });
     }
+    if let Some(path) = raw.ruchy.take() {
+        return Ok(Source::Ruchy(path));
+    }
+    if let Some(path) = raw.bin.take() {
+        if raw.target.is_some() {
+            return Err(CliError::Usage(
+                "`--target` goes with `--example` or `--ruchy` (the bootstrap is built for it), \
+                 not `--bin`"
+                    .to_owned(),
+            ));
+        }
+        return Ok(Source::Bin(path));
+    }
+    Err(CliError::Usage(
+        "which function? give `--example NAME` (built with cargo), `--bin PATH` (a built \
+         bootstrap) or `--ruchy FILE` (a handler written in Ruchy)"
+            .to_owned(),
+    ))
 }
 
 fn set_once<T>(slot: &mut Option<T>, value: T, option: &str) -> Result<(), CliError> {
@@ -596,10 +615,12 @@ way Lambda does, and prints what CloudWatch would show.
 Usage: ruchy-lambda-local <COMMAND> [OPTIONS]
 
 Commands:
-  invoke    Build an example (or take a built bootstrap), invoke it with events, print the replies
+  invoke    Build an example or a Ruchy handler (or take a built bootstrap), invoke it with
+            events, print the replies
   serve     Run a function behind Lambda's Invoke endpoint, for curl and AWS SDKs, or behind
             an HTTP front (API Gateway, load balancer, function URL) with `--http`
-  package   Build an example in release and zip it as bootstrap.zip for provided.al2023
+  package   Build an example (or a Ruchy handler) in release and zip it as bootstrap.zip for
+            provided.al2023
   help      Show the help of a command
 
 Options:
@@ -611,6 +632,7 @@ Examples:
   ruchy-lambda-local serve --example fibonacci --port 8080
   ruchy-lambda-local serve --example http --http apigw-v2
   ruchy-lambda-local package --example minimal --target aarch64-unknown-linux-gnu
+  ruchy-lambda-local invoke --ruchy handler.ruchy '{}'
 
 Exit status: 0 on success, 1 when a function failed or something went wrong running it,
 2 for bad input (options, event files, events).
@@ -620,7 +642,7 @@ Exit status: 0 on success, 1 when a function failed or something went wrong runn
 pub const INVOKE_HELP: &str = "\
 Invoke a function once per event, like `aws lambda invoke`, on a local Lambda.
 
-Usage: ruchy-lambda-local invoke (--example NAME | --bin PATH) [OPTIONS] [EVENT...]
+Usage: ruchy-lambda-local invoke (--example NAME | --bin PATH | --ruchy FILE) [OPTIONS] [EVENT...]
 
 Each invocation prints on stderr what CloudWatch would show (START, the function's own output,
 timeout and exit errors, END, REPORT with Init Duration on cold starts), then the reply on
@@ -638,10 +660,19 @@ printed when an invocation is handed out, the function's lines as they come (the
 told apart by invocation), END and REPORT when it is answered; the replies are still printed in
 the order of the events. A timeout then fails only that invocation: the process is not stopped.
 
+Ruchy handlers: `--ruchy FILE` transpiles FILE with the `ruchy` transpiler (the program RUCHY
+names, else `ruchy` on PATH) in a crate of its own under target/ruchy-lambda/ of the checkout
+this command was built from, and builds it in release with `cargo build --release`. The crate is
+kept: the next run only rebuilds what changed, and editing FILE rebuilds it. A transpile error
+fails the build with the transpiler's message; with no transpiler, the message names the
+command that installs it.
+
 Function:
       --example NAME     Build this example with `cargo build --release --example NAME`
   -p, --package PKG      The package that has the example (passed to cargo)
       --bin PATH         Run this built bootstrap instead
+      --ruchy FILE       Build this handler written in Ruchy (a .ruchy file) into a bootstrap
+                         of its own, then run it (see \"Ruchy handlers\" above)
 
 Events:
   EVENT                  An event, as text (JSON for most handlers); use `--` before an event
@@ -683,6 +714,7 @@ Examples:
   ruchy-lambda-local invoke --bin target/release/examples/minimal --json --file event.json
   ruchy-lambda-local invoke --example sleep --concurrency 4 '{\"ms\":200}' '{\"ms\":200}'
   ruchy-lambda-local invoke --example minimal --log-format json --log-level warn '{}'
+  ruchy-lambda-local invoke --ruchy examples/ruchy/fibonacci.ruchy '{\"n\":10}'
 ";
 
 /// `serve --help`
@@ -739,12 +771,21 @@ the front does not accept, gets the front's error: 500 {\"message\":\"Internal S
 429 from a function URL and 503 from the load balancer. Only `url` streams: the other fronts
 answer once the reply is complete.
 
-Usage: ruchy-lambda-local serve (--example NAME | --bin PATH) [OPTIONS]
+Usage: ruchy-lambda-local serve (--example NAME | --bin PATH | --ruchy FILE) [OPTIONS]
+
+Ruchy handlers: `--ruchy FILE` transpiles FILE with the `ruchy` transpiler (the program RUCHY
+names, else `ruchy` on PATH) in a crate of its own under target/ruchy-lambda/ of the checkout
+this command was built from, and builds it in release with `cargo build --release`. The crate is
+kept: the next run only rebuilds what changed, and editing FILE rebuilds it. A transpile error
+fails the build with the transpiler's message; with no transpiler, the message names the
+command that installs it.
 
 Function:
       --example NAME     Build this example with `cargo build --release --example NAME`
   -p, --package PKG      The package that has the example (passed to cargo)
       --bin PATH         Run this built bootstrap instead
+      --ruchy FILE       Build this handler written in Ruchy (a .ruchy file) into a bootstrap
+                         of its own, then run it (see \"Ruchy handlers\" above)
 
 Options:
       --host HOST        Address to listen on [default: 127.0.0.1]
@@ -785,18 +826,28 @@ pub const PACKAGE_HELP: &str = "\
 Build a bootstrap in release and zip it for Lambda's provided.al2023 runtime: one entry,
 `bootstrap`, mode 0755, at the root of the zip.
 
-Usage: ruchy-lambda-local package (--example NAME [--target TRIPLE] | --bin PATH) [OPTIONS]
+Usage: ruchy-lambda-local package ((--example NAME | --ruchy FILE) [--target TRIPLE] | --bin PATH)
+                                  [OPTIONS]
 
 The zip is written to target/lambda/NAME/bootstrap.zip (the cargo target directory), or to
 target/lambda/NAME-arm64/bootstrap.zip for an arm64 (aarch64) bootstrap. A bootstrap that needs
 a glibc newer than 2.34 (the one provided.al2023 has) is refused: build it on an older system
 or for a musl target.
 
+Ruchy handlers: `--ruchy FILE` transpiles FILE with the `ruchy` transpiler (the program RUCHY
+names, else `ruchy` on PATH) in a crate of its own under target/ruchy-lambda/ of the checkout
+this command was built from, and builds it in release with `cargo build --release`. The crate is
+kept: the next run only rebuilds what changed, and editing FILE rebuilds it. A transpile error
+fails the build with the transpiler's message; with no transpiler, the message names the
+command that installs it.
+
 Function:
       --example NAME     Build this example with `cargo build --release --example NAME`
   -p, --package PKG      The package that has the example (passed to cargo)
       --target TRIPLE    Build for this target, e.g. aarch64-unknown-linux-gnu (passed to cargo)
       --bin PATH         Zip this built bootstrap instead
+      --ruchy FILE       Build this handler written in Ruchy (a .ruchy file) into a bootstrap
+                         of its own, then zip it (see \"Ruchy handlers\" above)
 
 Options:
       --name NAME        The folder name under target/lambda [default: the example's or the
@@ -1047,7 +1098,15 @@ mod tests {
                 "unknown option `--timeout`",
             ),
             (&["invoke"], "which function?"),
-            (&["invoke", "--bin", "b", "--example", "e"], "not both"),
+            (&["invoke", "--bin", "b", "--example", "e"], "not several"),
+            (
+                &["invoke", "--ruchy", "f.ruchy", "--bin", "b"],
+                "not several",
+            ),
+            (
+                &["invoke", "--ruchy", "f.ruchy", "-p", "x"],
+                "`--package` goes with",
+            ),
             (
                 &["invoke", "--bin", "b", "--timeout", "0"],
                 "from 1 to 900, not `0`",

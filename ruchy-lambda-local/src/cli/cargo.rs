@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use super::{CliError, log};
 
 /// The cargo to run: the one running us (`CARGO`, set by `cargo run`), else `cargo` on `PATH`.
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")))
 }
 
@@ -24,27 +24,37 @@ pub fn build_example(
         None => log::line(&format!("building example {name} (release)…")),
     }
     let mut command = cargo();
-    command.args([
-        "build",
-        "--release",
-        "--message-format=json-render-diagnostics",
-        "--example",
-        name,
-    ]);
+    command.args(["build", "--release", "--example", name]);
     if let Some(p) = package {
         command.args(["--package", p]);
     }
     if let Some(t) = target {
         command.args(["--target", t]);
     }
+    match build(command, |message| example_executable(message, name))? {
+        (true, Some(executable)) => Ok(executable),
+        (true, None) => Err(CliError::Failed(format!(
+            "cargo built example `{name}` but reported no executable for it"
+        ))),
+        (false, _) => Err(build_failure(name, package)),
+    }
+}
+
+/// Runs `command` (a `cargo build`), with cargo's progress and diagnostics on stderr, and gives
+/// whether it succeeded and the last path `executable` found in its JSON messages.
+pub fn build(
+    mut command: Command,
+    executable: impl Fn(&[u8]) -> Option<PathBuf>,
+) -> Result<(bool, Option<PathBuf>), CliError> {
     command
+        .arg("--message-format=json-render-diagnostics")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     let mut child = command
         .spawn()
         .map_err(|e| CliError::Failed(format!("cannot run cargo: {e}")))?;
-    let mut executable = None;
+    let mut found = None;
     if let Some(stdout) = child.stdout.take() {
         let mut reader = BufReader::new(stdout);
         let mut line = Vec::new();
@@ -54,33 +64,32 @@ pub fn build_example(
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
-            if let Some(path) = example_executable(&line, name) {
-                executable = Some(path);
+            if let Some(path) = executable(&line) {
+                found = Some(path);
             }
         }
     }
     let status = child
         .wait()
         .map_err(|e| CliError::Failed(format!("cannot run cargo: {e}")))?;
-    if !status.success() {
-        return Err(build_failure(name, package, status));
-    }
-    executable.ok_or_else(|| {
-        CliError::Failed(format!(
-            "cargo built example `{name}` but reported no executable for it"
-        ))
-    })
+    Ok((status.success(), found))
 }
 
 /// The executable of example `name`, if `message` (one line of cargo's JSON output) is the
 /// `compiler-artifact` message for it.
 fn example_executable(message: &[u8], name: &str) -> Option<PathBuf> {
+    executable_of(message, "example", name)
+}
+
+/// The executable of the target `name` of this kind (`bin`, `example`), if `message` (one line
+/// of cargo's JSON output) is the `compiler-artifact` message for it.
+pub fn executable_of(message: &[u8], kind: &str, name: &str) -> Option<PathBuf> {
     let message: serde_json::Value = serde_json::from_slice(message).ok()?;
     if message["reason"] != "compiler-artifact" || message["target"]["name"] != name {
         return None;
     }
     let kinds = message["target"]["kind"].as_array()?;
-    if !kinds.iter().any(|k| k == "example") {
+    if !kinds.iter().any(|k| k == kind) {
         return None;
     }
     message["executable"].as_str().map(PathBuf::from)
@@ -88,7 +97,7 @@ fn example_executable(message: &[u8], name: &str) -> Option<PathBuf> {
 
 /// Why the build failed: an unknown example (a usage error, with the examples there are), or a
 /// failed build.
-fn build_failure(name: &str, package: Option<&str>, status: std::process::ExitStatus) -> CliError {
+fn build_failure(name: &str, package: Option<&str>) -> CliError {
     if let Some(examples) = examples(package) {
         if !examples.iter().any(|e| e == name) {
             let available = if examples.is_empty() {
@@ -99,9 +108,7 @@ fn build_failure(name: &str, package: Option<&str>, status: std::process::ExitSt
             return CliError::Usage(format!("no example named `{name}`; {available}"));
         }
     }
-    CliError::Failed(format!(
-        "building example `{name}` failed (cargo: {status})"
-    ))
+    CliError::Failed(format!("building example `{name}` failed"))
 }
 
 fn metadata() -> Option<serde_json::Value> {

@@ -6,6 +6,7 @@ mod cargo;
 mod invoke;
 mod log;
 mod package;
+mod ruchy;
 mod serve;
 mod source;
 mod zip;

@@ -88,10 +88,15 @@ pub fn run(args: PackageArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The example's name, or the `--bin` file's, which must then be a valid function name.
+/// The example's name, the Ruchy file's without `.ruchy`, or the `--bin` file's, which must
+/// then be a valid function name.
 fn default_name(source: &Source) -> Result<String, CliError> {
     let name = match source {
         Source::Example { name, .. } => name.clone(),
+        Source::Ruchy(path) => path
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         Source::Bin(path) => path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -1,4 +1,5 @@
-//! The bootstrap a command runs: built from an example, or a file given with `--bin`.
+//! The bootstrap a command runs: built from an example or a Ruchy handler, or a file given with
+//! `--bin`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -6,7 +7,7 @@ use std::time::Duration;
 use ruchy_lambda_local::FunctionConfig;
 
 use super::args::{self, FunctionArgs, Source};
-use super::{CliError, cargo, log};
+use super::{CliError, cargo, log, ruchy};
 
 /// A bootstrap ready to run, and the name the function gets unless `--name` is given.
 #[derive(Debug)]
@@ -17,7 +18,8 @@ pub struct Bootstrap {
     pub default_name: String,
 }
 
-/// Builds the example (in release, for `target` when given) or checks the `--bin` file.
+/// Builds the example or the Ruchy handler (in release, for `target` when given), or checks the
+/// `--bin` file.
 pub fn resolve(source: &Source, target: Option<&str>) -> Result<Bootstrap, CliError> {
     match source {
         Source::Example { name, package } => {
@@ -26,6 +28,10 @@ pub fn resolve(source: &Source, target: Option<&str>) -> Result<Bootstrap, CliEr
                 path,
                 default_name: name.clone(),
             })
+        }
+        Source::Ruchy(file) => {
+            let (path, default_name) = ruchy::build(file, target)?;
+            Ok(Bootstrap { path, default_name })
         }
         Source::Bin(path) => {
             check_executable(path)?;
