@@ -139,6 +139,28 @@ impl Builder {
         Ok([copy("minimal")?, copy("logging")?])
     }
 
+    /// Builds `examples/ruchy/` (the handlers written in Ruchy, transpiled by its build script)
+    /// with `config`; returns the directory its `minimal` and `fibonacci` land in. It shares
+    /// ruchy-lambda's target directory (no binary of the same name lands in the same place).
+    pub fn build_ruchy(&self, config: Config) -> Result<PathBuf, String> {
+        let target_dir = self.ours_target_dir(config);
+        let (mut command, out_dir) = self.cargo(config, &target_dir)?;
+        command
+            .arg("--manifest-path")
+            .arg(self.repo.join("examples").join("ruchy").join("Cargo.toml"))
+            .args(["--bins", "--locked"]);
+        let what = format!("the Ruchy handlers ({})", config.label());
+        eprintln!("building {what} in {}", out_dir.display());
+        self.run(command, &what)?;
+        for name in ["minimal", "fibonacci"] {
+            let path = out_dir.join(name);
+            if !path.is_file() {
+                return Err(format!("the build did not produce {}", path.display()));
+            }
+        }
+        Ok(out_dir)
+    }
+
     /// ruchy-lambda's target directory: the examples, the extra bootstraps (another workspace,
     /// the same dependencies) and the examples with other features share it.
     fn ours_target_dir(&self, config: Config) -> PathBuf {

@@ -15,6 +15,7 @@ mod logs;
 mod machine;
 mod measure;
 mod report;
+mod ruchy;
 mod stats;
 mod streaming;
 mod subjects;
@@ -34,7 +35,8 @@ use subjects::{Config, Handler, Profile, Runtime, Workload};
 const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                           [--spawns N] [--warm N]
-                          [--concurrency-only | --logs-only | --streaming-only | --http-only]
+                          [--concurrency-only | --logs-only | --streaming-only | --http-only
+                           | --ruchy-only]
                           [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
@@ -52,6 +54,8 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
   --logs-only        only the logs section, in the same configuration, likewise
   --streaming-only   only the streaming section, in the same configuration, likewise
   --http-only        only the HTTP functions section, in the same configuration, likewise
+  --ruchy-only       only the Ruchy handlers section, in the same configuration, likewise
+                     (skipped, and said so, without the `ruchy` transpiler)
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -63,7 +67,7 @@ struct Options {
     spawns: Option<usize>,
     warm: Option<usize>,
     /// Only this section (`--concurrency-only`, `--logs-only`, `--streaming-only`,
-    /// `--http-only`).
+    /// `--http-only`, `--ruchy-only`).
     only: Option<Section>,
     invoked_as: Option<String>,
 }
@@ -93,6 +97,7 @@ fn parse_args() -> Result<Options, String> {
             "--logs-only" => options.only = Some(Section::Logs),
             "--streaming-only" => options.only = Some(Section::Streaming),
             "--http-only" => options.only = Some(Section::Http),
+            "--ruchy-only" => options.only = Some(Section::Ruchy),
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -108,6 +113,7 @@ enum Section {
     Logs,
     Streaming,
     Http,
+    Ruchy,
 }
 
 impl Section {
@@ -117,6 +123,7 @@ impl Section {
             Section::Logs => "logs",
             Section::Streaming => "streaming",
             Section::Http => "http",
+            Section::Ruchy => "ruchy",
         }
     }
 }
@@ -164,13 +171,17 @@ fn run(options: Options) -> Result<(), String> {
         settings.warm = warm;
         settings.block = settings.block.min(warm);
     }
-    let (mut configs, runtimes) = if options.smoke {
+    let (mut configs, mut runtimes) = if options.smoke {
         (Config::smoke(), vec![Runtime::Floor, Runtime::Ours])
     } else {
         (Config::full(), Runtime::ALL.to_vec())
     };
     if options.only.is_some() {
         configs.truncate(1);
+    }
+    if options.only == Some(Section::Ruchy) {
+        // The Ruchy handlers are compared with ruchy-lambda's and the floor's only.
+        runtimes.retain(|&r| r != Runtime::Peer);
     }
     let runs = |section: Section| options.only.is_none_or(|only| only == section);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
@@ -192,6 +203,21 @@ fn run(options: Options) -> Result<(), String> {
     let shipping = shipping_index(&configs);
     let extra = if runs(Section::Logs) || runs(Section::Streaming) || runs(Section::Http) {
         Some(builder.build_ours_extra(configs[shipping])?)
+    } else {
+        None
+    };
+    let ruchy_build = if runs(Section::Ruchy) {
+        match ruchy::transpiler() {
+            Some(version) => Some((version, builder.build_ruchy(configs[shipping])?)),
+            None => {
+                eprintln!(
+                    "ruchy: no transpiler (RUCHY or `ruchy` on PATH): the Ruchy handlers \
+                     section is skipped; install it with `{}`",
+                    ruchy::INSTALL
+                );
+                None
+            }
+        }
     } else {
         None
     };
@@ -329,6 +355,24 @@ fn run(options: Options) -> Result<(), String> {
         )?),
         _ => None,
     };
+    let ruchy = if runs(Section::Ruchy) {
+        Some(match ruchy_build {
+            Some((version, dir)) => measure_ruchy(
+                configs[shipping],
+                &binaries[shipping],
+                version,
+                &dir,
+                if options.smoke {
+                    ruchy::Plan::smoke(settings.spawns)
+                } else {
+                    ruchy::Plan::full(settings.spawns)
+                },
+            )?,
+            None => ruchy::Ruchy::Skipped,
+        })
+    } else {
+        None
+    };
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
         .and_then(|(before, after)| after.others_since(before));
@@ -370,6 +414,7 @@ fn run(options: Options) -> Result<(), String> {
         logs,
         streaming,
         http,
+        ruchy,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,
@@ -388,6 +433,7 @@ fn run(options: Options) -> Result<(), String> {
                 run.logs.as_ref(),
                 run.streaming.as_ref(),
                 run.http.as_ref(),
+                run.ruchy.as_ref(),
             ),
         ),
     ] {
@@ -657,6 +703,41 @@ fn measure_http(
         measured,
         floor_minimal,
         aws_events,
+    })
+}
+
+/// The Ruchy handlers figures, in `config`: `minimal` and `fibonacci` from `examples/ruchy/`
+/// (in `dir`), ruchy-lambda's examples and the floor's.
+fn measure_ruchy(
+    config: Config,
+    binaries: &[Option<Built>; 3],
+    version: String,
+    dir: &Path,
+    plan: ruchy::Plan,
+) -> Result<ruchy::Ruchy, String> {
+    let mut bootstraps = Vec::new();
+    for handler in ruchy::HANDLERS {
+        bootstraps.push((ruchy::Source::Ruchy, handler, dir.join(handler.name())));
+        for (source, runtime) in [
+            (ruchy::Source::Rust, Runtime::Ours),
+            (ruchy::Source::Floor, Runtime::Floor),
+        ] {
+            if let Some(built) = &binaries[runtime.index()] {
+                bootstraps.push((source, handler, built.handlers[handler.index()].clone()));
+            }
+        }
+    }
+    let started = Instant::now();
+    let measured = ruchy::measure(&bootstraps, &plan)?;
+    eprintln!(
+        "ruchy: measured in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ruchy::Ruchy::Measured {
+        config,
+        plan,
+        version,
+        measured,
     })
 }
 

@@ -67,6 +67,7 @@ pub struct Run {
     pub logs: Option<crate::logs::Logs>,
     pub streaming: Option<crate::streaming::Streaming>,
     pub http: Option<crate::http::Http>,
+    pub ruchy: Option<crate::ruchy::Ruchy>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -230,6 +231,9 @@ pub fn markdown(run: &Run) -> String {
     if let Some(http) = &run.http {
         crate::http::markdown(&mut md, http);
     }
+    if let Some(ruchy) = &run.ruchy {
+        crate::ruchy::markdown(&mut md, ruchy);
+    }
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -241,6 +245,7 @@ pub fn markdown(run: &Run) -> String {
          benches/run --logs-only          # one section alone (shipping configuration), output in\n\
          benches/run --streaming-only     # a temp dir unless --out is given\n\
          benches/run --http-only\n\
+         benches/run --ruchy-only\n\
          benches/run --concurrency-only\n\
          benches/run --help     # counts, output and target directories\n\
          ```\n\n\
@@ -259,6 +264,7 @@ fn own_sections(run: &Run) -> String {
         run.logs.as_ref().map(|_| "logs"),
         run.streaming.as_ref().map(|_| "streaming"),
         run.http.as_ref().map(|_| "HTTP functions"),
+        run.ruchy.as_ref().map(|_| "Ruchy handlers"),
     ]
     .into_iter()
     .flatten()
@@ -447,6 +453,7 @@ pub fn tsv(
     logs: Option<&crate::logs::Logs>,
     streaming: Option<&crate::streaming::Streaming>,
     http: Option<&crate::http::Http>,
+    ruchy: Option<&crate::ruchy::Ruchy>,
 ) -> String {
     let mut out =
         String::from("configuration\tfigure\tunit\truntime\tmedian\tlow\thigh\tcount\tspread\n");
@@ -488,6 +495,9 @@ pub fn tsv(
     }
     if let Some(http) = http {
         crate::http::tsv(&mut out, http);
+    }
+    if let Some(ruchy) = ruchy {
+        crate::ruchy::tsv(&mut out, ruchy);
     }
     out
 }

@@ -1,7 +1,8 @@
 //! The smoke run end to end: the harness builds ruchy-lambda's examples and the floor (dev
 //! profile, no peer), runs every measurement a few times on the local Lambda (the concurrency
 //! figures at N = 1 and 2, the logs section with two feature choices, 1 MiB streams, the HTTP
-//! functions section without its peer), and writes
+//! functions section without its peer, the Ruchy handlers section when the `ruchy` transpiler is
+//! there and its skip line when it is not), and writes
 //! every figure. Nothing here judges a figure: only that each one was produced, that N = 2 really
 //! had 2 invocations in flight at once, that the records were written in the JSON format, and
 //! (in the harness) that every stream came through byte for byte.
@@ -151,6 +152,7 @@ fn smoke_run_produces_every_figure() {
         "### Streaming targets",
         "## HTTP functions",
         "### HTTP targets",
+        "## Ruchy handlers",
         "## How to rerun",
     ] {
         assert!(markdown.contains(section), "no `{section}` in\n{markdown}");
@@ -164,6 +166,26 @@ fn smoke_run_produces_every_figure() {
     assert!(markdown.contains("| `stream64`: throughput ≥ 0.8× floor |"));
     assert!(markdown.contains("| `http` stripped size ≤ 1.6× floor `minimal` |"));
     assert!(markdown.contains("| ruchy-lambda `http` |"));
+    if markdown.contains("Skipped: no `ruchy` transpiler") {
+        assert!(markdown.contains("cargo install ruchy --version 4.2.1 --locked"));
+        assert!(!tsv.contains("\truchy-"), "figures of a skipped section");
+    } else {
+        for handler in ["minimal", "fibonacci"] {
+            for figure in ["size", "init", "warm-median", "warm-p99"] {
+                let figure = format!("ruchy-{figure}-{handler}");
+                for runtime in ["ruchy", "ours", "floor"] {
+                    let line = tsv
+                        .lines()
+                        .map(|l| l.split('\t').collect::<Vec<_>>())
+                        .find(|f| f[1] == figure && f[3] == runtime)
+                        .unwrap_or_else(|| panic!("no {figure} for {runtime} in\n{tsv}"));
+                    let median: f64 = line[4].parse().expect("a number");
+                    assert!(median > 0.0, "{figure} for {runtime}: {median}");
+                }
+            }
+        }
+        assert!(markdown.contains("| `fibonacci` | ruchy-lambda, Ruchy |"));
+    }
     let svg = std::fs::read_to_string(out.join("ratios.svg")).expect("ratios.svg");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
 }
