@@ -17,6 +17,13 @@ use ruchy_lambda_local::{Event, Outcome, RuntimeApiServer, ServerConfig};
 const INSTALL: &str =
     "cargo install ruchy --version 4.2.1 --locked --no-default-features --features repl";
 
+/// The tests of this file build in one shared target directory, one at a time: cargo builds of
+/// crates of the same name side by side there would step on each other's outputs.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Whether the transpiler is there; prints why a test is skipped when it is not (and fails in
 /// CI, where it must be).
 fn have_ruchy() -> bool {
@@ -97,6 +104,7 @@ fn invoke(bootstrap: &Path, events: &[&str]) -> Vec<Outcome> {
 
 #[test]
 fn the_ruchy_examples_answer_exactly() {
+    let _serial = one_at_a_time();
     if !have_ruchy() {
         return;
     }
@@ -182,6 +190,7 @@ const ECHO: &str = "pub fun lambda_handler(request_id: &str, body: &str) -> Stri
 
 #[test]
 fn editing_a_ruchy_file_rebuilds_it() {
+    let _serial = one_at_a_time();
     if !have_ruchy() {
         return;
     }
@@ -203,6 +212,7 @@ fn editing_a_ruchy_file_rebuilds_it() {
 
 #[test]
 fn a_transpile_error_names_the_file_and_says_what_the_transpiler_said() {
+    let _serial = one_at_a_time();
     if !have_ruchy() {
         return;
     }
@@ -221,6 +231,7 @@ fn a_transpile_error_names_the_file_and_says_what_the_transpiler_said() {
 
 #[test]
 fn a_missing_transpiler_names_the_install_command() {
+    let _serial = one_at_a_time();
     let scratch = Scratch::new("missing", ECHO);
     let out = scratch.build(&[("RUCHY", "/nonexistent/ruchy")]);
     assert!(!out.status.success());
@@ -235,6 +246,7 @@ fn a_missing_transpiler_names_the_install_command() {
 
 #[test]
 fn a_signature_the_attribute_rejects_gets_the_attributes_error() {
+    let _serial = one_at_a_time();
     if !have_ruchy() {
         return;
     }
