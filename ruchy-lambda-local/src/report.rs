@@ -31,6 +31,10 @@ use crate::stream::StreamRecord;
 /// The function version this local Lambda runs: always `$LATEST`.
 pub const VERSION: &str = "$LATEST";
 
+/// The handler name the runtime gets in `_HANDLER` (and extensions in their registration
+/// response): always `bootstrap`, as for `provided.*` runtimes.
+pub const HANDLER: &str = "bootstrap";
+
 /// The billed duration in whole milliseconds: the duration rounded up to the next millisecond,
 /// with the init duration added first on a cold start (`provided.*` runtimes bill init), and at
 /// least 1 ms.

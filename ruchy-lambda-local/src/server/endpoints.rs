@@ -6,6 +6,9 @@ use std::time::Instant;
 use crate::http::{Body, RequestHead};
 use crate::invocation::ErrorReport;
 
+use super::lifecycle::{
+    HEADER_EXTENSION_EVENT_ID, HEADER_EXTENSION_ID, HEADER_EXTENSION_NAME, Refusal,
+};
 use super::routes::{Route, route};
 use super::state::{Answer, HandOut, Rejection};
 use super::{
@@ -41,6 +44,11 @@ impl Reply {
 
     pub(super) fn error(status: u16, error_type: &str, message: &str) -> Reply {
         Reply::json(status, ErrorReport::lambda(Some(error_type), message).body)
+    }
+
+    /// An Extensions API refusal: `403` with its error type and message.
+    fn refused(refusal: &Refusal) -> Reply {
+        Reply::error(403, refusal.error_type, &refusal.message)
     }
 
     fn status(&self) -> Option<u16> {
@@ -83,9 +91,18 @@ impl Shared {
         received_at: Instant,
         stream: &TcpStream,
     ) -> Reply {
-        let route = route(&self.prefix, &head.method, head.path());
-        if route == Route::Next {
-            return self.next(conn, generation, head, received_at, stream);
+        let mut route = route(&self.prefix, &head.method, head.path());
+        if matches!(route, Route::RestoreNext | Route::RestoreError) && !self.config.snap_start {
+            // As Lambda's Runtime Interface Emulator: only routed under SnapStart.
+            route = Route::NotFound;
+        }
+        match route {
+            Route::Next => return self.next(conn, generation, head, received_at, stream),
+            Route::RestoreNext => return self.restore_next(conn, generation, head, received_at),
+            Route::ExtensionNext => {
+                return self.extension_next(conn, generation, head, received_at);
+            }
+            _ => {}
         }
         // The state change and its log entry are made under one lock, so that whoever sees the
         // one sees the other.
@@ -94,7 +111,7 @@ impl Shared {
         let error_type = || head.header(HEADER_ERROR_TYPE).map(str::to_owned);
         let invocation_id = head.header(HEADER_INVOCATION_ID);
         let reply = match route {
-            Route::Next => Reply::Close, // answered above
+            Route::Next | Route::RestoreNext | Route::ExtensionNext => Reply::Close, // above
             Route::Response(id) => Reply::of(
                 st.answer(generation, id, invocation_id, body, Answer::Response),
                 max,
@@ -106,6 +123,8 @@ impl Shared {
                 Reply::of(st.answer(generation, id, invocation_id, body, answer), max)
             }
             Route::InitError => Reply::of(st.init_error(generation, body, error_type()), max),
+            Route::RestoreError => Reply::of(st.restore_error(generation, body, error_type()), max),
+            Route::ExtensionRegister => self.register(&mut st, generation, head, body),
             Route::WrongMethod(allowed) => Reply::Send {
                 status: 405,
                 headers: vec![("Allow", allowed.to_owned())],
@@ -154,6 +173,137 @@ impl Shared {
                 drop(st);
                 self.changed.notify_all();
                 return reply;
+            }
+            st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// `POST /extension/register`, under the state lock.
+    fn register(
+        &self,
+        st: &mut super::state::State,
+        generation: u64,
+        head: &RequestHead,
+        body: Body,
+    ) -> Reply {
+        if st.shutdown || st.generation != generation {
+            return Reply::Close;
+        }
+        let body = match body {
+            Body::Complete(bytes) => bytes,
+            Body::Oversize { len } => {
+                return Reply::of(
+                    Err(Rejection::TooLarge(len)),
+                    self.config.max_response_bytes,
+                );
+            }
+        };
+        let registered = st.extensions.register(
+            head.header(HEADER_EXTENSION_NAME),
+            &body,
+            &self.config.function_name,
+            Instant::now(),
+        );
+        match registered {
+            Ok((id, body)) => Reply::Send {
+                status: 200,
+                headers: vec![(HEADER_EXTENSION_ID, id)],
+                body,
+                handed_out: None,
+            },
+            Err(refusal) => Reply::refused(&refusal),
+        }
+    }
+
+    /// `GET /extension/event/next`: waits until an event is queued for the extension.
+    fn extension_next(
+        &self,
+        conn: u64,
+        generation: u64,
+        head: &RequestHead,
+        received_at: Instant,
+    ) -> Reply {
+        let id = head.header(HEADER_EXTENSION_ID);
+        let mut st = lock(&self.state);
+        if st.shutdown || st.generation != generation {
+            st.log_request(conn, Some(head), None, received_at);
+            return Reply::Close;
+        }
+        match st.extensions.find(id) {
+            Ok(extension) => extension.info.ready = true,
+            Err(refusal) => {
+                let reply = Reply::refused(&refusal);
+                st.log_request(conn, Some(head), reply.status(), received_at);
+                drop(st);
+                self.changed.notify_all();
+                return reply;
+            }
+        }
+        self.changed.notify_all();
+        loop {
+            if st.shutdown || st.generation != generation {
+                st.log_request(conn, Some(head), None, received_at);
+                return Reply::Close;
+            }
+            let event = match st.extensions.find(id) {
+                Ok(extension) => extension.take(),
+                Err(_) => None,
+            };
+            if let Some(event) = event {
+                st.log_request(conn, Some(head), Some(200), received_at);
+                drop(st);
+                self.changed.notify_all();
+                return Reply::Send {
+                    status: 200,
+                    headers: vec![(HEADER_EXTENSION_EVENT_ID, crate::ids::request_id())],
+                    body: event,
+                    handed_out: None,
+                };
+            }
+            st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// `GET /runtime/restore/next` (SnapStart): marks the end of init, then waits until the
+    /// supervisor releases it (the snapshot is "restored") and answers `200` with no body.
+    fn restore_next(
+        &self,
+        conn: u64,
+        generation: u64,
+        head: &RequestHead,
+        received_at: Instant,
+    ) -> Reply {
+        let mut st = lock(&self.state);
+        match st.restore_next_arrived(generation, received_at) {
+            Ok(()) => {}
+            Err(Rejection::StaleSandbox) => {
+                st.log_request(conn, Some(head), None, received_at);
+                return Reply::Close;
+            }
+            Err(other) => {
+                let reply = Reply::of(Err(other), self.config.max_response_bytes);
+                st.log_request(conn, Some(head), reply.status(), received_at);
+                drop(st);
+                self.changed.notify_all();
+                return reply;
+            }
+        }
+        self.changed.notify_all();
+        loop {
+            if st.shutdown || st.generation != generation {
+                st.log_request(conn, Some(head), None, received_at);
+                return Reply::Close;
+            }
+            if st.restore.released_at.is_some() {
+                st.log_request(conn, Some(head), Some(200), received_at);
+                drop(st);
+                self.changed.notify_all();
+                return Reply::Send {
+                    status: 200,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                    handed_out: None,
+                };
             }
             st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
         }

@@ -7,6 +7,19 @@
 //!   [`crate::stream`]).
 //! - `POST /2018-06-01/runtime/invocation/{id}/error` — the function's error.
 //! - `POST /2018-06-01/runtime/init/error` — an error during init, before the first `/next`.
+//! - With [`ServerConfig::snap_start`] only (a `404` otherwise, as in AWS's Runtime Interface
+//!   Emulator): `GET /2018-06-01/runtime/restore/next` — the end of init; held until the
+//!   supervisor releases it ([`RuntimeApiServer::release_restore`]), then `200` with no body —
+//!   and `POST /2018-06-01/runtime/restore/error` — an error of the after-restore hooks (`202`).
+//! - The Extensions API (version 2020-01-01), on the same host and port:
+//!   `POST /2020-01-01/extension/register` (`Lambda-Extension-Name`, `{"events":[…]}`; only
+//!   during init) and `GET /2020-01-01/extension/event/next` (`Lambda-Extension-Identifier`),
+//!   which long-polls for the `INVOKE` events of invocations handed out and for the `SHUTDOWN`
+//!   event ([`RuntimeApiServer::deliver_shutdown`]). Refusals are `403` with Lambda's error types
+//!   (`Extension.RegistrationClosed`, `Extension.UnknownExtensionIdentifier`, …). Every request
+//!   goes into the request log like the runtime's. Lambda lets only external extensions (their
+//!   own processes) register for `SHUTDOWN`; this server cannot tell them from internal ones
+//!   (threads of the runtime) and accepts it from both.
 //!
 //! One thread per connection; connections are kept alive. Events are handed out first in,
 //! first out, one per `/next`, to at most [`ServerConfig::max_concurrency`] invocations in flight
@@ -25,7 +38,7 @@ use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::faults::FaultPlan;
 use crate::http::{self, Limits};
@@ -35,8 +48,13 @@ use crate::stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamRead};
 
 mod conn;
 mod endpoints;
+mod lifecycle;
 mod routes;
 mod state;
+
+pub use lifecycle::{
+    Extension, ExtensionEvent, HEADER_EXTENSION_ID, MAX_EXTENSIONS, ShutdownReason,
+};
 
 use state::State;
 
@@ -99,6 +117,9 @@ pub struct ServerConfig {
     /// body with its chunk framing and trailers), for [`RuntimeApiServer::raw_requests`];
     /// default `false`.
     pub capture_raw_requests: bool,
+    /// SnapStart: serve `/runtime/restore/next` and `/runtime/restore/error` (else they are
+    /// `404`); default `false`.
+    pub snap_start: bool,
 }
 
 impl Default for ServerConfig {
@@ -118,6 +139,7 @@ impl Default for ServerConfig {
             max_streamed_bytes: MAX_STREAMED_BYTES,
             stream_bandwidth: None,
             capture_raw_requests: false,
+            snap_start: false,
         }
     }
 }
@@ -225,7 +247,11 @@ impl RuntimeApiServer {
         let prefix = routes::normalize_prefix(&config.path_prefix);
         let mut limits = Limits::with_body(config.max_response_bytes);
         limits.header_bytes = config.max_header_bytes;
-        let state = State::new(config.max_concurrency, config.send_invocation_id);
+        let state = State::with_arn(
+            config.max_concurrency,
+            config.send_invocation_id,
+            config.function_arn(),
+        );
         let shared = Arc::new(Shared {
             function_arn: config.function_arn(),
             config,
@@ -406,6 +432,70 @@ impl RuntimeApiServer {
         self.wait_until(timeout, |st| st.first_next)
     }
 
+    /// The extensions registered in this sandbox, in registration order.
+    pub fn extensions(&self) -> Vec<Extension> {
+        lock(&self.shared.state).extensions.list()
+    }
+
+    /// Waits up to `timeout` until at least `count` extensions are registered in this sandbox.
+    pub fn wait_for_extensions(&self, count: usize, timeout: Duration) -> Option<Vec<Extension>> {
+        self.wait_until(timeout, |st| {
+            (st.extensions.registered.len() >= count).then(|| st.extensions.list())
+        })
+    }
+
+    /// Queues the `SHUTDOWN` event (`shutdownReason` `reason`, `deadlineMs` `deadline`) for every
+    /// extension registered for it that has not had it yet, ahead of any event still queued for
+    /// it; nothing is handed out to them after it. Returns how many extensions it was queued for.
+    pub fn deliver_shutdown(&self, reason: ShutdownReason, deadline: SystemTime) -> usize {
+        let count = lock(&self.shared.state)
+            .extensions
+            .shutdown(reason, lifecycle::epoch_ms(deadline));
+        self.shared.changed.notify_all();
+        count
+    }
+
+    /// Waits up to `timeout` until every `SHUTDOWN` event queued has been handed out; whether it
+    /// was.
+    pub fn wait_shutdown_delivered(&self, timeout: Duration) -> bool {
+        self.wait_until(timeout, |st| {
+            (!st.extensions.shutdown_pending()).then_some(())
+        })
+        .is_some()
+    }
+
+    /// When `/runtime/restore/next` arrived in this sandbox (SnapStart): the end of init.
+    pub fn restore_next_at(&self) -> Option<Instant> {
+        lock(&self.shared.state).restore.next_at
+    }
+
+    /// Answers the waiting `/runtime/restore/next` (the snapshot is "restored"): the start of the
+    /// restore phase. `false` if none has arrived, or it was already released.
+    pub fn release_restore(&self) -> bool {
+        let released = {
+            let mut st = lock(&self.shared.state);
+            if st.restore.next_at.is_none() || st.restore.released_at.is_some() {
+                false
+            } else {
+                st.restore.released_at = Some(Instant::now());
+                true
+            }
+        };
+        self.shared.changed.notify_all();
+        released
+    }
+
+    /// When `/runtime/restore/next` was released in this sandbox.
+    pub fn restore_released_at(&self) -> Option<Instant> {
+        lock(&self.shared.state).restore.released_at
+    }
+
+    /// The error the runtime posted to `/runtime/restore/error` in this sandbox, and when.
+    pub fn restore_error(&self) -> Option<(ErrorReport, Instant)> {
+        let st = lock(&self.shared.state);
+        Some((st.restore.error.clone()?, st.restore.error_at?))
+    }
+
     /// Settles a queued or pending invocation as [`Outcome::TimedOut`]; an answer posted for it
     /// afterwards gets `410 Gone`. `false` if it was already finished or is unknown.
     pub fn mark_timed_out(&self, request_id: &str) -> bool {
@@ -419,7 +509,8 @@ impl RuntimeApiServer {
     }
 
     /// Starts a new sandbox, as after the runtime process was stopped: closes every open
-    /// connection (they belong to the old process), forgets the first `/next` and the init error,
+    /// connection (they belong to the old process), forgets the first `/next`, the init error,
+    /// the restore phase and the registered extensions,
     /// and settles every invocation still in flight as [`Outcome::Abandoned`]. Queued events stay
     /// queued.
     pub fn reset_sandbox(&self) {

@@ -1,6 +1,8 @@
 //! Which Runtime API endpoint a request is for, from its method and path.
 
 const API_VERSION: &str = "/2018-06-01/runtime/";
+/// The Extensions API, on the same host and port.
+const EXTENSION_API: &str = "/2020-01-01/extension/";
 
 /// A Runtime API endpoint.
 #[derive(Debug, PartialEq, Eq)]
@@ -9,6 +11,14 @@ pub(super) enum Route<'a> {
     Response(&'a str),
     Error(&'a str),
     InitError,
+    /// `GET /runtime/restore/next` (SnapStart only).
+    RestoreNext,
+    /// `POST /runtime/restore/error` (SnapStart only).
+    RestoreError,
+    /// `POST /2020-01-01/extension/register`.
+    ExtensionRegister,
+    /// `GET /2020-01-01/extension/event/next`.
+    ExtensionNext,
     /// A known path with the wrong method; the method it takes.
     WrongMethod(&'static str),
     NotFound,
@@ -16,10 +26,22 @@ pub(super) enum Route<'a> {
 
 /// The endpoint for `method` and `path` under `prefix` (normalized, see [`normalize_prefix`]).
 pub(super) fn route<'a>(prefix: &str, method: &str, path: &'a str) -> Route<'a> {
-    let Some(rest) = path
-        .strip_prefix(prefix)
-        .and_then(|p| p.strip_prefix(API_VERSION))
-    else {
+    let Some(under) = path.strip_prefix(prefix) else {
+        return Route::NotFound;
+    };
+    if let Some(rest) = under.strip_prefix(EXTENSION_API) {
+        let (route, allowed) = match rest {
+            "register" => (Route::ExtensionRegister, "POST"),
+            "event/next" => (Route::ExtensionNext, "GET"),
+            _ => return Route::NotFound,
+        };
+        return if method == allowed {
+            route
+        } else {
+            Route::WrongMethod(allowed)
+        };
+    }
+    let Some(rest) = under.strip_prefix(API_VERSION) else {
         return Route::NotFound;
     };
     let mut parts = rest.split('/');
@@ -27,6 +49,8 @@ pub(super) fn route<'a>(prefix: &str, method: &str, path: &'a str) -> Route<'a> 
     let (route, allowed) = match parts {
         (Some("invocation"), Some("next"), None, None) => (Route::Next, "GET"),
         (Some("init"), Some("error"), None, None) => (Route::InitError, "POST"),
+        (Some("restore"), Some("next"), None, None) => (Route::RestoreNext, "GET"),
+        (Some("restore"), Some("error"), None, None) => (Route::RestoreError, "POST"),
         (Some("invocation"), Some(id), Some("response"), None) => (Route::Response(id), "POST"),
         (Some("invocation"), Some(id), Some("error"), None) => (Route::Error(id), "POST"),
         _ => return Route::NotFound,
@@ -97,6 +121,42 @@ mod tests {
         );
         assert_eq!(
             route("/x", "GET", &format!("{p}/invocation/next")),
+            Route::NotFound
+        );
+    }
+
+    #[test]
+    fn lifecycle_routes() {
+        assert_eq!(
+            route("", "GET", "/2018-06-01/runtime/restore/next"),
+            Route::RestoreNext
+        );
+        assert_eq!(
+            route("", "POST", "/2018-06-01/runtime/restore/error"),
+            Route::RestoreError
+        );
+        assert_eq!(
+            route("", "POST", "/2018-06-01/runtime/restore/next"),
+            Route::WrongMethod("GET")
+        );
+        assert_eq!(
+            route("", "POST", "/2020-01-01/extension/register"),
+            Route::ExtensionRegister
+        );
+        assert_eq!(
+            route("/p", "GET", "/p/2020-01-01/extension/event/next"),
+            Route::ExtensionNext
+        );
+        assert_eq!(
+            route("", "GET", "/2020-01-01/extension/register"),
+            Route::WrongMethod("POST")
+        );
+        assert_eq!(
+            route("", "POST", "/2020-01-01/extension/init/error"),
+            Route::NotFound
+        );
+        assert_eq!(
+            route("", "GET", "/2020-01-01/extension/event/next/"),
             Route::NotFound
         );
     }

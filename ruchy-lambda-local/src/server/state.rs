@@ -17,6 +17,7 @@ use crate::ids;
 use crate::invocation::{ErrorReport, Event, InvocationRecord, Outcome};
 use crate::stream::StreamRecord;
 
+use super::lifecycle::{Extensions, Restore};
 use super::{HEADER_INVOCATION_ID, RawRequest, RequestLogEntry};
 
 /// What a runtime posted for an invocation.
@@ -81,10 +82,26 @@ pub(super) struct State {
     pub(super) generation: u64,
     pub(super) waiting_next: usize,
     pub(super) shutdown: bool,
+    /// The function's ARN, for the `INVOKE` events of extensions.
+    function_arn: String,
+    /// The extensions of this sandbox.
+    pub(super) extensions: Extensions,
+    /// SnapStart's restore phase of this sandbox.
+    pub(super) restore: Restore,
 }
 
 impl State {
+    #[cfg(test)]
     pub(super) fn new(max_concurrency: usize, send_invocation_id: bool) -> State {
+        State::with_arn(max_concurrency, send_invocation_id, String::new())
+    }
+
+    /// [`State::new`] for the function `function_arn`.
+    pub(super) fn with_arn(
+        max_concurrency: usize,
+        send_invocation_id: bool,
+        function_arn: String,
+    ) -> State {
         State {
             max_concurrency: max_concurrency.max(1),
             send_invocation_id,
@@ -102,6 +119,9 @@ impl State {
             generation: 0,
             waiting_next: 0,
             shutdown: false,
+            function_arn,
+            extensions: Extensions::default(),
+            restore: Restore::default(),
         }
     }
 
@@ -176,6 +196,8 @@ impl State {
             return false;
         }
         self.first_next.get_or_insert(at);
+        // Init is over: extensions can no longer register.
+        self.extensions.closed = true;
         if self.max_concurrency == 1 {
             for id in self.in_flight.clone() {
                 self.finish(&id, Outcome::Abandoned);
@@ -215,6 +237,12 @@ impl State {
         };
         self.in_flight.push(id);
         self.max_in_flight = self.max_in_flight.max(self.in_flight.len());
+        self.extensions.invoke(
+            &hand_out.request_id,
+            deadline_ms,
+            &self.function_arn,
+            &hand_out.trace_id,
+        );
         Some(hand_out)
     }
 
@@ -386,7 +414,7 @@ impl State {
         if self.generation != generation {
             return Err(Rejection::StaleSandbox);
         }
-        if self.first_next.is_some() {
+        if self.first_next.is_some() || self.restore.next_at.is_some() {
             return Err(Rejection::InvalidState(
                 "Init error reported after the runtime asked for an invocation",
             ));
@@ -402,12 +430,71 @@ impl State {
         Ok(())
     }
 
+    /// `GET /runtime/restore/next` from a runtime of sandbox `generation`, at `at`: the end of
+    /// init under SnapStart. Refused after an earlier `/restore/next` or `/invocation/next`.
+    pub(super) fn restore_next_arrived(
+        &mut self,
+        generation: u64,
+        at: Instant,
+    ) -> Result<(), Rejection> {
+        if self.shutdown || self.generation != generation {
+            return Err(Rejection::StaleSandbox);
+        }
+        if self.first_next.is_some() || self.restore.next_at.is_some() {
+            return Err(Rejection::InvalidState(
+                "State transition from Ready to RestoreReady failed for runtime. Error: \
+                 the runtime has already finished init",
+            ));
+        }
+        if self.init_error.is_some() {
+            return Err(Rejection::InvalidState(
+                "State transition from InitError to RestoreReady failed for runtime. Error: \
+                 init already failed",
+            ));
+        }
+        self.restore.next_at = Some(at);
+        self.extensions.closed = true;
+        Ok(())
+    }
+
+    /// `POST /runtime/restore/error` from a runtime of sandbox `generation`: allowed while
+    /// restoring (after `/restore/next` was answered, before the first `/invocation/next`),
+    /// once.
+    pub(super) fn restore_error(
+        &mut self,
+        generation: u64,
+        body: Body,
+        error_type: Option<String>,
+    ) -> Result<(), Rejection> {
+        if self.generation != generation {
+            return Err(Rejection::StaleSandbox);
+        }
+        if self.restore.released_at.is_none()
+            || self.first_next.is_some()
+            || self.restore.error.is_some()
+        {
+            return Err(Rejection::InvalidState(
+                "State transition to RestoreError failed for runtime. Error: \
+                 not restoring",
+            ));
+        }
+        let bytes = match body {
+            Body::Complete(bytes) => bytes,
+            Body::Oversize { len } => return Err(Rejection::TooLarge(len)),
+        };
+        self.restore.error = Some(ErrorReport::parse(bytes, error_type));
+        self.restore.error_at = Some(Instant::now());
+        Ok(())
+    }
+
     /// A new sandbox: forgets init, settles every invocation in flight as abandoned and closes
     /// every open connection. Queued events stay queued.
     pub(super) fn reset_sandbox(&mut self) {
         self.generation += 1;
         self.first_next = None;
         self.init_error = None;
+        self.extensions = Extensions::default();
+        self.restore = Restore::default();
         for id in self.in_flight.clone() {
             self.finish(&id, Outcome::Abandoned);
         }
@@ -619,6 +706,41 @@ mod tests {
         assert!(st.next_arrived(1, Instant::now()));
         assert_eq!(st.hand_out(1, 1000).unwrap().request_id, b);
         assert_eq!(st.hand_out(1, 1000).unwrap().request_id, c);
+    }
+
+    #[test]
+    fn restore_next_ends_init_once_and_restore_error_needs_a_restore() {
+        let mut st = state(1);
+        assert_eq!(
+            st.restore_error(0, body(b"{}"), None),
+            Err(Rejection::InvalidState(
+                "State transition to RestoreError failed for runtime. Error: not restoring"
+            ))
+        );
+        st.restore_next_arrived(0, Instant::now()).unwrap();
+        assert!(st.extensions.closed);
+        assert!(matches!(
+            st.restore_next_arrived(0, Instant::now()),
+            Err(Rejection::InvalidState(_))
+        ));
+        assert!(matches!(
+            st.init_error(0, body(b"{}"), None),
+            Err(Rejection::InvalidState(_))
+        ));
+        // Not released yet: no restore error.
+        assert!(st.restore_error(0, body(b"{}"), None).is_err());
+        st.restore.released_at = Some(Instant::now());
+        assert_eq!(
+            st.restore_error(1, body(b"{}"), None),
+            Err(Rejection::StaleSandbox)
+        );
+        st.restore_error(0, body(br#"{"errorType":"E"}"#), Some("H".into()))
+            .unwrap();
+        assert_eq!(st.restore.error.as_ref().unwrap().kind(), "E");
+        assert!(st.restore_error(0, body(b"{}"), None).is_err());
+        st.reset_sandbox();
+        assert!(st.restore.next_at.is_none() && st.restore.error.is_none());
+        assert!(!st.extensions.closed);
     }
 
     #[test]
