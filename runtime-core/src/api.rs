@@ -185,13 +185,7 @@ impl RuntimeApiClient {
 
     /// `GET /runtime/invocation/next`: waits (without a timeout) for the next event.
     pub fn next_invocation(&mut self) -> Result<Invocation, ApiError> {
-        let response = self.http.request("GET", &self.next_path, &[], &[])?;
-        if response.status != 200 {
-            return Err(ApiError::UnexpectedStatus {
-                status: response.status,
-                message: body_message(response.body),
-            });
-        }
+        let response = get(&mut self.http, &self.next_path)?;
         let context = context_from(&response, &self.config)?;
         Ok(Invocation {
             context,
@@ -283,10 +277,33 @@ impl RuntimeApiClient {
 
     /// `POST /runtime/init/error`: the function could not start.
     pub fn report_init_error(&mut self, diagnostic: &Diagnostic) -> Result<Posted, ApiError> {
+        self.runtime_path("/runtime/init/error");
+        self.post_diagnostic(diagnostic, None)
+    }
+
+    /// `GET /runtime/restore/next` (SnapStart): says the function is ready for its snapshot, and
+    /// returns once the snapshot has been restored, however much later and on whatever machine.
+    ///
+    /// The connection it came back on was opened before the snapshot: it is closed here, and the
+    /// next request opens a fresh one.
+    pub fn restore_next(&mut self) -> Result<(), ApiError> {
+        self.runtime_path("/runtime/restore/next");
+        let restored = get(&mut self.http, &self.path).map(drop);
+        self.http.disconnect();
+        restored
+    }
+
+    /// `POST /runtime/restore/error` (SnapStart): the function could not resume after a
+    /// restore. The caller should exit non-zero afterwards.
+    pub fn report_restore_error(&mut self, diagnostic: &Diagnostic) -> Result<Posted, ApiError> {
+        self.runtime_path("/runtime/restore/error");
+        self.post_diagnostic(diagnostic, None)
+    }
+
+    fn runtime_path(&mut self, endpoint: &str) {
         self.path.clear();
         self.path.push_str(&self.base_path);
-        self.path.push_str("/runtime/init/error");
-        self.post_diagnostic(diagnostic, None)
+        self.path.push_str(endpoint);
     }
 
     fn post_diagnostic(
@@ -325,6 +342,18 @@ impl RuntimeApiClient {
         self.path.push_str(endpoint);
         Ok(())
     }
+}
+
+/// `GET path`, which must answer 200.
+fn get<'a>(http: &'a mut HttpClient, path: &str) -> Result<Response<'a>, ApiError> {
+    let response = http.request("GET", path, &[], &[])?;
+    if response.status != 200 {
+        return Err(ApiError::UnexpectedStatus {
+            status: response.status,
+            message: body_message(response.body),
+        });
+    }
+    Ok(response)
 }
 
 /// The `Trailer` header of a streamed response: the two error trailers.

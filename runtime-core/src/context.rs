@@ -23,6 +23,9 @@ pub struct Config {
     pub handler: String,
     /// `LAMBDA_TASK_ROOT`: where the deployment package is unpacked.
     pub task_root: String,
+    /// `AWS_LAMBDA_INITIALIZATION_TYPE`: how Lambda initialises this execution environment
+    /// (`on-demand`, `provisioned-concurrency`, `snap-start`, …).
+    pub initialization_type: String,
 }
 
 impl Config {
@@ -43,6 +46,7 @@ impl Config {
             log_stream_name: var("AWS_LAMBDA_LOG_STREAM_NAME"),
             handler: var("_HANDLER"),
             task_root: var("LAMBDA_TASK_ROOT"),
+            initialization_type: var("AWS_LAMBDA_INITIALIZATION_TYPE"),
         }
     }
 }

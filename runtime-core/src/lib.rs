@@ -5,7 +5,8 @@
 //! - [`Context`], [`Config`], [`Invocation`]: what a handler is told;
 //! - [`Runtime`]: the event loop, with error, panic and init-error reporting;
 //! - [`workers`]: concurrent invocations (`AWS_LAMBDA_MAX_CONCURRENCY`, Lambda Managed
-//!   Instances), one OS thread and one connection per worker.
+//!   Instances), one OS thread and one connection per worker;
+//! - [`lifecycle`]: SnapStart's before-snapshot and after-restore hooks, and a shutdown hook.
 //!
 //! Most users want the `ruchy-lambda` crate and its `#[handler]` attribute instead; this crate is
 //! for those who write the loop body by hand:
@@ -34,6 +35,7 @@ mod diagnostic;
 pub mod encoding;
 pub mod endpoint;
 pub mod http;
+pub mod lifecycle;
 pub mod logs;
 mod runtime;
 pub mod stream;
@@ -44,6 +46,7 @@ pub use api::{ApiError, Posted, RuntimeApiClient};
 pub use context::{Config, Context, Invocation};
 pub use diagnostic::Diagnostic;
 pub use endpoint::{Endpoint, EndpointError};
+pub use lifecycle::Lifecycle;
 pub use runtime::{MALFORMED_INVOCATION, RESPONSE_TOO_LARGE, RetryPolicy, Runtime};
 pub use stream::ResponseStream;
 pub use trace_env::TRACE_ID_VAR;
@@ -51,6 +54,7 @@ pub use workers::MaxConcurrencyError;
 
 use std::fmt;
 
+use lifecycle::State;
 use logs::Level;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
@@ -91,19 +95,25 @@ where
 {
     run_on_one_worker(
         init,
+        &Lifecycle::new(),
         handler,
         format_args!("the handler is `FnMut`: use `run_concurrent` to run more"),
     )
 }
 
-/// Like [`run_with_init`], with `why` in the start-up line that says one worker runs although
-/// Lambda allows more invocations at once.
-pub fn run_on_one_worker<S, I, H>(init: I, mut handler: H, why: fmt::Arguments<'_>) -> ExitCode
+/// Like [`run_with_init`], with the `lifecycle` hooks, and `why` in the start-up line that says
+/// one worker runs although Lambda allows more invocations at once.
+pub fn run_on_one_worker<S, I, H>(
+    init: I,
+    lifecycle: &Lifecycle<S>,
+    mut handler: H,
+    why: fmt::Arguments<'_>,
+) -> ExitCode
 where
     I: FnOnce() -> Result<S, Diagnostic>,
     H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
 {
-    one_worker(init, why, |runtime, state| {
+    one_worker(init, lifecycle, why, |runtime, state| {
         runtime.run(|invocation, reply| handler(state, invocation, reply))
     })
 }
@@ -112,6 +122,7 @@ where
 /// [`run_streaming`]).
 pub fn run_streaming_on_one_worker<S, I, H>(
     init: I,
+    lifecycle: &Lifecycle<S>,
     mut handler: H,
     why: fmt::Arguments<'_>,
 ) -> ExitCode
@@ -119,20 +130,21 @@ where
     I: FnOnce() -> Result<S, Diagnostic>,
     H: FnMut(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic>,
 {
-    one_worker(init, why, |runtime, state| {
+    one_worker(init, lifecycle, why, |runtime, state| {
         runtime.run_streaming(|invocation, stream| handler(state, invocation, stream))
     })
 }
 
 fn one_worker<S, I>(
     init: I,
+    lifecycle: &Lifecycle<S>,
     why: fmt::Arguments<'_>,
     serve: impl FnOnce(&mut Runtime, &S) -> ApiError,
 ) -> ExitCode
 where
     I: FnOnce() -> Result<S, Diagnostic>,
 {
-    let (mut runtime, state, workers) = match start(init) {
+    let (mut runtime, state, workers) = match start(init, lifecycle) {
         Ok(started) => started,
         Err(code) => return code,
     };
@@ -181,7 +193,21 @@ where
     I: FnOnce() -> Result<S, Diagnostic>,
     H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
 {
-    run_workers(init, Buffered(handler))
+    run_workers(init, &Lifecycle::new(), Buffered(handler))
+}
+
+/// Like [`run_concurrent_with_init`], with the `lifecycle` hooks (see [`lifecycle`]).
+pub fn run_concurrent_with_lifecycle<S, I, H>(
+    init: I,
+    lifecycle: Lifecycle<S>,
+    handler: H,
+) -> ExitCode
+where
+    S: Sync + 'static,
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    run_workers(init, &lifecycle, Buffered(handler))
 }
 
 /// Runs `handler`, which streams its response, for every invocation, on as many workers as
@@ -208,7 +234,21 @@ where
     I: FnOnce() -> Result<S, Diagnostic>,
     H: Fn(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
 {
-    run_workers(init, Streaming(handler))
+    run_workers(init, &Lifecycle::new(), Streaming(handler))
+}
+
+/// Like [`run_streaming_with_init`], with the `lifecycle` hooks (see [`lifecycle`]).
+pub fn run_streaming_with_lifecycle<S, I, H>(
+    init: I,
+    lifecycle: Lifecycle<S>,
+    handler: H,
+) -> ExitCode
+where
+    S: Sync + 'static,
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: Fn(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    run_workers(init, &lifecycle, Streaming(handler))
 }
 
 /// One worker's loop, the same for every worker.
@@ -242,13 +282,13 @@ where
 
 /// Runs `init`, then `worker` on as many workers as Lambda allows: the main thread, and N − 1
 /// detached threads that live as long as the process.
-fn run_workers<S, I, W>(init: I, worker: W) -> ExitCode
+fn run_workers<S, I, W>(init: I, lifecycle: &Lifecycle<S>, worker: W) -> ExitCode
 where
     S: Sync + 'static,
     I: FnOnce() -> Result<S, Diagnostic>,
     W: Serve<S>,
 {
-    let (mut runtime, state, workers) = match start(init) {
+    let (mut runtime, state, workers) = match start(init, lifecycle) {
         Ok(started) => started,
         Err(code) => return code,
     };
@@ -257,7 +297,7 @@ where
     }
     // The workers run until the process ends, so the state and the handler live as long: the
     // process, not this frame, owns them.
-    let state: &'static S = Box::leak(Box::new(state));
+    let state: &'static S = state.leak();
     let worker: &'static W = Box::leak(Box::new(worker));
     for n in 2..=workers.count {
         let mut runtime =
@@ -289,9 +329,10 @@ struct Workers {
     config: Arc<Config>,
 }
 
-/// Reads the environment and runs `init`: the first worker's runtime, the state and the worker
-/// count, or the exit status after a failure was logged and reported.
-fn start<S, I>(init: I) -> Result<(Runtime, S, Workers), ExitCode>
+/// Reads the environment, runs `init` and the lifecycle up to the first `/next`: the first
+/// worker's runtime, the state and the worker count, or the exit status after a failure was
+/// logged and reported.
+fn start<S, I>(init: I, lifecycle: &Lifecycle<S>) -> Result<(Runtime, State<S>, Workers), ExitCode>
 where
     I: FnOnce() -> Result<S, Diagnostic>,
 {
@@ -322,6 +363,7 @@ where
             ));
         }
     };
+    let state = lifecycle::begin(&mut runtime, &endpoint, state, lifecycle)?;
     let workers = Workers {
         count,
         endpoint,
@@ -330,7 +372,7 @@ where
     Ok((runtime, state, workers))
 }
 
-fn give_up(fatal: &ApiError) -> ExitCode {
+pub(crate) fn give_up(fatal: &ApiError) -> ExitCode {
     runtime::log(Level::Fatal, format_args!("{fatal}; giving up"));
     ExitCode::FAILURE
 }
@@ -343,21 +385,30 @@ fn end_all_workers(fatal: &ApiError) -> ! {
     std::process::exit(1)
 }
 
-fn init_failed(runtime: &mut Runtime, diagnostic: &Diagnostic) -> ExitCode {
+pub(crate) fn init_failed(runtime: &mut Runtime, diagnostic: &Diagnostic) -> ExitCode {
     runtime::log(Level::Error, format_args!("init failed: {diagnostic}"));
-    match runtime.report_init_error(diagnostic) {
+    log_report("init", runtime.report_init_error(diagnostic))
+}
+
+pub(crate) fn restore_failed(runtime: &mut Runtime, diagnostic: &Diagnostic) -> ExitCode {
+    runtime::log(Level::Error, format_args!("restore failed: {diagnostic}"));
+    log_report("restore", runtime.report_restore_error(diagnostic))
+}
+
+fn log_report(what: &str, posted: Result<Posted, ApiError>) -> ExitCode {
+    match posted {
         Ok(Posted::Accepted) => {}
         Ok(Posted::TooLarge) => runtime::log(
             Level::Error,
-            format_args!("the init error was refused as too large"),
+            format_args!("the {what} error was refused as too large"),
         ),
         Ok(Posted::Rejected { status, message }) => runtime::log(
             Level::Error,
-            format_args!("the init error was rejected with status {status}: {message}"),
+            format_args!("the {what} error was rejected with status {status}: {message}"),
         ),
         Err(e) => runtime::log(
             Level::Error,
-            format_args!("the init error could not be reported: {e}"),
+            format_args!("the {what} error could not be reported: {e}"),
         ),
     }
     ExitCode::FAILURE

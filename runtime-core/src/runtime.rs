@@ -119,6 +119,12 @@ impl Runtime {
         self.post(|api| api.report_init_error(diagnostic))
     }
 
+    /// Reports that the function could not resume after a SnapStart restore
+    /// (`/runtime/restore/error`). The caller should exit non-zero afterwards.
+    pub fn report_restore_error(&mut self, diagnostic: &Diagnostic) -> Result<Posted, ApiError> {
+        self.post(|api| api.report_restore_error(diagnostic))
+    }
+
     /// Runs the loop until the Runtime API stays unreachable, and returns why.
     ///
     /// `handler` gets each invocation and a cleared buffer for the reply; `Ok` posts the buffer

@@ -147,6 +147,11 @@ impl HttpClient {
         self.connects
     }
 
+    /// Closes the kept connection, if any: the next request opens a new one.
+    pub fn disconnect(&mut self) {
+        self.conn = None;
+    }
+
     /// Sends one request and reads its response. `headers` are written as given, after `Host`
     /// and `User-Agent`; `Content-Length` is added when there is a body or the method is not
     /// `GET`. An idle connection that the peer closed is reopened once and the request resent.
