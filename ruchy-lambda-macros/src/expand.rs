@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, Path, Type};
 
 use crate::errors::Errors;
-use crate::parse::{self, Args};
+use crate::parse::{self, Args, Hooks};
 use crate::validate::{self, ContextArg, Event, Handler, Inputs, Output, Reply};
 
 /// `#[handler(args)] item`: parse, validate, expand; on error, the item unchanged, a stub `main`
@@ -66,37 +66,72 @@ fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
     } else {
         (quote!(run), quote!(__reply))
     };
-    match handler.init {
-        None => quote! {
+    if handler.init.is_none() && !args.hooks.any() {
+        return quote! {
             fn main() -> ::std::process::ExitCode {
                 #private::#run(|__invocation, #out| { #body })
             }
-        },
-        Some(init) => {
-            let build = quote_spanned! {init.span()=>
-                {
-                    // One of the two is used, depending on what `init` returns.
-                    #[allow(unused_imports)]
-                    use #private::{InitResult as _, InitValue as _};
-                    let __state = #init();
-                    (&__state).__init_kind().into_init(__state)
-                }
-            };
-            // The state is shared by the workers when it is `Sync`; otherwise one worker runs
-            // (autoref specialization on the type `init` builds).
-            quote! {
-                fn main() -> ::std::process::ExitCode {
-                    let __init = || #build;
-                    #[allow(unused_imports)]
-                    use #private::{ShareableState as _, UnshareableState as _};
-                    (&#private::Workers::of(&__init)).__workers().#run(
-                        __init,
-                        |__state, __invocation, #out| { #body },
-                    )
-                }
+        };
+    }
+    let build = match handler.init {
+        Some(init) => quote_spanned! {init.span()=>
+            {
+                // One of the two is used, depending on what `init` returns.
+                #[allow(unused_imports)]
+                use #private::{InitResult as _, InitValue as _};
+                let __state = #init();
+                (&__state).__init_kind().into_init(__state)
             }
+        },
+        // Hooks without `init`: the state is `()`, and each hook takes nothing.
+        None => quote!(::core::result::Result::Ok::<(), #private::Diagnostic>(())),
+    };
+    let lifecycle = lifecycle(&private, &args.hooks, handler.init.is_some());
+    // The state is shared by the workers when it is `Sync`; otherwise one worker runs
+    // (autoref specialization on the type `init` builds).
+    quote! {
+        fn main() -> ::std::process::ExitCode {
+            let __init = || #build;
+            let __lifecycle = #lifecycle;
+            #[allow(unused_imports)]
+            use #private::{ShareableState as _, UnshareableState as _};
+            (&#private::Workers::of(&__init)).__workers().#run(
+                __init,
+                __lifecycle,
+                |__state, __invocation, #out| { #body },
+            )
         }
     }
+}
+
+/// The `Lifecycle` with the hooks given, each called through `HookOutput` and spanned on the
+/// user's path, so that a hook of the wrong shape is reported there.
+fn lifecycle(private: &TokenStream, hooks: &Hooks, with_state: bool) -> TokenStream {
+    let call = |path: &syn::ExprPath| {
+        if with_state {
+            quote_spanned! {path.span()=>
+                |__state| #private::HookOutput::into_hook_result(#path(__state))
+            }
+        } else {
+            quote_spanned! {path.span()=>
+                |_| #private::HookOutput::into_hook_result(#path())
+            }
+        }
+    };
+    let mut lifecycle = quote!(#private::Lifecycle::of(&__init));
+    if let Some(path) = &hooks.before_snapshot {
+        let hook = call(path);
+        lifecycle = quote!(#lifecycle.before_snapshot(#hook));
+    }
+    if let Some(path) = &hooks.after_restore {
+        let hook = call(path);
+        lifecycle = quote!(#lifecycle.after_restore(#hook));
+    }
+    if let Some(path) = &hooks.shutdown {
+        let hook = call(path);
+        lifecycle = quote_spanned! {path.span()=> #private::with_shutdown(#lifecycle, #hook)};
+    }
+    lifecycle
 }
 
 /// The loop body: `__invocation` and `__reply` in, `Result<(), Diagnostic>` out.

@@ -17,10 +17,33 @@ pub struct Args {
     pub init_written: bool,
     /// `crate = "path"`: where the `ruchy-lambda` crate is, when it is renamed.
     pub krate: Option<Path>,
+    /// `before_snapshot = f`, `after_restore = f`, `shutdown = f`: the lifecycle hooks.
+    pub hooks: Hooks,
+}
+
+/// The lifecycle hooks, each the path of a function.
+#[derive(Default)]
+pub struct Hooks {
+    /// Run under SnapStart before the snapshot.
+    pub before_snapshot: Option<syn::ExprPath>,
+    /// Run under SnapStart after the restore.
+    pub after_restore: Option<syn::ExprPath>,
+    /// Run when the execution environment shuts down.
+    pub shutdown: Option<syn::ExprPath>,
+}
+
+impl Hooks {
+    /// Whether any hook is given.
+    pub fn any(&self) -> bool {
+        self.before_snapshot.is_some() || self.after_restore.is_some() || self.shutdown.is_some()
+    }
 }
 
 /// The options `#[handler]` takes, as listed in error messages.
-const VALID_KEYS: &str = "`init = make_state` and `crate = \"ruchy_lambda\"`";
+const VALID_KEYS: &str = "`init = make_state`, `before_snapshot = hook`, `after_restore = hook`, `shutdown = hook` and `crate = \"ruchy_lambda\"`";
+
+/// The hook options.
+const HOOKS: [&str; 3] = ["before_snapshot", "after_restore", "shutdown"];
 
 /// One `key = value` option, before its value is interpreted.
 struct RawArg {
@@ -45,11 +68,14 @@ pub fn args_recovering(tokens: TokenStream, errors: &mut Errors) -> Option<Args>
     let raw = errors.take(split_args.parse2(tokens))?;
     let mut args = Args::default();
     let mut crate_written = false;
+    let mut hooks_written = [false; 3];
     for RawArg { key, value } in raw {
         let name = key.unraw().to_string();
-        let written = match name.as_str() {
-            "init" => &mut args.init_written,
-            "crate" => &mut crate_written,
+        let hook = HOOKS.iter().position(|h| *h == name);
+        let written = match (name.as_str(), hook) {
+            ("init", _) => &mut args.init_written,
+            ("crate", _) => &mut crate_written,
+            (_, Some(i)) => &mut hooks_written[i],
             _ => {
                 errors.at(
                     &key,
@@ -66,10 +92,10 @@ pub fn args_recovering(tokens: TokenStream, errors: &mut Errors) -> Option<Args>
             continue;
         }
         let Some((eq, value)) = value else {
-            let example = if name == "init" {
-                "init = make_state"
-            } else {
-                "crate = \"ruchy_lambda\""
+            let example = match hook {
+                _ if name == "init" => "init = make_state".to_owned(),
+                Some(_) => format!("{name} = my_hook"),
+                None => "crate = \"ruchy_lambda\"".to_owned(),
             };
             errors.at(&key, format_args!("`{name}` needs a value: `{example}`"));
             continue;
@@ -81,6 +107,14 @@ pub fn args_recovering(tokens: TokenStream, errors: &mut Errors) -> Option<Args>
             );
         } else if name == "init" {
             args.init = errors.take(init_path(value));
+        } else if let Some(i) = hook {
+            let path = errors.take(hook_path(&name, value));
+            let slot = match i {
+                0 => &mut args.hooks.before_snapshot,
+                1 => &mut args.hooks.after_restore,
+                _ => &mut args.hooks.shutdown,
+            };
+            *slot = path;
         } else {
             args.krate = errors.take(crate_path(value));
         }
@@ -124,6 +158,19 @@ fn init_path(value: TokenStream) -> syn::Result<syn::ExprPath> {
     let message = "`init` takes the path of a function that builds the state: `init = make_state`";
     let path: syn::ExprPath =
         syn::parse2(value.clone()).map_err(|_| syn::Error::new_spanned(&value, message))?;
+    if !path.attrs.is_empty() || path.qself.is_some() {
+        return Err(syn::Error::new_spanned(&value, message));
+    }
+    Ok(path)
+}
+
+/// The value of a hook option: the path of a function, e.g. `reconnect` or `db::close`.
+fn hook_path(name: &str, value: TokenStream) -> syn::Result<syn::ExprPath> {
+    let message = format!(
+        "`{name}` takes the path of a function that takes the state (`&State`, with `init`) or nothing, and returns `()` or `Result<(), E>`: `{name} = my_hook`"
+    );
+    let path: syn::ExprPath =
+        syn::parse2(value.clone()).map_err(|_| syn::Error::new_spanned(&value, &message))?;
     if !path.attrs.is_empty() || path.qself.is_some() {
         return Err(syn::Error::new_spanned(&value, message));
     }
@@ -212,6 +259,35 @@ mod tests {
         assert!(m[5].starts_with("`crate` is given twice"));
         let m = messages(args(quote!(crate = "a b")));
         assert!(m[0].starts_with("`a b` is not a crate path"), "{m:?}");
+    }
+
+    #[test]
+    fn hooks_are_paths_each_given_once() {
+        let a = args(quote!(
+            init = make,
+            shutdown = db::close,
+            before_snapshot = drain,
+            after_restore = reconnect
+        ))
+        .unwrap();
+        let path = |p: Option<syn::ExprPath>| quote!(#p).to_string();
+        assert_eq!(path(a.hooks.before_snapshot), "drain");
+        assert_eq!(path(a.hooks.after_restore), "reconnect");
+        assert_eq!(path(a.hooks.shutdown), "db :: close");
+        let m = messages(args(quote!(
+            shutdown = || 1,
+            after_restore,
+            before_snapshot = a,
+            before_snapshot = b
+        )));
+        assert_eq!(m.len(), 3, "{m:#?}");
+        assert!(m[0].starts_with("`shutdown` takes the path of a function"));
+        assert_eq!(
+            m[1],
+            "`after_restore` needs a value: `after_restore = my_hook`"
+        );
+        assert!(m[2].starts_with("`before_snapshot` is given twice"));
+        assert!(!args(quote!()).unwrap().hooks.any());
     }
 
     #[test]

@@ -191,7 +191,7 @@ macro_rules! include_ruchy {
 }
 pub use ruchy_lambda_macros::handler;
 pub use ruchy_lambda_runtime_core::{
-    Config, Context, Diagnostic, Invocation, ResponseStream, logs, stream,
+    Config, Context, Diagnostic, Invocation, Lifecycle, ResponseStream, lifecycle, logs, stream,
 };
 
 use std::process::ExitCode;
@@ -260,4 +260,37 @@ where
 {
     logging::install();
     ruchy_lambda_runtime_core::run_concurrent_with_init(init, handler)
+}
+
+/// Runs `init` once, the `lifecycle` hooks, then `handler` on as many workers as Lambda allows:
+/// [`ruchy_lambda_runtime_core::run_concurrent_with_lifecycle`], with the loggers installed first.
+pub fn run_concurrent_with_lifecycle<S, I, H>(
+    init: I,
+    lifecycle: Lifecycle<S>,
+    handler: H,
+) -> ExitCode
+where
+    S: Sync + 'static,
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    logging::install();
+    ruchy_lambda_runtime_core::run_concurrent_with_lifecycle(init, lifecycle, handler)
+}
+
+/// Runs `init` once, the `lifecycle` hooks, then `handler`, which streams its response, on as
+/// many workers as Lambda allows: [`ruchy_lambda_runtime_core::run_streaming_with_lifecycle`],
+/// with the loggers installed first.
+pub fn run_streaming_with_lifecycle<S, I, H>(
+    init: I,
+    lifecycle: Lifecycle<S>,
+    handler: H,
+) -> ExitCode
+where
+    S: Sync + 'static,
+    I: FnOnce() -> Result<S, Diagnostic>,
+    H: Fn(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
+{
+    logging::install();
+    ruchy_lambda_runtime_core::run_streaming_with_lifecycle(init, lifecycle, handler)
 }

@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use std::process::ExitCode;
 
 use ruchy_lambda_runtime_core as core_rt;
-pub use ruchy_lambda_runtime_core::{Diagnostic, Invocation, ResponseStream};
+pub use ruchy_lambda_runtime_core::{Diagnostic, Invocation, Lifecycle, ResponseStream};
 
 use crate::error_type::{ErrorType, short_type_name};
 
@@ -84,28 +84,28 @@ impl<S> UnshareableState for &Workers<S> {
 pub struct Concurrent;
 
 impl Concurrent {
-    /// [`ruchy_lambda_runtime_core::run_concurrent_with_init`].
+    /// [`crate::run_concurrent_with_lifecycle`].
     #[inline]
-    pub fn run<S, I, H>(self, init: I, handler: H) -> ExitCode
+    pub fn run<S, I, H>(self, init: I, lifecycle: Lifecycle<S>, handler: H) -> ExitCode
     where
         S: Sync + 'static,
         I: FnOnce() -> Result<S, Diagnostic>,
         H: Fn(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic> + Sync + 'static,
     {
-        crate::run_concurrent_with_init(init, handler)
+        crate::run_concurrent_with_lifecycle(init, lifecycle, handler)
     }
 }
 
 impl Concurrent {
-    /// [`crate::run_streaming_with_init`].
+    /// [`crate::run_streaming_with_lifecycle`].
     #[inline]
-    pub fn run_streaming<S, I, H>(self, init: I, handler: H) -> ExitCode
+    pub fn run_streaming<S, I, H>(self, init: I, lifecycle: Lifecycle<S>, handler: H) -> ExitCode
     where
         S: Sync + 'static,
         I: FnOnce() -> Result<S, Diagnostic>,
         H: Fn(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic> + Sync + 'static,
     {
-        crate::run_streaming_with_init(init, handler)
+        crate::run_streaming_with_lifecycle(init, lifecycle, handler)
     }
 }
 
@@ -115,25 +115,27 @@ pub struct OneWorker(pub &'static str);
 impl OneWorker {
     /// [`ruchy_lambda_runtime_core::run_on_one_worker`], saying why in the start-up line.
     #[inline]
-    pub fn run<S, I, H>(self, init: I, handler: H) -> ExitCode
+    pub fn run<S, I, H>(self, init: I, lifecycle: Lifecycle<S>, handler: H) -> ExitCode
     where
         I: FnOnce() -> Result<S, Diagnostic>,
         H: FnMut(&S, &Invocation, &mut Vec<u8>) -> Result<(), Diagnostic>,
     {
         crate::logging::install();
-        core_rt::run_on_one_worker(init, handler, format_args!("{}", self.why()))
+        let why = self.why();
+        core_rt::run_on_one_worker(init, &lifecycle, handler, format_args!("{why}"))
     }
 
     /// [`ruchy_lambda_runtime_core::run_streaming_on_one_worker`], saying why in the start-up
     /// line.
     #[inline]
-    pub fn run_streaming<S, I, H>(self, init: I, handler: H) -> ExitCode
+    pub fn run_streaming<S, I, H>(self, init: I, lifecycle: Lifecycle<S>, handler: H) -> ExitCode
     where
         I: FnOnce() -> Result<S, Diagnostic>,
         H: FnMut(&S, &Invocation, &mut ResponseStream<'_>) -> Result<(), Diagnostic>,
     {
         crate::logging::install();
-        core_rt::run_streaming_on_one_worker(init, handler, format_args!("{}", self.why()))
+        let why = self.why();
+        core_rt::run_streaming_on_one_worker(init, &lifecycle, handler, format_args!("{why}"))
     }
 
     fn why(&self) -> String {
@@ -143,6 +145,52 @@ impl OneWorker {
             self.0
         )
     }
+}
+
+// ---- lifecycle hooks ----
+
+/// What a lifecycle hook (`before_snapshot`, `after_restore`, `shutdown`) returns.
+#[diagnostic::on_unimplemented(
+    message = "a lifecycle hook cannot return `{Self}`: return `()` or `Result<(), E>` with `E: Display`",
+    label = "returns `{Self}`",
+    note = "an `Err` is reported to Lambda: its `Display` text is the message, its type name in front"
+)]
+pub trait HookOutput {
+    /// The hook's outcome for the runtime.
+    fn into_hook_result(self) -> Result<(), Diagnostic>;
+}
+
+impl HookOutput for () {
+    #[inline]
+    fn into_hook_result(self) -> Result<(), Diagnostic> {
+        Ok(())
+    }
+}
+
+impl<E: Display> HookOutput for Result<(), E> {
+    #[inline]
+    fn into_hook_result(self) -> Result<(), Diagnostic> {
+        self.map_err(|e| Diagnostic::new(short_type_name::<E>(), e.to_string()))
+    }
+}
+
+/// A state a shutdown hook can see: it runs on its own thread.
+#[diagnostic::on_unimplemented(
+    message = "a shutdown hook runs on its own thread, so the state `{Self}` must be `Send + Sync`",
+    label = "the state of a handler with `shutdown = …`",
+    note = "make the state `Sync` (e.g. a `Mutex` or an atomic in place of a `RefCell` or a `Cell`), or drop `shutdown`"
+)]
+pub trait ShutdownState: Send + Sync + 'static {}
+
+impl<S: Send + Sync + 'static> ShutdownState for S {}
+
+/// `lifecycle` with the shutdown hook `hook`.
+#[inline]
+pub fn with_shutdown<S: ShutdownState>(
+    lifecycle: Lifecycle<S>,
+    hook: core_rt::lifecycle::Hook<S>,
+) -> Lifecycle<S> {
+    lifecycle.shutdown(hook)
 }
 
 // ---- events ----
