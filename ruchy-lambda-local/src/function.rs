@@ -19,16 +19,17 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::ids;
 use crate::invocation::{ErrorReport, Event, Outcome};
 use crate::logging::{self, LogFormat, LogLevel};
-use crate::report::{self, InvocationReport};
-use crate::sandbox::{self, Output, Sandbox};
-use crate::server::{MAX_RESPONSE_BYTES, RuntimeApiServer, ServerConfig};
+use crate::report::{self, InvocationReport, Lifecycle, PhaseEnd};
+use crate::sandbox::{self, Output, OutputLine, Sandbox, Stream};
+use crate::server::{MAX_RESPONSE_BYTES, RuntimeApiServer, ServerConfig, ShutdownReason};
 use crate::stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamProgress};
 
 /// How often the supervisor checks on the runtime process while it waits (for an exit, a
@@ -41,6 +42,18 @@ const OUTPUT_FLUSH: Duration = Duration::from_millis(500);
 
 /// How many fresh runtimes one invocation may go through when each exits before asking for it.
 const MAX_IDLE_EXITS: u32 = 3;
+
+/// How long a shutdown waits for the extensions that are polling to be handed `SHUTDOWN`
+/// before it sends `SIGTERM` (at most the budget).
+const SHUTDOWN_HANDOFF: Duration = Duration::from_millis(100);
+
+/// How [`FunctionConfig::restore_pause`] defaults: the snapshot being taken and restored.
+pub const DEFAULT_RESTORE_PAUSE: Duration = Duration::from_millis(50);
+
+/// How [`FunctionConfig::shutdown_budget`] defaults: what Lambda gives the runtime when only
+/// internal extensions are registered (300 ms with external ones; the whole shutdown phase is
+/// capped at 2,000 ms).
+pub const DEFAULT_SHUTDOWN_BUDGET: Duration = Duration::from_millis(500);
 
 /// How a [`Function`] is run.
 #[derive(Debug, Clone)]
@@ -89,6 +102,69 @@ pub struct FunctionConfig {
     /// The bandwidth cap on streamed replies; default `None` (see
     /// [`ServerConfig::stream_bandwidth`]).
     pub stream_bandwidth: Option<StreamBandwidth>,
+    /// SnapStart (for custom runtimes); default `false`. The runtime gets
+    /// `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start` and the Runtime API serves
+    /// `/runtime/restore/next` and `/runtime/restore/error`. Init ends at `/restore/next`
+    /// (`INIT_REPORT`); it is held for [`FunctionConfig::restore_pause`], then released
+    /// (`RESTORE_START`), and the restore phase ends at the first `/invocation/next`
+    /// (`RESTORE_REPORT`), or at `/restore/error`, which fails the invocation that caused the
+    /// cold start with that error and stops the process. The first report after a restore has
+    /// [`InvocationReport::restore_duration`] and no init duration.
+    pub snap_start: bool,
+    /// How long `/runtime/restore/next` is held before it is answered: it stands for the
+    /// snapshot being taken and restored later; default 50 ms.
+    pub restore_pause: Duration,
+    /// How long the runtime gets between `SIGTERM` and `SIGKILL` when it is shut down with an
+    /// extension registered (see [`Function::shut_down`]); also the `deadlineMs` of the
+    /// `SHUTDOWN` event. Default 500 ms, Lambda's figure when only internal extensions are
+    /// registered.
+    pub shutdown_budget: Duration,
+    /// Where Lambda's own lifecycle lines go ([`Lifecycle`]: `EXTENSION`, `INIT_REPORT`,
+    /// `RESTORE_START`, `RESTORE_REPORT`, or their JSON records in [`LogFormat::Json`]), as
+    /// they happen, before the `START` of the invocation that caused the cold start; default
+    /// [`Output::Null`]. [`Output::Inherit`] writes them to this process's stderr, and
+    /// [`Output::Lines`] passes each to its sink (as [`Stream::Stderr`]). Either way they are
+    /// kept ([`Function::lifecycle`]).
+    pub platform_log: Output,
+}
+
+/// How a runtime process was ended ([`Function::shut_down`], [`Function::shutdowns`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shutdown {
+    /// Why: the `shutdownReason` of the `SHUTDOWN` event.
+    pub reason: ShutdownReason,
+    /// Extensions registered in the sandbox then.
+    pub extensions: usize,
+    /// Extensions the `SHUTDOWN` event was queued for (those registered for it).
+    pub shutdown_events: usize,
+    /// Whether `SIGTERM` was sent (only with an extension registered).
+    pub sigterm: bool,
+    /// Whether `SIGKILL` was sent: at once with no extension registered, or at the deadline
+    /// when the process outlived `SIGTERM` by [`FunctionConfig::shutdown_budget`].
+    pub killed: bool,
+    /// The process had already exited by itself: nothing was sent.
+    pub already_exited: bool,
+    /// How the process ended.
+    pub exit: Option<ExitStatus>,
+    /// [`Shutdown::exit`] in Lambda's words ([`sandbox::describe_exit`]): `signal: terminated`,
+    /// `signal: killed`, `exit status 0`.
+    pub exit_description: Option<String>,
+    /// From the start of the shutdown to the process reaped.
+    pub duration: Duration,
+}
+
+impl Shutdown {
+    /// Whether the process outlived `SIGTERM` and was killed at the deadline.
+    pub fn killed_at_deadline(&self) -> bool {
+        self.sigterm && self.killed
+    }
+}
+
+/// What a cold start reports: init on demand, restore under SnapStart.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cold {
+    init: Option<Duration>,
+    restore: Option<Duration>,
 }
 
 impl Default for FunctionConfig {
@@ -109,6 +185,10 @@ impl Default for FunctionConfig {
             log_level: None,
             max_streamed_bytes: MAX_STREAMED_BYTES,
             stream_bandwidth: None,
+            snap_start: false,
+            restore_pause: DEFAULT_RESTORE_PAUSE,
+            shutdown_budget: DEFAULT_SHUTDOWN_BUDGET,
+            platform_log: Output::Null,
         }
     }
 }
@@ -180,7 +260,8 @@ impl std::error::Error for FunctionError {
 /// # Ok::<(), ruchy_lambda_local::FunctionError>(())
 /// ```
 ///
-/// Dropping it kills the runtime process (if running), reaps it, and stops the server.
+/// Dropping it shuts the runtime process down (if running) as [`Function::stop`] does, reaps
+/// it, and stops the server.
 #[derive(Debug)]
 pub struct Function {
     // Declared first so it is dropped (killed) before the server closes its connections.
@@ -201,6 +282,10 @@ pub struct Function {
     last_progress: Instant,
     /// Runtimes in a row that exited with nothing handed out (see [`MAX_IDLE_EXITS`]).
     idle_exits: u32,
+    /// Every lifecycle line written.
+    lifecycle: Vec<Lifecycle>,
+    /// Every shutdown of a runtime process.
+    shutdowns: Vec<Shutdown>,
 }
 
 /// An invocation submitted to a [`Function`], until it is reported.
@@ -228,11 +313,15 @@ enum Wait {
     ExitedIdle(String),
 }
 
-/// How init of a new sandbox ended.
+/// How init (and SnapStart's restore) of a new sandbox ended.
 enum Init {
     Ready,
-    Failed(ErrorReport, Option<String>),
-    TimedOut,
+    Failed {
+        error: ErrorReport,
+        exit: Option<String>,
+        cold: Cold,
+    },
+    TimedOut(Cold),
 }
 
 impl Function {
@@ -256,6 +345,7 @@ impl Function {
             max_response_bytes: config.max_response_bytes,
             max_streamed_bytes: config.max_streamed_bytes,
             stream_bandwidth: config.stream_bandwidth,
+            snap_start: config.snap_start,
             ..ServerConfig::default()
         })
         .map_err(FunctionError::Bind)?;
@@ -276,6 +366,8 @@ impl Function {
             backlog: VecDeque::new(),
             last_progress: Instant::now(),
             idle_exits: 0,
+            lifecycle: Vec::new(),
+            shutdowns: Vec::new(),
         };
         function.sandbox = Some(function.spawn()?);
         Ok(function)
@@ -366,43 +458,31 @@ impl Function {
             None => self.spawn()?,
         };
         let request_id = ids::request_id();
+        // A cold start: init (and SnapStart's restore) ends before the invocation begins, as on
+        // Lambda, so that its lines come before START.
+        if sandbox.init_duration.is_none() {
+            let init = self.wait_init(&mut sandbox, &request_id);
+            if !matches!(init, Init::Ready) {
+                on_start(&request_id);
+                self.server.enqueue_as(request_id.clone(), event);
+                return self.init_failed(init, &request_id, sandbox);
+            }
+        }
         on_start(&request_id);
         self.server.enqueue_as(request_id.clone(), event);
         let mut streamed = 0;
-        let mut init = None;
+        let mut cold = None;
         let mut idle_exits = 0;
         let exit = loop {
             if sandbox.init_duration.is_none() {
-                match self.wait_init(&mut sandbox, &request_id) {
-                    Init::Ready => {}
-                    Init::Failed(error, exit) => {
-                        self.server.mark_failed(&request_id, error);
-                        let init = sandbox.spawned_at.elapsed();
-                        let report = self.report(
-                            &request_id,
-                            &mut sandbox,
-                            Duration::ZERO,
-                            Some(init),
-                            exit,
-                        )?;
-                        self.discard(sandbox);
-                        return Ok(report);
-                    }
-                    Init::TimedOut => {
-                        sandbox.kill();
-                        self.server.mark_timed_out(&request_id);
-                        let init = Some(self.config.init_timeout);
-                        let mut report =
-                            self.report(&request_id, &mut sandbox, Duration::ZERO, init, None)?;
-                        report.timeout = self.config.init_timeout;
-                        self.discard(sandbox);
-                        return Ok(report);
-                    }
+                let init = self.wait_init(&mut sandbox, &request_id);
+                if !matches!(init, Init::Ready) {
+                    return self.init_failed(init, &request_id, sandbox);
                 }
             }
             if !sandbox.reported_init {
                 sandbox.reported_init = true;
-                init = sandbox.init_duration;
+                cold = Some(self.cold_durations(&sandbox));
             }
             match self.wait_outcome(&mut sandbox, &request_id, on_stream, &mut streamed)? {
                 Wait::Settled(exit) => break exit,
@@ -417,7 +497,7 @@ impl Function {
                             &request_id,
                             &mut sandbox,
                             Duration::ZERO,
-                            init,
+                            cold.unwrap_or_default(),
                             Some(description),
                         )?;
                         self.discard(sandbox);
@@ -445,13 +525,61 @@ impl Function {
             _ => record.duration().unwrap_or_default(),
         };
         sandbox.flush_output(OUTPUT_FLUSH);
-        let report = self.report(&request_id, &mut sandbox, duration, init, exit)?;
+        let report = self.report(
+            &request_id,
+            &mut sandbox,
+            duration,
+            cold.unwrap_or_default(),
+            exit,
+        )?;
         if sandbox.try_exit().is_some() {
             self.discard(sandbox);
         } else {
             self.sandbox = Some(sandbox);
         }
         Ok(report)
+    }
+
+    /// The report of an invocation whose cold start failed (init or restore), the sandbox
+    /// discarded.
+    fn init_failed(
+        &mut self,
+        init: Init,
+        request_id: &str,
+        mut sandbox: Sandbox,
+    ) -> Result<InvocationReport, FunctionError> {
+        let (cold, exit, timeout) = match init {
+            Init::Ready => (Cold::default(), None, self.config.timeout),
+            Init::Failed { error, exit, cold } => {
+                self.server.mark_failed(request_id, error);
+                (cold, exit, self.config.timeout)
+            }
+            Init::TimedOut(cold) => {
+                self.server.mark_timed_out(request_id);
+                (cold, None, self.config.init_timeout)
+            }
+        };
+        let mut report = self.report(request_id, &mut sandbox, Duration::ZERO, cold, exit)?;
+        report.timeout = timeout;
+        self.discard(sandbox);
+        Ok(report)
+    }
+
+    /// What the first report of an initialized sandbox says of its cold start: the init
+    /// duration, or under SnapStart the restore duration (the init happened when the snapshot
+    /// was taken, and is not reported there).
+    fn cold_durations(&self, sandbox: &Sandbox) -> Cold {
+        if self.config.snap_start {
+            Cold {
+                init: None,
+                restore: sandbox.restore_duration,
+            }
+        } else {
+            Cold {
+                init: sandbox.init_duration,
+                restore: None,
+            }
+        }
     }
 
     /// Invokes the function with every event, up to [`FunctionConfig::concurrency`] in flight at
@@ -566,25 +694,10 @@ impl Function {
         };
         if sandbox.init_duration.is_none() {
             let first = self.submitted[0].request_id.clone();
-            let failed = match self.wait_init(&mut sandbox, &first) {
-                Init::Ready => None,
-                Init::Failed(error, exit) => {
-                    self.server.mark_failed(&first, error);
-                    Some((sandbox.spawned_at.elapsed(), exit, self.config.timeout))
-                }
-                Init::TimedOut => {
-                    sandbox.kill();
-                    self.server.mark_timed_out(&first);
-                    let init = self.config.init_timeout;
-                    Some((init, None, init))
-                }
-            };
+            let init = self.wait_init(&mut sandbox, &first);
             self.last_progress = Instant::now();
-            if let Some((init, exit, timeout)) = failed {
-                let mut report =
-                    self.report(&first, &mut sandbox, Duration::ZERO, Some(init), exit)?;
-                report.timeout = timeout;
-                self.discard(sandbox);
+            if !matches!(init, Init::Ready) {
+                let report = self.init_failed(init, &first, sandbox)?;
                 self.settle_submitted(&first, report, &mut out);
                 return Ok(out);
             }
@@ -658,7 +771,8 @@ impl Function {
                 }
             }
         } else if kill {
-            sandbox.kill();
+            sandbox.sample_peak_rss();
+            self.terminate(&mut sandbox, ShutdownReason::Timeout);
         }
         if !settled.is_empty() {
             sandbox.flush_output(OUTPUT_FLUSH);
@@ -672,13 +786,13 @@ impl Function {
                 Outcome::TimedOut if record.handed_out_at.is_some() => timeout,
                 _ => record.duration().unwrap_or_default(),
             };
-            let init = if sandbox.reported_init {
-                None
+            let cold = if sandbox.reported_init {
+                Cold::default()
             } else {
                 sandbox.reported_init = true;
-                sandbox.init_duration
+                self.cold_durations(&sandbox)
             };
-            let report = self.report(&id, &mut sandbox, duration, init, exit)?;
+            let report = self.report(&id, &mut sandbox, duration, cold, exit)?;
             self.settle_submitted(&id, report, &mut out);
         }
         for id in started {
@@ -713,7 +827,7 @@ impl Function {
     /// Waits for the outcome of an invocation on an initialized runtime, stopping the runtime at
     /// the timeout, and settling the invocation as failed if the runtime exits while it holds it.
     fn wait_outcome(
-        &self,
+        &mut self,
         sandbox: &mut Sandbox,
         request_id: &str,
         on_stream: &mut dyn FnMut(StreamProgress<'_>),
@@ -747,8 +861,8 @@ impl Function {
             let now = Instant::now();
             if now >= deadline {
                 sandbox.sample_peak_rss();
-                sandbox.kill();
                 self.server.mark_timed_out(request_id);
+                self.terminate(sandbox, ShutdownReason::Timeout);
                 return Ok(Wait::Settled(None));
             }
             self.server
@@ -811,11 +925,36 @@ impl Function {
         self.sandboxes_started
     }
 
-    /// Stops the runtime, if running; the next invocation starts a fresh one (a cold start).
-    pub fn stop(&mut self) {
-        if let Some(sandbox) = self.sandbox.take() {
-            self.discard(sandbox);
-        }
+    /// Stops the runtime, if running, as Lambda ends an execution environment (see
+    /// [`Function::shut_down`], with [`ShutdownReason::Spindown`]); the next invocation starts
+    /// a fresh one (a cold start). `None` when no runtime was running.
+    pub fn stop(&mut self) -> Option<Shutdown> {
+        self.shut_down(ShutdownReason::Spindown)
+    }
+
+    /// Ends the runtime, if running, as Lambda ends an execution environment: with an extension
+    /// registered, the `SHUTDOWN` event (`reason`, a deadline [`FunctionConfig::shutdown_budget`]
+    /// away) to the extensions registered for it, then `SIGTERM` to the process, then `SIGKILL`
+    /// if it has not exited by the deadline; with none, `SIGKILL` at once (as Lambda, which
+    /// spends no time on a graceful shutdown then). The rest of the runtime's output is passed
+    /// on before this returns. `None` when no runtime was running.
+    pub fn shut_down(&mut self, reason: ShutdownReason) -> Option<Shutdown> {
+        let mut sandbox = self.sandbox.take()?;
+        let shutdown = self.terminate(&mut sandbox, reason);
+        self.discard(sandbox);
+        Some(shutdown)
+    }
+
+    /// Every shutdown of a runtime process so far, in order: by [`Function::stop`] and
+    /// [`Function::shut_down`], after a timeout (reason `timeout`) and after an init or restore
+    /// failure that left the process running (reason `failure`).
+    pub fn shutdowns(&self) -> &[Shutdown] {
+        &self.shutdowns
+    }
+
+    /// Every lifecycle line written so far ([`FunctionConfig::platform_log`]), in order.
+    pub fn lifecycle(&self) -> &[Lifecycle] {
+        &self.lifecycle
     }
 
     /// Stops the runtime and starts a fresh one (init begins at once).
@@ -842,8 +981,16 @@ impl Function {
                 "AWS_LAMBDA_LOG_STREAM_NAME",
                 ids::log_stream_name(report::VERSION),
             ),
-            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
-            ("_HANDLER", "bootstrap".to_owned()),
+            (
+                "AWS_LAMBDA_INITIALIZATION_TYPE",
+                if c.snap_start {
+                    "snap-start"
+                } else {
+                    "on-demand"
+                }
+                .to_owned(),
+            ),
+            ("_HANDLER", report::HANDLER.to_owned()),
             ("LAMBDA_TASK_ROOT", self.task_root.display().to_string()),
             ("AWS_REGION", c.region.clone()),
             ("AWS_DEFAULT_REGION", c.region.clone()),
@@ -891,45 +1038,237 @@ impl Function {
 
     /// Kills and reaps the process, and closes what is left of its connections.
     fn discard(&self, sandbox: Sandbox) {
-        // Dropping it kills the process and passes on the rest of its output.
+        // Dropping it kills the process (if it still runs) and passes on the rest of its output.
         drop(sandbox);
         self.server.reset_sandbox();
     }
 
-    fn wait_init(&self, sandbox: &mut Sandbox, request_id: &str) -> Init {
+    /// Writes a lifecycle line to [`FunctionConfig::platform_log`] and keeps it.
+    fn emit(&mut self, event: Lifecycle) {
+        let text = event.log(self.config.log_format);
+        match &self.config.platform_log {
+            Output::Null => {}
+            Output::Inherit => {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "{text}");
+                let _ = err.flush();
+            }
+            Output::Lines(sink) => sink(OutputLine {
+                stream: Stream::Stderr,
+                text,
+            }),
+        }
+        self.lifecycle.push(event);
+    }
+
+    /// The end of init: one `EXTENSION` line per registered extension, and under SnapStart the
+    /// `INIT_REPORT` line.
+    fn end_init(&mut self, duration: Duration, end: PhaseEnd) {
+        for extension in self.server.extensions() {
+            self.emit(Lifecycle::Extension {
+                name: extension.name,
+                ready: extension.ready,
+                events: extension.events,
+            });
+        }
+        if self.config.snap_start {
+            self.emit(Lifecycle::InitReport { duration, end });
+        }
+    }
+
+    /// Waits for the end of init (the first `/next`, or `/restore/next` under SnapStart, then
+    /// the restore phase), reporting it.
+    fn wait_init(&mut self, sandbox: &mut Sandbox, request_id: &str) -> Init {
         let deadline = sandbox.spawned_at + self.config.init_timeout;
         loop {
             let exited = sandbox.try_exit();
             // Checked after the exit, so that a runtime that asked for an event and then exited is
             // seen as initialized (the invocation then fails, or moves to a fresh runtime).
             if let Some(first_next) = self.server.first_next_at() {
-                sandbox.init_duration =
-                    Some(first_next.saturating_duration_since(sandbox.spawned_at));
+                // Under SnapStart, a runtime that never asked for /restore/next: no restore.
+                let init = first_next.saturating_duration_since(sandbox.spawned_at);
+                self.end_init(init, PhaseEnd::Success);
+                sandbox.init_duration = Some(init);
                 return Init::Ready;
             }
+            if let Some(at) = self.server.restore_next_at() {
+                let init = at.saturating_duration_since(sandbox.spawned_at);
+                self.end_init(init, PhaseEnd::Success);
+                return self.restore(sandbox, request_id, init);
+            }
+            let elapsed = sandbox.spawned_at.elapsed();
+            let failed = |error, exit| Init::Failed {
+                error,
+                exit,
+                cold: Cold {
+                    init: Some(elapsed),
+                    restore: None,
+                },
+            };
             if let Some(error) = self.server.init_error() {
+                self.end_init(elapsed, PhaseEnd::Error(error.kind().to_owned()));
                 // Lambda stops a runtime that reported an init error; let it exit by itself first.
-                let status = sandbox
-                    .wait_exit(Duration::from_millis(500))
-                    .or_else(|| sandbox.kill());
-                return Init::Failed(error, status.map(sandbox::describe_exit));
+                let status = sandbox.wait_exit(Duration::from_millis(500)).or_else(|| {
+                    self.terminate(sandbox, ShutdownReason::Failure);
+                    sandbox.try_exit()
+                });
+                return failed(error, status.map(sandbox::describe_exit));
             }
             if let Some(status) = exited {
                 let description = sandbox::describe_exit(status);
-                return Init::Failed(exit_error(request_id, &description), Some(description));
+                self.end_init(elapsed, PhaseEnd::Error("Runtime.ExitError".to_owned()));
+                return failed(exit_error(request_id, &description), Some(description));
             }
             let now = Instant::now();
             if now >= deadline {
-                return Init::TimedOut;
+                self.end_init(self.config.init_timeout, PhaseEnd::Timeout);
+                self.terminate(sandbox, ShutdownReason::Timeout);
+                return Init::TimedOut(Cold {
+                    init: Some(self.config.init_timeout),
+                    restore: None,
+                });
             }
-            if self
+            self.server.wait_change((deadline - now).min(POLL));
+            sandbox.sample_peak_rss();
+        }
+    }
+
+    /// SnapStart's restore: holds `/restore/next` for [`FunctionConfig::restore_pause`] (the
+    /// snapshot being taken, and restored later), releases it (`RESTORE_START`), and waits for
+    /// the first `/next` or a `/restore/error` (`RESTORE_REPORT`).
+    fn restore(&mut self, sandbox: &mut Sandbox, request_id: &str, init: Duration) -> Init {
+        let failed = |error, exit, restore| Init::Failed {
+            error,
+            exit,
+            cold: Cold {
+                init: None,
+                restore: Some(restore),
+            },
+        };
+        if let Some(status) = sandbox.wait_exit(self.config.restore_pause) {
+            // Gone before its snapshot could be restored: an init failure.
+            let description = sandbox::describe_exit(status);
+            return Init::Failed {
+                error: exit_error(request_id, &description),
+                exit: Some(description),
+                cold: Cold {
+                    init: Some(init),
+                    restore: None,
+                },
+            };
+        }
+        self.emit(Lifecycle::RestoreStart {
+            region: self.config.region.clone(),
+        });
+        self.server.release_restore();
+        let released = self
+            .server
+            .restore_released_at()
+            .unwrap_or_else(Instant::now);
+        let deadline = released + self.config.init_timeout;
+        loop {
+            let exited = sandbox.try_exit();
+            if let Some(first_next) = self.server.first_next_at() {
+                let restore = first_next.saturating_duration_since(released);
+                self.emit(Lifecycle::RestoreReport {
+                    duration: restore,
+                    end: PhaseEnd::Success,
+                });
+                sandbox.init_duration = Some(init);
+                sandbox.restore_duration = Some(restore);
+                return Init::Ready;
+            }
+            if let Some((error, at)) = self.server.restore_error() {
+                let restore = at.saturating_duration_since(released);
+                self.emit(Lifecycle::RestoreReport {
+                    duration: restore,
+                    end: PhaseEnd::Error(error.kind().to_owned()),
+                });
+                // The runtime exits after posting it; Lambda stops it if it does not.
+                let status = sandbox.wait_exit(Duration::from_millis(500)).or_else(|| {
+                    self.terminate(sandbox, ShutdownReason::Failure);
+                    sandbox.try_exit()
+                });
+                return failed(error, status.map(sandbox::describe_exit), restore);
+            }
+            if let Some(status) = exited {
+                let restore = released.elapsed();
+                let description = sandbox::describe_exit(status);
+                self.emit(Lifecycle::RestoreReport {
+                    duration: restore,
+                    end: PhaseEnd::Error("Runtime.ExitError".to_owned()),
+                });
+                return failed(
+                    exit_error(request_id, &description),
+                    Some(description),
+                    restore,
+                );
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                self.emit(Lifecycle::RestoreReport {
+                    duration: self.config.init_timeout,
+                    end: PhaseEnd::Timeout,
+                });
+                self.terminate(sandbox, ShutdownReason::Timeout);
+                return Init::TimedOut(Cold {
+                    init: None,
+                    restore: Some(self.config.init_timeout),
+                });
+            }
+            self.server.wait_change((deadline - now).min(POLL));
+            sandbox.sample_peak_rss();
+        }
+    }
+
+    /// Ends the runtime process as Lambda ends an execution environment. With an extension
+    /// registered: the `SHUTDOWN` event (`reason`, deadline [`FunctionConfig::shutdown_budget`]
+    /// from now) to those registered for it, `SIGTERM` to the process once they have it (or
+    /// the budget is over), and `SIGKILL` if the process has not exited by the deadline. With
+    /// none: `SIGKILL` at once. The process is reaped; the sandbox is not reset.
+    fn terminate(&mut self, sandbox: &mut Sandbox, reason: ShutdownReason) -> Shutdown {
+        let started = Instant::now();
+        let extensions = self.server.extensions().len();
+        let mut shutdown = Shutdown {
+            reason,
+            extensions,
+            shutdown_events: 0,
+            sigterm: false,
+            killed: false,
+            already_exited: false,
+            exit: None,
+            exit_description: None,
+            duration: Duration::ZERO,
+        };
+        if sandbox.try_exit().is_some() {
+            shutdown.already_exited = true;
+        } else if extensions == 0 {
+            // As Lambda: no compute time spent on a graceful shutdown with no extension.
+            shutdown.killed = true;
+            sandbox.kill();
+        } else {
+            let budget = self.config.shutdown_budget;
+            let deadline = started + budget;
+            shutdown.shutdown_events = self
                 .server
-                .wait_for_first_next((deadline - now).min(POLL))
-                .is_none()
-            {
-                sandbox.sample_peak_rss();
+                .deliver_shutdown(reason, SystemTime::now() + budget);
+            if shutdown.shutdown_events > 0 {
+                // Let the extensions that are polling have it before the signal arrives.
+                self.server
+                    .wait_shutdown_delivered(budget.min(SHUTDOWN_HANDOFF));
+            }
+            shutdown.sigterm = sandbox.terminate();
+            let left = deadline.saturating_duration_since(Instant::now());
+            if sandbox.wait_exit(left).is_none() {
+                shutdown.killed = true;
+                sandbox.kill();
             }
         }
+        shutdown.exit = sandbox.try_exit();
+        shutdown.exit_description = shutdown.exit.map(sandbox::describe_exit);
+        shutdown.duration = started.elapsed();
+        self.shutdowns.push(shutdown.clone());
+        shutdown
     }
 
     fn report(
@@ -937,7 +1276,7 @@ impl Function {
         request_id: &str,
         sandbox: &mut Sandbox,
         duration: Duration,
-        init_duration: Option<Duration>,
+        cold: Cold,
         exit: Option<String>,
     ) -> Result<InvocationReport, FunctionError> {
         let Some(record) = self.server.record(request_id) else {
@@ -949,7 +1288,8 @@ impl Function {
             request_id: request_id.to_owned(),
             outcome: record.outcome,
             duration,
-            init_duration,
+            init_duration: cold.init,
+            restore_duration: cold.restore,
             memory_size_mb: self.config.memory_mb,
             max_memory_used_kb: sandbox.sample_peak_rss(),
             timeout: self.config.timeout,
@@ -957,6 +1297,14 @@ impl Function {
             finished_at: SystemTime::now(),
             stream: record.stream,
         })
+    }
+}
+
+impl Drop for Function {
+    /// Shuts the runtime down as [`Function::stop`] does (`SHUTDOWN` with `spindown` to the
+    /// extensions, `SIGTERM`, `SIGKILL` at the deadline), then stops the server.
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

@@ -142,11 +142,14 @@ mod server;
 pub mod stream;
 
 pub use faults::FaultPlan;
-pub use function::{Function, FunctionConfig, FunctionError, Progress, exit_error};
+pub use function::{
+    DEFAULT_RESTORE_PAUSE, DEFAULT_SHUTDOWN_BUDGET, Function, FunctionConfig, FunctionError,
+    Progress, Shutdown, exit_error,
+};
 pub use ids::{is_valid_request_id, utc_timestamp};
 pub use invocation::{ErrorReport, Event, InvocationRecord, Outcome};
 pub use logging::{LogFormat, LogLevel};
-pub use report::InvocationReport;
+pub use report::{InvocationReport, Lifecycle, PhaseEnd};
 pub use sandbox::{Output, OutputLine, Stream, describe_exit};
 pub use server::{
     Extension, ExtensionEvent, HEADER_EXTENSION_ID, HEADER_INVOCATION_ID, InvokeTimeout,

@@ -18,6 +18,31 @@
 //! and `failure`. Durations have three decimals, as CloudWatch shows them. There is no record for
 //! `END` (Lambda has none in this format), nor for the `Task timed out` and `Runtime exited`
 //! lines: the report's `status` and `errorType` say it.
+//!
+//! # Lifecycle lines
+//!
+//! Around init and SnapStart's restore Lambda writes further lines ([`Lifecycle`]), before the
+//! first `START` of an execution environment:
+//!
+//! ```text
+//! EXTENSION→Name: my-extension→State: Ready→Events: [INVOKE, SHUTDOWN]
+//! INIT_REPORT Init Duration: 123.45 ms
+//! RESTORE_START Runtime Version: provided:al2023.local→Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:local
+//! RESTORE_REPORT Restore Duration: 51.25 ms
+//! ```
+//!
+//! (→ stands for a TAB.)
+//!
+//! One `EXTENSION` line per registered extension, in registration order, when init ends;
+//! `INIT_REPORT` (SnapStart only: on-demand init is reported on the first `REPORT`) when init
+//! ends at `/runtime/restore/next`, with `Phase: init`, `Status: error` and `Error Type: …` when it
+//! fails; `RESTORE_START` when the snapshot is restored and `RESTORE_REPORT` at the runtime's
+//! first `/invocation/next` (or with `Status: error` and `Error Type: …` at
+//! `/runtime/restore/error`). The first `REPORT` after a restore has no `Init Duration` but ends
+//! with `Restore Duration: … ms` and `Billed Restore Duration: … ms`. In the JSON log format they
+//! are the records `platform.extension`, `platform.initReport`, `platform.restoreStart` and
+//! `platform.restoreReport`, and `platform.report` carries `restoreDurationMs` and
+//! `billedRestoreDurationMs`.
 
 use std::time::{Duration, SystemTime};
 
@@ -26,6 +51,7 @@ use serde::Serialize;
 use crate::ids;
 use crate::invocation::Outcome;
 use crate::logging::LogFormat;
+use crate::server::ExtensionEvent;
 use crate::stream::StreamRecord;
 
 /// The function version this local Lambda runs: always `$LATEST`.
@@ -101,6 +127,239 @@ pub fn report_line(
     line
 }
 
+/// The runtime version this local Lambda names on `RESTORE_START`.
+pub const RUNTIME_VERSION: &str = "provided:al2023.local";
+
+/// The runtime version ARN named on `RESTORE_START`, in `region`.
+pub fn runtime_version_arn(region: &str) -> String {
+    format!("arn:aws:lambda:{region}::runtime:local")
+}
+
+/// The billed restore duration in whole milliseconds: the restore duration rounded up (on
+/// Lambda it is the runtime's part of the restore, its after-restore hooks; in this local
+/// Lambda the two are the same span, `/restore/next` released → first `/invocation/next`).
+pub fn billed_restore_duration_ms(restore: Duration) -> u64 {
+    u64::try_from(restore.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX)
+}
+
+/// How a phase of the lifecycle (init, restore) ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhaseEnd {
+    /// It ended well.
+    Success,
+    /// It failed with this error type (`Runtime.ExitError`, or what the runtime posted).
+    Error(String),
+    /// It ran past its time limit.
+    Timeout,
+}
+
+impl PhaseEnd {
+    /// `success`, `error` or `timeout`, as the JSON records say it.
+    pub fn status(&self) -> &'static str {
+        match self {
+            PhaseEnd::Success => "success",
+            PhaseEnd::Error(_) => "error",
+            PhaseEnd::Timeout => "timeout",
+        }
+    }
+
+    fn error_type(&self) -> Option<&str> {
+        match self {
+            PhaseEnd::Error(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// `\tStatus: error\tError Type: T`, `\tStatus: timeout`, or nothing.
+    fn fields(&self) -> String {
+        match self {
+            PhaseEnd::Success => String::new(),
+            PhaseEnd::Error(t) => format!("\tStatus: error\tError Type: {t}"),
+            PhaseEnd::Timeout => "\tStatus: timeout".to_owned(),
+        }
+    }
+}
+
+/// A line Lambda writes about the execution environment's lifecycle (see the
+/// [module](self#lifecycle-lines) docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// `EXTENSION\tName: …\tState: Ready\tEvents: [INVOKE, SHUTDOWN]`: a registered extension,
+    /// when init ends.
+    Extension {
+        /// Its name.
+        name: String,
+        /// Whether it had asked for an event (`Ready`), or only registered (`Registered`).
+        ready: bool,
+        /// The events it registered for, in its order.
+        events: Vec<ExtensionEvent>,
+    },
+    /// `INIT_REPORT Init Duration: … ms`: the end of init (SnapStart).
+    InitReport {
+        /// Spawn → `/runtime/restore/next` (or the failure).
+        duration: Duration,
+        /// How it ended.
+        end: PhaseEnd,
+    },
+    /// `RESTORE_START Runtime Version: …\tRuntime Version ARN: …`: the snapshot is restored.
+    RestoreStart {
+        /// The region in the runtime version ARN.
+        region: String,
+    },
+    /// `RESTORE_REPORT Restore Duration: … ms`: the end of the restore phase.
+    RestoreReport {
+        /// `/runtime/restore/next` released → the first `/invocation/next` (or the failure).
+        duration: Duration,
+        /// How it ended.
+        end: PhaseEnd,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlatformInitReport<'a> {
+    initialization_type: &'a str,
+    phase: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_type: Option<&'a str>,
+    metrics: PhaseMetrics,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlatformRestoreReport<'a> {
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_type: Option<&'a str>,
+    metrics: PhaseMetrics,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhaseMetrics {
+    duration_ms: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlatformRestoreStart<'a> {
+    runtime_version: &'a str,
+    runtime_version_arn: &'a str,
+}
+
+#[derive(Serialize)]
+struct PlatformExtension<'a> {
+    name: &'a str,
+    state: &'a str,
+    events: Vec<&'a str>,
+}
+
+impl Lifecycle {
+    /// The line, as in the Text log format.
+    pub fn line(&self) -> String {
+        match self {
+            Lifecycle::Extension {
+                name,
+                ready,
+                events,
+            } => {
+                let events: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+                format!(
+                    "EXTENSION\tName: {name}\tState: {}\tEvents: [{}]",
+                    extension_state(*ready),
+                    events.join(", ")
+                )
+            }
+            Lifecycle::InitReport { duration, end } => {
+                let phase = if *end == PhaseEnd::Success {
+                    ""
+                } else {
+                    "\tPhase: init"
+                };
+                format!(
+                    "INIT_REPORT Init Duration: {} ms{phase}{}",
+                    format_ms(*duration),
+                    end.fields()
+                )
+            }
+            Lifecycle::RestoreStart { region } => format!(
+                "RESTORE_START Runtime Version: {RUNTIME_VERSION}\tRuntime Version ARN: {}",
+                runtime_version_arn(region)
+            ),
+            Lifecycle::RestoreReport { duration, end } => format!(
+                "RESTORE_REPORT Restore Duration: {} ms{}",
+                format_ms(*duration),
+                end.fields()
+            ),
+        }
+    }
+
+    /// The record of the JSON log format, stamped `at`: `platform.extension`,
+    /// `platform.initReport`, `platform.restoreStart` or `platform.restoreReport`.
+    pub fn record(&self, at: SystemTime) -> String {
+        match self {
+            Lifecycle::Extension {
+                name,
+                ready,
+                events,
+            } => system_record(
+                at,
+                "platform.extension",
+                PlatformExtension {
+                    name,
+                    state: extension_state(*ready),
+                    events: events.iter().map(|e| e.as_str()).collect(),
+                },
+            ),
+            Lifecycle::InitReport { duration, end } => system_record(
+                at,
+                "platform.initReport",
+                PlatformInitReport {
+                    initialization_type: "snap-start",
+                    phase: "init",
+                    status: end.status(),
+                    error_type: end.error_type(),
+                    metrics: PhaseMetrics {
+                        duration_ms: json_ms(*duration),
+                    },
+                },
+            ),
+            Lifecycle::RestoreStart { region } => system_record(
+                at,
+                "platform.restoreStart",
+                PlatformRestoreStart {
+                    runtime_version: RUNTIME_VERSION,
+                    runtime_version_arn: &runtime_version_arn(region),
+                },
+            ),
+            Lifecycle::RestoreReport { duration, end } => system_record(
+                at,
+                "platform.restoreReport",
+                PlatformRestoreReport {
+                    status: end.status(),
+                    error_type: end.error_type(),
+                    metrics: PhaseMetrics {
+                        duration_ms: json_ms(*duration),
+                    },
+                },
+            ),
+        }
+    }
+
+    /// The line or the record (stamped now), in `format`.
+    pub fn log(&self, format: LogFormat) -> String {
+        match format {
+            LogFormat::Text => self.line(),
+            LogFormat::Json => self.record(SystemTime::now()),
+        }
+    }
+}
+
+fn extension_state(ready: bool) -> &'static str {
+    if ready { "Ready" } else { "Registered" }
+}
+
 /// A duration in milliseconds with three decimals, as in the JSON records: `2.584`.
 fn json_ms(d: Duration) -> f64 {
     let micros = (d.as_nanos() + 500) / 1_000;
@@ -155,6 +414,13 @@ struct ReportMetrics {
     max_memory_used_mb: u64,
     #[serde(rename = "initDurationMs", skip_serializing_if = "Option::is_none")]
     init_duration_ms: Option<f64>,
+    #[serde(rename = "restoreDurationMs", skip_serializing_if = "Option::is_none")]
+    restore_duration_ms: Option<f64>,
+    #[serde(
+        rename = "billedRestoreDurationMs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    billed_restore_duration_ms: Option<u64>,
 }
 
 /// The `platform.start` record of the JSON log format, at `at`:
@@ -186,8 +452,12 @@ pub struct InvocationReport {
     pub outcome: Outcome,
     /// Event handed out to the runtime → its answer received; the timeout when it timed out.
     pub duration: Duration,
-    /// Spawn → first `/next`, on the first invocation of a new sandbox (a cold start) only.
+    /// Spawn → first `/next`, on the first invocation of a new sandbox (a cold start) only;
+    /// never under SnapStart (init happened before, when the snapshot was taken).
     pub init_duration: Option<Duration>,
+    /// SnapStart: `/runtime/restore/next` released → the runtime's first `/invocation/next`, on
+    /// the first invocation of a restored sandbox only.
+    pub restore_duration: Option<Duration>,
     /// The configured memory size, in MB.
     pub memory_size_mb: u32,
     /// The runtime's peak resident set size (`VmHWM`) so far, in kB, if it could be read.
@@ -249,9 +519,18 @@ impl InvocationReport {
         }
     }
 
-    /// Billed duration in ms (see [`billed_duration_ms`]).
+    /// Billed duration in ms (see [`billed_duration_ms`]); after a restore, the duration plus
+    /// the billed restore duration, rounded up (as Lambda bills SnapStart).
     pub fn billed_duration_ms(&self) -> u64 {
-        billed_duration_ms(self.duration, self.init_duration)
+        let restore = self
+            .billed_restore_duration_ms()
+            .map_or(Duration::ZERO, Duration::from_millis);
+        billed_duration_ms(self.duration + restore, self.init_duration)
+    }
+
+    /// `Billed Restore Duration` in ms, after a restore (see [`billed_restore_duration_ms`]).
+    pub fn billed_restore_duration_ms(&self) -> Option<u64> {
+        self.restore_duration.map(billed_restore_duration_ms)
     }
 
     /// `Max Memory Used` in MB, rounded up from `VmHWM`; 0 when it could not be read.
@@ -269,14 +548,27 @@ impl InvocationReport {
         end_line(&self.request_id)
     }
 
-    /// The `REPORT` line.
+    /// The `REPORT` line; after a restore it ends with `Restore Duration: … ms` and
+    /// `Billed Restore Duration: … ms`.
     pub fn report_line(&self) -> String {
-        report_line(
-            &self.request_id,
-            self.duration,
+        let Some(restore) = self.restore_duration else {
+            return report_line(
+                &self.request_id,
+                self.duration,
+                self.memory_size_mb,
+                self.max_memory_used_mb(),
+                self.init_duration,
+            );
+        };
+        format!(
+            "REPORT RequestId: {}\tDuration: {} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\tRestore Duration: {} ms\tBilled Restore Duration: {} ms\t",
+            self.request_id,
+            format_ms(self.duration),
+            self.billed_duration_ms(),
             self.memory_size_mb,
             self.max_memory_used_mb(),
-            self.init_duration,
+            format_ms(restore),
+            billed_restore_duration_ms(restore),
         )
     }
 
@@ -317,6 +609,8 @@ impl InvocationReport {
                 memory_size_mb: self.memory_size_mb,
                 max_memory_used_mb: self.max_memory_used_mb(),
                 init_duration_ms: self.init_duration.map(json_ms),
+                restore_duration_ms: self.restore_duration.map(json_ms),
+                billed_restore_duration_ms: self.billed_restore_duration_ms(),
             },
             status: self.status(),
             error_type: self.error_type(),
@@ -441,6 +735,7 @@ mod tests {
             outcome,
             duration: Duration::from_micros(2_584),
             init_duration: init,
+            restore_duration: None,
             memory_size_mb: 128,
             max_memory_used_kb: Some(14 * 1024),
             timeout: Duration::from_secs(3),
@@ -483,6 +778,105 @@ mod tests {
         let json: serde_json::Value =
             serde_json::from_str(&start_log(LogFormat::Json, "abc", "arn")).unwrap();
         assert_eq!(json["record"]["requestId"], "abc");
+    }
+
+    #[test]
+    fn restored_reports_carry_the_restore_duration() {
+        let mut r = report(Outcome::Response(Vec::new()), None);
+        r.duration = Duration::from_micros(2_338_660);
+        r.restore_duration = Some(Duration::from_micros(181_200));
+        // As on Lambda: Billed Duration = Duration + Billed Restore Duration, rounded up.
+        assert_eq!(
+            r.report_line(),
+            "REPORT RequestId: fe5a4a4a-d4a4-4d89-996b-64a9c91d6718\tDuration: 2338.66 ms\tBilled Duration: 2521 ms\tMemory Size: 128 MB\tMax Memory Used: 14 MB\tRestore Duration: 181.20 ms\tBilled Restore Duration: 182 ms\t"
+        );
+        let record: serde_json::Value = serde_json::from_str(&r.report_record()).unwrap();
+        let metrics = &record["record"]["metrics"];
+        assert_eq!(metrics["restoreDurationMs"], 181.2);
+        assert_eq!(metrics["billedRestoreDurationMs"], 182);
+        assert_eq!(metrics["billedDurationMs"], 2521);
+        assert!(metrics.get("initDurationMs").is_none());
+    }
+
+    #[test]
+    fn lifecycle_lines_match_lambda() {
+        let ms = |hundredths: u64| Duration::from_micros(hundredths * 10);
+        let cases = [
+            (
+                Lifecycle::InitReport {
+                    duration: ms(12_345),
+                    end: PhaseEnd::Success,
+                },
+                "INIT_REPORT Init Duration: 123.45 ms",
+            ),
+            (
+                Lifecycle::InitReport {
+                    duration: ms(188_255),
+                    end: PhaseEnd::Error("Runtime.BeforeSnapshotError".into()),
+                },
+                "INIT_REPORT Init Duration: 1882.55 ms\tPhase: init\tStatus: error\tError Type: Runtime.BeforeSnapshotError",
+            ),
+            (
+                Lifecycle::RestoreStart {
+                    region: "eu-west-1".into(),
+                },
+                "RESTORE_START Runtime Version: provided:al2023.local\tRuntime Version ARN: arn:aws:lambda:eu-west-1::runtime:local",
+            ),
+            (
+                Lifecycle::RestoreReport {
+                    duration: ms(51_125),
+                    end: PhaseEnd::Success,
+                },
+                "RESTORE_REPORT Restore Duration: 511.25 ms",
+            ),
+            (
+                Lifecycle::RestoreReport {
+                    duration: ms(123_604),
+                    end: PhaseEnd::Error("Runtime.AfterRestoreError".into()),
+                },
+                "RESTORE_REPORT Restore Duration: 1236.04 ms\tStatus: error\tError Type: Runtime.AfterRestoreError",
+            ),
+            (
+                Lifecycle::Extension {
+                    name: "shutdown".into(),
+                    ready: true,
+                    events: vec![ExtensionEvent::Invoke, ExtensionEvent::Shutdown],
+                },
+                "EXTENSION\tName: shutdown\tState: Ready\tEvents: [INVOKE, SHUTDOWN]",
+            ),
+            (
+                Lifecycle::Extension {
+                    name: "quiet".into(),
+                    ready: false,
+                    events: Vec::new(),
+                },
+                "EXTENSION\tName: quiet\tState: Registered\tEvents: []",
+            ),
+        ];
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_798_800_123);
+        for (event, line) in cases {
+            assert_eq!(event.line(), line);
+            assert_eq!(event.log(LogFormat::Text), line);
+            let record: serde_json::Value = serde_json::from_str(&event.record(at)).unwrap();
+            assert_eq!(record["time"], "2026-11-27T17:00:00.123Z");
+            assert!(record["type"].as_str().unwrap().starts_with("platform."));
+        }
+        let failed = Lifecycle::RestoreReport {
+            duration: ms(100),
+            end: PhaseEnd::Error("Runtime.AfterRestoreError".into()),
+        };
+        assert_eq!(
+            failed.record(at),
+            r#"{"time":"2026-11-27T17:00:00.123Z","type":"platform.restoreReport","record":{"status":"error","errorType":"Runtime.AfterRestoreError","metrics":{"durationMs":1.0}}}"#
+        );
+        let init = Lifecycle::InitReport {
+            duration: ms(12_345),
+            end: PhaseEnd::Success,
+        };
+        assert_eq!(
+            init.record(at),
+            r#"{"time":"2026-11-27T17:00:00.123Z","type":"platform.initReport","record":{"initializationType":"snap-start","phase":"init","status":"success","metrics":{"durationMs":123.45}}}"#
+        );
     }
 
     #[test]

@@ -80,8 +80,11 @@ pub(crate) struct Sandbox {
     exit: Option<ExitStatus>,
     /// When the process was spawned: the start of init.
     pub(crate) spawned_at: Instant,
-    /// Spawn → first `/next`, once init is done.
+    /// Spawn → the end of init (first `/next`, or `/restore/next` under SnapStart), once the
+    /// sandbox is ready for invocations.
     pub(crate) init_duration: Option<Duration>,
+    /// SnapStart: `/restore/next` released → first `/next`, once restored.
+    pub(crate) restore_duration: Option<Duration>,
     /// Whether the cold-start invocation has been reported.
     pub(crate) reported_init: bool,
     peak_rss_kb: Option<u64>,
@@ -151,6 +154,7 @@ impl Sandbox {
             exit: None,
             spawned_at,
             init_duration: None,
+            restore_duration: None,
             reported_init: false,
             peak_rss_kb: None,
             readers,
@@ -182,6 +186,22 @@ impl Sandbox {
             }
             thread::sleep(Duration::from_millis(2));
         }
+    }
+
+    /// Sends SIGTERM to the process if it is still running (with the `kill` command: this crate
+    /// has no unsafe code to call `kill(2)` itself); whether it was sent.
+    pub(crate) fn terminate(&mut self) -> bool {
+        if self.try_exit().is_some() {
+            return false;
+        }
+        // Not reaped yet, so the pid is still this process's (a zombie at worst).
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
     }
 
     /// Kills the process (SIGKILL) if it is still running, and reaps it.

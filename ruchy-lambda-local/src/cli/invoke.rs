@@ -158,6 +158,9 @@ struct Record<'a> {
     billed_ms: u64,
     /// On a cold start only.
     init_ms: Option<f64>,
+    /// On the first invocation after a SnapStart restore only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    restore_ms: Option<f64>,
     max_memory_mb: u64,
     memory_size_mb: u32,
     /// Bytes of a streamed reply (those before the error, when it failed mid-stream).
@@ -186,6 +189,7 @@ fn record(report: &InvocationReport) -> String {
         duration_ms: milliseconds(report.duration),
         billed_ms: report.billed_duration_ms(),
         init_ms: report.init_duration.map(milliseconds),
+        restore_ms: report.restore_duration.map(milliseconds),
         max_memory_mb: report.max_memory_used_mb(),
         memory_size_mb: report.memory_size_mb,
         streamed_bytes: report.streamed_body().map(|b| b.len() as u64),
@@ -210,6 +214,7 @@ mod tests {
             outcome: Outcome::Response(br#"{"n":1}"#.to_vec()),
             duration: Duration::from_micros(2_584),
             init_duration: Some(Duration::from_micros(8_450)),
+            restore_duration: None,
             memory_size_mb: 128,
             max_memory_used_kb: Some(2_000),
             timeout: Duration::from_secs(3),
