@@ -104,17 +104,18 @@ fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
     }
 }
 
-/// The `Lifecycle` with the hooks given, each called through `HookOutput` and spanned on the
-/// user's path, so that a hook of the wrong shape is reported there.
+/// The `Lifecycle` with the hooks given, each checked through `StateHook` or `PlainHook` and
+/// spanned on the user's path, so that a hook of the wrong shape is reported there.
 fn lifecycle(private: &TokenStream, hooks: &Hooks, with_state: bool) -> TokenStream {
     let call = |path: &syn::ExprPath| {
+        let private = respan(private.clone(), path.span());
         if with_state {
             quote_spanned! {path.span()=>
-                |__state| #private::HookOutput::into_hook_result(#path(__state))
+                |__state| #private::StateHook::run(&#path, __state)
             }
         } else {
             quote_spanned! {path.span()=>
-                |_| #private::HookOutput::into_hook_result(#path())
+                |_| #private::PlainHook::run(&#path)
             }
         }
     };
@@ -129,9 +130,29 @@ fn lifecycle(private: &TokenStream, hooks: &Hooks, with_state: bool) -> TokenStr
     }
     if let Some(path) = &hooks.shutdown {
         let hook = call(path);
-        lifecycle = quote_spanned! {path.span()=> #private::with_shutdown(#lifecycle, #hook)};
+        // The whole call on the user's path: a state that is not `Sync` is reported there.
+        let with_shutdown = respan(quote!(#private::with_shutdown), path.span());
+        lifecycle = quote_spanned! {path.span()=> #with_shutdown(#lifecycle, #hook)};
     }
     lifecycle
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 /// The loop body: `__invocation` and `__reply` in, `Result<(), Diagnostic>` out.

@@ -174,6 +174,50 @@ impl<E: Display> HookOutput for Result<(), E> {
     }
 }
 
+/// A hook of a handler with a state `S` (from `init`): a function that takes `&S`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a lifecycle hook here: with `init`, a hook takes `&{S}`, the state `init` builds",
+    label = "not a function that takes `&{S}`",
+    note = "a hook takes a reference to the state when there is an `init`, nothing when there is none, and returns `()` or `Result<(), E>` with `E: Display`"
+)]
+pub trait StateHook<S> {
+    /// Runs the hook.
+    fn run(&self, state: &S) -> Result<(), Diagnostic>;
+}
+
+impl<S, F, R> StateHook<S> for F
+where
+    F: Fn(&S) -> R,
+    R: HookOutput,
+{
+    #[inline]
+    fn run(&self, state: &S) -> Result<(), Diagnostic> {
+        self(state).into_hook_result()
+    }
+}
+
+/// A hook of a handler without a state: a function that takes nothing.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a lifecycle hook here: without `init`, a hook takes nothing",
+    label = "not a function that takes nothing",
+    note = "a hook takes a reference to the state when there is an `init`, nothing when there is none, and returns `()` or `Result<(), E>` with `E: Display`"
+)]
+pub trait PlainHook {
+    /// Runs the hook.
+    fn run(&self) -> Result<(), Diagnostic>;
+}
+
+impl<F, R> PlainHook for F
+where
+    F: Fn() -> R,
+    R: HookOutput,
+{
+    #[inline]
+    fn run(&self) -> Result<(), Diagnostic> {
+        self().into_hook_result()
+    }
+}
+
 /// A state a shutdown hook can see: it runs on its own thread.
 #[diagnostic::on_unimplemented(
     message = "a shutdown hook runs on its own thread, so the state `{Self}` must be `Send + Sync`",
