@@ -1086,13 +1086,15 @@ impl Function {
             // seen as initialized (the invocation then fails, or moves to a fresh runtime).
             if let Some(first_next) = self.server.first_next_at() {
                 // Under SnapStart, a runtime that never asked for /restore/next: no restore.
-                let init = first_next.saturating_duration_since(sandbox.spawned_at);
+                let ready = self.extensions_ready(first_next, deadline);
+                let init = ready.saturating_duration_since(sandbox.spawned_at);
                 self.end_init(init, PhaseEnd::Success);
                 sandbox.init_duration = Some(init);
                 return Init::Ready;
             }
             if let Some(at) = self.server.restore_next_at() {
-                let init = at.saturating_duration_since(sandbox.spawned_at);
+                let ready = self.extensions_ready(at, deadline);
+                let init = ready.saturating_duration_since(sandbox.spawned_at);
                 self.end_init(init, PhaseEnd::Success);
                 return self.restore(sandbox, request_id, init);
             }
@@ -1131,6 +1133,17 @@ impl Function {
             self.server.wait_change((deadline - now).min(POLL));
             sandbox.sample_peak_rss();
         }
+    }
+
+    /// As on Lambda, init ends when the runtime and every registered extension have asked for
+    /// their next event: waits (until `deadline`) for the extensions, and gives when init ended.
+    fn extensions_ready(&self, runtime_ready: Instant, deadline: Instant) -> Instant {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if self.server.extensions().iter().all(|e| e.ready) {
+            return runtime_ready;
+        }
+        self.server.wait_extensions_ready(left);
+        Instant::now().max(runtime_ready)
     }
 
     /// SnapStart's restore: holds `/restore/next` for [`FunctionConfig::restore_pause`] (the

@@ -152,8 +152,8 @@ pub use logging::{LogFormat, LogLevel};
 pub use report::{InvocationReport, Lifecycle, PhaseEnd};
 pub use sandbox::{Output, OutputLine, Stream, describe_exit};
 pub use server::{
-    Extension, ExtensionEvent, HEADER_EXTENSION_ID, HEADER_INVOCATION_ID, InvokeTimeout,
-    MAX_EXTENSIONS, MAX_RESPONSE_BYTES, RawRequest, RequestLogEntry, RuntimeApiServer,
-    ServerConfig, ShutdownReason,
+    DeliveredEvent, Extension, ExtensionEvent, HEADER_EXTENSION_ID, HEADER_INVOCATION_ID,
+    InvokeTimeout, MAX_EXTENSIONS, MAX_RESPONSE_BYTES, RawRequest, RequestLogEntry,
+    RuntimeApiServer, ServerConfig, ShutdownReason,
 };
 pub use stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamProgress, StreamRead, StreamRecord};

@@ -904,3 +904,187 @@ fn no_invocation_id_is_sent_when_configured_so() {
     assert_eq!(server.record(&id).unwrap().invocation_id, None);
     assert_eq!(client.respond(&id, b"ok").status, 202);
 }
+
+fn raw(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+const REGISTER: &str = "/2020-01-01/extension/register";
+const EVENT_NEXT: &str = "/2020-01-01/extension/event/next";
+
+fn register(client: &mut Client, name: &str, events: &str) -> Response {
+    let body = format!(r#"{{"events":{events}}}"#);
+    client.request(&raw(
+        "POST",
+        REGISTER,
+        &[("Lambda-Extension-Name", name)],
+        body.as_bytes(),
+    ))
+}
+
+#[test]
+fn restore_routes_are_404_without_snap_start() {
+    let server = start();
+    let mut client = Client::connect(&server);
+    let next = client.request(&raw("GET", "/2018-06-01/runtime/restore/next", &[], b""));
+    assert_eq!(next.status, 404);
+    let error = client.request(&raw(
+        "POST",
+        "/2018-06-01/runtime/restore/error",
+        &[],
+        b"{}",
+    ));
+    assert_eq!(error.status, 404);
+    assert_eq!(server.restore_next_at(), None);
+}
+
+#[test]
+fn restore_next_is_held_until_released_and_ends_init() {
+    let server = RuntimeApiServer::start(ServerConfig {
+        snap_start: true,
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let mut client = Client::connect(&server);
+    client.send(&raw("GET", "/2018-06-01/runtime/restore/next", &[], b""));
+    // Held: no answer until the supervisor releases it.
+    let deadline = Instant::now() + WAIT;
+    while server.restore_next_at().is_none() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(2));
+    }
+    assert!(server.restore_next_at().is_some());
+    // A restore error before the restore is refused, on another connection.
+    let mut other = Client::connect(&server);
+    let early = other.request(&raw(
+        "POST",
+        "/2018-06-01/runtime/restore/error",
+        &[],
+        b"{}",
+    ));
+    assert_eq!(early.status, 403);
+    assert_eq!(early.json()["errorType"], "InvalidStateTransition");
+    // Init is over: extensions may no longer register.
+    let late = register(&mut other, "late", "[]");
+    assert_eq!(late.status, 403);
+    assert_eq!(late.json()["errorType"], "Extension.RegistrationClosed");
+    assert!(server.release_restore());
+    assert!(!server.release_restore(), "once");
+    let restored = client.response().unwrap();
+    assert_eq!((restored.status, restored.body.len()), (200, 0));
+    let error = other.request(&raw(
+        "POST",
+        "/2018-06-01/runtime/restore/error",
+        &[(
+            "Lambda-Runtime-Function-Error-Type",
+            "Runtime.AfterRestoreError",
+        )],
+        br#"{"errorMessage":"no","errorType":"Runtime.AfterRestoreError"}"#,
+    ));
+    assert_eq!(error.status, 202);
+    let (report, _) = server.restore_error().unwrap();
+    assert_eq!(report.kind(), "Runtime.AfterRestoreError");
+}
+
+#[test]
+fn extensions_register_during_init_only_and_need_a_known_id() {
+    let server = start();
+    let mut ext = Client::connect(&server);
+    let ok = register(&mut ext, "watcher", r#"["INVOKE","SHUTDOWN"]"#);
+    assert_eq!(ok.status, 200);
+    let id = ok.header("Lambda-Extension-Identifier").unwrap().to_owned();
+    assert_eq!(
+        ok.json(),
+        serde_json::json!({"functionName":"test_function","functionVersion":"$LATEST","handler":"bootstrap"})
+    );
+    let bad = register(&mut ext, "other", r#"["RESTORE"]"#);
+    assert_eq!(
+        (bad.status, bad.json()["errorType"].as_str()),
+        (403, Some("Extension.InvalidEventType"))
+    );
+    for (headers, error_type) in [
+        (vec![], "Extension.MissingExtensionIdentifier"),
+        (
+            vec![("Lambda-Extension-Identifier", "not-a-uuid")],
+            "Extension.InvalidExtensionIdentifier",
+        ),
+        (
+            vec![(
+                "Lambda-Extension-Identifier",
+                "00000000-0000-4000-8000-000000000000",
+            )],
+            "Extension.UnknownExtensionIdentifier",
+        ),
+    ] {
+        let r = ext.request(&raw("GET", EVENT_NEXT, &headers, b""));
+        assert_eq!(
+            (r.status, r.json()["errorType"].as_str()),
+            (403, Some(error_type))
+        );
+    }
+    // The runtime's first /next ends init; the extension polls and gets the INVOKE event.
+    let mut runtime = Client::connect(&server);
+    let request_id = server.enqueue("{}");
+    let next = runtime.next();
+    assert_eq!(
+        next.header("Lambda-Runtime-Aws-Request-Id"),
+        Some(request_id.as_str())
+    );
+    let event = ext.request(&raw(
+        "GET",
+        EVENT_NEXT,
+        &[("Lambda-Extension-Identifier", &id)],
+        b"",
+    ));
+    assert_eq!(event.status, 200);
+    assert!(event.header("Lambda-Extension-Event-Identifier").is_some());
+    let json = event.json();
+    assert_eq!(
+        (json["eventType"].as_str(), json["requestId"].as_str()),
+        (Some("INVOKE"), Some(request_id.as_str()))
+    );
+    let late = register(&mut Client::connect(&server), "late", "[]");
+    assert_eq!(
+        (late.status, late.json()["errorType"].as_str()),
+        (403, Some("Extension.RegistrationClosed"))
+    );
+    // SHUTDOWN reaches a waiting poll.
+    ext.send(&raw(
+        "GET",
+        EVENT_NEXT,
+        &[("Lambda-Extension-Identifier", &id)],
+        b"",
+    ));
+    let deadline = SystemTime::now() + Duration::from_millis(500);
+    assert_eq!(
+        server.deliver_shutdown(ruchy_lambda_local::ShutdownReason::Failure, deadline),
+        1
+    );
+    let shutdown = ext.response().unwrap().json();
+    assert_eq!(shutdown["eventType"], "SHUTDOWN");
+    assert_eq!(shutdown["shutdownReason"], "failure");
+    assert_eq!(
+        shutdown["deadlineMs"].as_u64(),
+        Some(deadline.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64)
+    );
+    assert!(server.wait_shutdown_delivered(WAIT));
+    let extensions = server.extensions();
+    assert!(extensions[0].ready && extensions[0].shutdown_delivered);
+    // Every extension request is in the log.
+    let logged = server
+        .request_log()
+        .iter()
+        .filter(|e| e.target.starts_with("/2020-01-01/"))
+        .count();
+    // Two registrations, three refused polls, the INVOKE, the late registration, SHUTDOWN.
+    assert_eq!(logged, 8);
+}

@@ -246,10 +246,18 @@ impl Shared {
                 return Reply::Close;
             }
             let event = match st.extensions.find(id) {
-                Ok(extension) => extension.take(),
+                Ok(extension) => extension
+                    .take()
+                    .map(|e| (e, extension.info.name.clone(), extension.info.id.clone())),
                 Err(_) => None,
             };
-            if let Some(event) = event {
+            if let Some((event, extension, extension_id)) = event {
+                st.extension_events.push(super::lifecycle::DeliveredEvent {
+                    extension,
+                    extension_id,
+                    body: String::from_utf8_lossy(&event).into_owned(),
+                    at: Instant::now(),
+                });
                 st.log_request(conn, Some(head), Some(200), received_at);
                 drop(st);
                 self.changed.notify_all();

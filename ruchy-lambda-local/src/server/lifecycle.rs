@@ -108,6 +108,27 @@ impl Extension {
     }
 }
 
+/// An event handed to an extension by `/extension/event/next`
+/// ([`crate::RuntimeApiServer::extension_events`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveredEvent {
+    /// The extension's name.
+    pub extension: String,
+    /// The extension's identifier.
+    pub extension_id: String,
+    /// The event, as sent: `{"eventType":"INVOKE",…}` or `{"eventType":"SHUTDOWN",…}`.
+    pub body: String,
+    /// When it was handed out.
+    pub at: Instant,
+}
+
+impl DeliveredEvent {
+    /// The event as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_default()
+    }
+}
+
 /// An extension and the events waiting for its `/event/next`.
 #[derive(Debug)]
 pub(super) struct Registered {

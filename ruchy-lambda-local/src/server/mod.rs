@@ -53,7 +53,7 @@ mod routes;
 mod state;
 
 pub use lifecycle::{
-    Extension, ExtensionEvent, HEADER_EXTENSION_ID, MAX_EXTENSIONS, ShutdownReason,
+    DeliveredEvent, Extension, ExtensionEvent, HEADER_EXTENSION_ID, MAX_EXTENSIONS, ShutdownReason,
 };
 
 use state::State;
@@ -437,6 +437,25 @@ impl RuntimeApiServer {
         lock(&self.shared.state).extensions.list()
     }
 
+    /// Every event handed to an extension (`INVOKE`, `SHUTDOWN`), in every sandbox so far, in
+    /// order (until [`RuntimeApiServer::clear_history`]).
+    pub fn extension_events(&self) -> Vec<DeliveredEvent> {
+        lock(&self.shared.state).extension_events.clone()
+    }
+
+    /// Waits up to `timeout` until every registered extension of this sandbox has asked for an
+    /// event (Lambda's `Ready`); whether they all have.
+    pub fn wait_extensions_ready(&self, timeout: Duration) -> bool {
+        self.wait_until(timeout, |st| {
+            st.extensions
+                .registered
+                .iter()
+                .all(|r| r.info.ready)
+                .then_some(())
+        })
+        .is_some()
+    }
+
     /// Waits up to `timeout` until at least `count` extensions are registered in this sandbox.
     pub fn wait_for_extensions(&self, count: usize, timeout: Duration) -> Option<Vec<Extension>> {
         self.wait_until(timeout, |st| {
@@ -518,7 +537,7 @@ impl RuntimeApiServer {
         self.shared.changed.notify_all();
     }
 
-    /// Forgets finished invocations and the request log (for long runs); the peak of
+    /// Forgets finished invocations, the request log and the extension events (for long runs); the peak of
     /// [`RuntimeApiServer::max_in_flight`] starts again from the invocations in flight now.
     pub fn clear_history(&self) {
         lock(&self.shared.state).clear_history();

@@ -17,7 +17,7 @@ use crate::ids;
 use crate::invocation::{ErrorReport, Event, InvocationRecord, Outcome};
 use crate::stream::StreamRecord;
 
-use super::lifecycle::{Extensions, Restore};
+use super::lifecycle::{DeliveredEvent, Extensions, Restore};
 use super::{HEADER_INVOCATION_ID, RawRequest, RequestLogEntry};
 
 /// What a runtime posted for an invocation.
@@ -88,6 +88,8 @@ pub(super) struct State {
     pub(super) extensions: Extensions,
     /// SnapStart's restore phase of this sandbox.
     pub(super) restore: Restore,
+    /// Every event handed to an extension, in every sandbox.
+    pub(super) extension_events: Vec<DeliveredEvent>,
 }
 
 impl State {
@@ -122,6 +124,7 @@ impl State {
             function_arn,
             extensions: Extensions::default(),
             restore: Restore::default(),
+            extension_events: Vec::new(),
         }
     }
 
@@ -511,6 +514,7 @@ impl State {
         self.order.retain(|id| records.contains_key(id));
         self.log.clear();
         self.raw.clear();
+        self.extension_events.clear();
         self.max_in_flight = self.in_flight.len();
     }
 }

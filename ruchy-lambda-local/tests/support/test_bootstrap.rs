@@ -23,6 +23,16 @@
 //! | an HTTP event (API Gateway, load balancer, function URL) for `/event`, `/scripted`, `/bare`, `/stream` or `/fail` | see [`http_reply`] |
 //! | anything else | echo the body                                                        |
 //!
+//! Lifecycle, before the first `/next`:
+//! - `FIXTURE_EXTENSION=NAME` registers an extension (an internal one: a thread of this process)
+//!   for the events in `FIXTURE_EXTENSION_EVENTS` (comma-separated, e.g. `INVOKE,SHUTDOWN`;
+//!   none when unset), then polls `/extension/event/next` on its own connection, printing each
+//!   event as `fixture extension NAME <json>` on stdout. A refused registration exits 5.
+//! - `FIXTURE_SNAP=restore` asks for `/runtime/restore/next` and prints `fixture restored` when
+//!   it is answered; `FIXTURE_SNAP=restore-error` then posts to `/runtime/restore/error`
+//!   (`Runtime.AfterRestoreError`) and exits 4; `FIXTURE_SNAP=before-error` posts a
+//!   `Runtime.BeforeSnapshotError` to `/runtime/init/error` and exits 3.
+//!
 //! With `AWS_LAMBDA_MAX_CONCURRENCY=N` (N > 1) it runs N workers on threads, each polling on its
 //! own connection, as a runtime on Lambda Managed Instances does. Replies echo the
 //! `Lambda-Runtime-Invocation-Id` that `/next` sent, when it sent one.
@@ -108,8 +118,15 @@ impl Api {
         let Some((reader, stream)) = self.conn.as_mut() else {
             unreachable!()
         };
+        // A path starting with `/` is taken as is (the Extensions API); others are under
+        // the Runtime API.
+        let path = if path.starts_with('/') {
+            path.to_owned()
+        } else {
+            format!("/2018-06-01/runtime/{path}")
+        };
         let mut head = format!(
-            "{method} {}/2018-06-01/runtime/{path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+            "{method} {}{path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
             self.prefix,
             self.authority,
             body.len()
@@ -243,6 +260,38 @@ fn main() {
         Ok("hang") => sleep_forever(),
         _ => {}
     }
+    if let Ok(name) = std::env::var("FIXTURE_EXTENSION") {
+        register_extension(&name);
+    }
+    match std::env::var("FIXTURE_SNAP").as_deref() {
+        Ok("before-error") => {
+            api.post(
+                "init/error",
+                &[(
+                    "Lambda-Runtime-Function-Error-Type",
+                    "Runtime.BeforeSnapshotError",
+                )],
+                br#"{"errorMessage":"before snapshot failed","errorType":"Runtime.BeforeSnapshotError","stackTrace":[]}"#,
+            );
+            exit(3);
+        }
+        Ok(mode @ ("restore" | "restore-error")) => {
+            let restored = api.request("GET", "restore/next", &[], b"");
+            if restored.status != 200 {
+                fail(&format!("/restore/next answered {}", restored.status));
+            }
+            println!("fixture restored");
+            if mode == "restore-error" {
+                api.post(
+                    "restore/error",
+                    &[("Lambda-Runtime-Function-Error-Type", "Runtime.AfterRestoreError")],
+                    br#"{"errorMessage":"after restore failed","errorType":"Runtime.AfterRestoreError","stackTrace":[]}"#,
+                );
+                exit(4);
+            }
+        }
+        _ => {}
+    }
     let workers: usize = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -256,6 +305,53 @@ fn main() {
     for t in threads {
         let _ = t.join();
     }
+}
+
+/// Registers the extension `name` and polls its events on a thread of its own.
+fn register_extension(name: &str) {
+    let events: Vec<String> = std::env::var("FIXTURE_EXTENSION_EVENTS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|e| !e.is_empty())
+        .map(|e| format!("\"{e}\""))
+        .collect();
+    let body = format!(r#"{{"events":[{}]}}"#, events.join(","));
+    let mut api = Api::from_env();
+    let registered = api.request(
+        "POST",
+        "/2020-01-01/extension/register",
+        &[("Lambda-Extension-Name", name)],
+        body.as_bytes(),
+    );
+    let id = match registered.header("lambda-extension-identifier") {
+        Some(id) if registered.status == 200 => id.to_owned(),
+        _ => {
+            eprintln!(
+                "fixture: extension registration answered {}: {}",
+                registered.status,
+                String::from_utf8_lossy(&registered.body)
+            );
+            exit(5);
+        }
+    };
+    let name = name.to_owned();
+    std::thread::spawn(move || {
+        loop {
+            let event = api.request(
+                "GET",
+                "/2020-01-01/extension/event/next",
+                &[("Lambda-Extension-Identifier", &id)],
+                b"",
+            );
+            if event.status != 200 {
+                fail(&format!("/event/next answered {}", event.status));
+            }
+            println!(
+                "fixture extension {name} {}",
+                String::from_utf8_lossy(&event.body)
+            );
+        }
+    });
 }
 
 fn worker(api: &mut Api) -> ! {
