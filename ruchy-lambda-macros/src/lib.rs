@@ -17,6 +17,7 @@ use proc_macro::TokenStream;
 /// an ordinary function: call it from unit tests.
 ///
 /// Options: `#[handler(init = make_state)]` builds a state once before the first event;
+/// `before_snapshot = f`, `after_restore = f` and `shutdown = f` are lifecycle hooks;
 /// `#[handler(crate = "name")]` names the `ruchy-lambda` dependency when it is renamed in
 /// `Cargo.toml`.
 ///
@@ -191,6 +192,73 @@ use proc_macro::TokenStream;
 ///             Ok(())
 ///         },
 ///     )
+/// }
+/// ```
+///
+/// # Lifecycle hooks: SnapStart and shutdown
+///
+/// `before_snapshot = f` and `after_restore = f` run under SnapStart
+/// (`AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`): after `init` and before the snapshot, and once
+/// the snapshot is restored, before the first event. `shutdown = f` runs when Lambda shuts the
+/// execution environment down (`SIGTERM`; about 500 ms before `SIGKILL`); with it the runtime
+/// registers an internal extension, without which Lambda sends no `SIGTERM`. Each hook is a
+/// function that takes the state (`&State`, with `init`) or nothing (without), and returns `()`
+/// or `Result<(), E>` with `E: Display`. A failed before-snapshot hook is an init error
+/// (`Runtime.BeforeSnapshotError`), a failed after-restore hook a restore error
+/// (`Runtime.AfterRestoreError`); either ends the process. The shutdown hook runs on its own
+/// thread, so the state must be `Sync`. See `ruchy_lambda::lifecycle`.
+///
+/// ```no_run
+/// # use std::sync::Mutex;
+/// # struct Pool(Mutex<Vec<String>>);
+/// # #[derive(Debug)] struct Unreachable;
+/// # impl std::fmt::Display for Unreachable {
+/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("unreachable") }
+/// # }
+/// fn connect() -> Result<Pool, Unreachable> {
+///     Ok(Pool(Mutex::new(Vec::new())))
+/// }
+///
+/// /// Connections opened before the snapshot are dead in every restored copy.
+/// fn reconnect(pool: &Pool) -> Result<(), Unreachable> {
+///     pool.0.lock().map_err(|_| Unreachable)?.clear();
+///     Ok(())
+/// }
+///
+/// fn flush(pool: &Pool) {
+///     println!("{} rows flushed", pool.0.lock().map_or(0, |rows| rows.len()));
+/// }
+///
+/// #[ruchy_lambda::handler(init = connect, after_restore = reconnect, shutdown = flush)]
+/// fn handle(row: String, pool: &Pool) -> usize {
+///     let mut rows = pool.0.lock().unwrap();
+///     rows.push(row);
+///     rows.len()
+/// }
+/// ```
+///
+/// Equivalent code without the macro (the hooks go to a `Lifecycle`):
+///
+/// ```no_run
+/// # use std::sync::Mutex;
+/// # struct Pool(Mutex<Vec<String>>);
+/// # fn connect() -> Result<Pool, String> { Ok(Pool(Mutex::new(Vec::new()))) }
+/// # fn reconnect(pool: &Pool) -> Result<(), String> { Ok(()) }
+/// # fn flush(pool: &Pool) {}
+/// # fn handle(row: String, pool: &Pool) -> usize { 0 }
+/// use ruchy_lambda::{Diagnostic, Lifecycle};
+///
+/// fn main() -> std::process::ExitCode {
+///     let init = || connect().map_err(|e| Diagnostic::new("String", e));
+///     let lifecycle = Lifecycle::of(&init)
+///         .after_restore(|pool| reconnect(pool).map_err(|e| Diagnostic::new("String", e)))
+///         .shutdown(|pool| Ok(flush(pool)));
+///     ruchy_lambda::run_concurrent_with_lifecycle(init, lifecycle, |pool, invocation, reply| {
+///         let row = String::from_utf8(invocation.body.clone())
+///             .map_err(|e| Diagnostic::new("InvalidUtf8", e.to_string()))?;
+///         reply.extend_from_slice(handle(row, pool).to_string().as_bytes());
+///         Ok(())
+///     })
 /// }
 /// ```
 ///

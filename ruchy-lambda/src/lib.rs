@@ -155,6 +155,17 @@
 //! BENCHMARKS.md. To install a logger of your own, turn the default features off
 //! (`default-features = false`) and install it in `main`'s place or in `init`.
 //!
+//! # Lifecycle: SnapStart and shutdown
+//!
+//! `#[handler(before_snapshot = f, after_restore = g, shutdown = h)]` (each optional): under
+//! SnapStart (container images, `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`) the runtime runs
+//! `init`, `f`, then `GET /runtime/restore/next`, which returns once the snapshot is restored;
+//! then `g`, on a new connection, then the loop. `h` runs when Lambda shuts the environment down:
+//! the runtime registers an internal extension so that Lambda sends `SIGTERM` (about 500 ms
+//! before `SIGKILL`), and one extra thread waits for it. Without `snap-start` no snapshot hook
+//! runs; without `shutdown`, no extension and no thread. Details in [`lifecycle`]; a
+//! container image to deploy it with in `deploy/`.
+//!
 //! # Without the macro
 //!
 //! [`run`] and [`run_with_init`] take the loop body as a closure: the invocation in, the reply
