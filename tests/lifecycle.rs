@@ -17,7 +17,10 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ruchy_lambda_local::{Event, Outcome, RuntimeApiServer, ServerConfig};
+use ruchy_lambda_local::report::Lifecycle;
+use ruchy_lambda_local::{
+    Event, Function, FunctionConfig, Outcome, Output, OutputLine, RuntimeApiServer, ServerConfig,
+};
 use serde_json::{Value, json};
 use support::{Running, wait_until};
 
@@ -309,5 +312,136 @@ fn a_failing_shutdown_hook_is_logged_and_the_exit_is_non_zero() {
     assert!(
         stderr.contains("the shutdown hook failed: String: shutdown failed on purpose"),
         "{stderr}"
+    );
+}
+
+/// The lifecycle fixture on the local Lambda's supervisor, its output collected.
+fn function(
+    snap_start: bool,
+    budget: Duration,
+    env: &[(&str, &str)],
+) -> (Function, std::sync::mpsc::Receiver<OutputLine>) {
+    let (output, lines) = Output::channel();
+    let config = FunctionConfig {
+        snap_start,
+        shutdown_budget: budget,
+        output,
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..FunctionConfig::default()
+    };
+    let function = Function::start(LIFECYCLE, config).expect("start the function");
+    (function, lines)
+}
+
+fn drain(lines: &std::sync::mpsc::Receiver<OutputLine>) -> Vec<String> {
+    lines.try_iter().map(|line| line.text).collect()
+}
+
+#[test]
+fn the_local_lambdas_stop_gives_the_shutdown_hook_its_time() {
+    let (mut function, lines) = function(
+        false,
+        Duration::from_millis(500),
+        &[("LIFECYCLE_SHUTDOWN_MS", "100")],
+    );
+    assert!(function.invoke("{}").expect("invoke").is_success());
+    let shutdown = function.stop().expect("a running process");
+    assert!(shutdown.sigterm && !shutdown.killed, "{shutdown:?}");
+    assert_eq!(shutdown.extensions, 1);
+    assert_eq!(shutdown.exit_description.as_deref(), Some("exit status 0"));
+    assert!(
+        shutdown.duration >= Duration::from_millis(100),
+        "{shutdown:?}"
+    );
+    let output = drain(&lines);
+    let hooks: Vec<&str> = output
+        .iter()
+        .filter_map(|l| l.strip_prefix("lifecycle: "))
+        .collect();
+    assert_eq!(
+        hooks,
+        ["init", "shutdown after 1 invocations", "shutdown done"],
+        "{output:#?}"
+    );
+}
+
+#[test]
+fn a_slow_shutdown_hook_is_killed_at_the_deadline() {
+    let budget = Duration::from_millis(300);
+    let (mut function, lines) = function(false, budget, &[("LIFECYCLE_SHUTDOWN_MS", "5000")]);
+    assert!(function.invoke("{}").expect("invoke").is_success());
+    let shutdown = function.stop().expect("a running process");
+    assert!(
+        shutdown.sigterm && shutdown.killed_at_deadline(),
+        "{shutdown:?}"
+    );
+    assert_eq!(shutdown.exit_description.as_deref(), Some("signal: killed"));
+    assert!(
+        shutdown.duration >= budget && shutdown.duration < Duration::from_secs(3),
+        "{shutdown:?}"
+    );
+    let output = drain(&lines).join("\n");
+    assert!(
+        output.contains("lifecycle: shutdown after 1 invocations"),
+        "{output}"
+    );
+    assert!(!output.contains("lifecycle: shutdown done"), "{output}");
+}
+
+#[test]
+fn without_a_shutdown_hook_the_process_is_killed_at_once() {
+    let mut function = Function::start(
+        support::example("minimal"),
+        FunctionConfig {
+            output: Output::Null,
+            ..FunctionConfig::default()
+        },
+    )
+    .expect("start");
+    assert!(function.invoke("{}").expect("invoke").is_success());
+    let shutdown = function.stop().expect("a running process");
+    assert!(!shutdown.sigterm && shutdown.killed, "{shutdown:?}");
+    assert_eq!(shutdown.extensions, 0);
+}
+
+#[test]
+fn a_snap_start_cold_start_reports_the_restore_not_the_init() {
+    let (mut function, _lines) = function(true, Duration::from_millis(500), &[]);
+    let first = function.invoke("{}").expect("invoke");
+    assert!(first.is_success(), "{first:?}");
+    assert!(first.restore_duration.is_some(), "{first:?}");
+    assert!(first.init_duration.is_none(), "{first:?}");
+    let line = first.report_line();
+    assert!(line.contains("\tRestore Duration: "), "{line}");
+    assert!(line.contains("\tBilled Restore Duration: "), "{line}");
+    assert!(!line.contains("Init Duration"), "{line}");
+    let warm = function.invoke("{}").expect("invoke");
+    assert!(warm.restore_duration.is_none() && warm.init_duration.is_none());
+    let kinds: Vec<&str> = function
+        .lifecycle()
+        .iter()
+        .map(|line| match line {
+            Lifecycle::InitReport { .. } => "INIT_REPORT",
+            Lifecycle::Extension { .. } => "EXTENSION",
+            Lifecycle::RestoreStart { .. } => "RESTORE_START",
+            Lifecycle::RestoreReport { .. } => "RESTORE_REPORT",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "EXTENSION",
+            "INIT_REPORT",
+            "RESTORE_START",
+            "RESTORE_REPORT"
+        ]
+    );
+    let extension = function.lifecycle()[0].line();
+    assert_eq!(
+        extension,
+        "EXTENSION\tName: ruchy-lambda-shutdown\tState: Ready\tEvents: []"
     );
 }
