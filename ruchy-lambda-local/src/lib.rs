@@ -101,6 +101,40 @@
 //! # Ok::<(), ruchy_lambda_local::FunctionError>(())
 //! ```
 //!
+//! # SnapStart, extensions and shutdown
+//!
+//! With [`FunctionConfig::snap_start`] the runtime gets `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`
+//! and the Runtime API serves `/runtime/restore/next` and `/runtime/restore/error` (`404`
+//! otherwise, as AWS's Runtime Interface Emulator). Init ends at `/restore/next`; it is held for
+//! [`FunctionConfig::restore_pause`] (the snapshot being taken, and restored later), then
+//! answered, and the restore phase ends at the runtime's first `/invocation/next`, all before the
+//! `START` of the invocation that caused the cold start. Its report has
+//! [`InvocationReport::restore_duration`] and no init duration. The Extensions API
+//! (`/2020-01-01/extension/register`, `/extension/event/next`) is served on the same address:
+//! extensions register during init, get `INVOKE` events as invocations are handed out, and
+//! [`RuntimeApiServer::extensions`] and [`RuntimeApiServer::extension_events`] show them. Lambda's
+//! lines about all this ([`Lifecycle`]: `EXTENSION`, `INIT_REPORT`, `RESTORE_START`,
+//! `RESTORE_REPORT`) go to [`FunctionConfig::platform_log`] and [`Function::lifecycle`].
+//!
+//! [`Function::stop`], dropping the [`Function`], and the restart after a timeout end the runtime
+//! as Lambda ends an execution environment ([`Function::shut_down`], [`Shutdown`]): with an
+//! extension registered, `SHUTDOWN` (with its reason and deadline) to the extensions registered
+//! for it, `SIGTERM`, and `SIGKILL` if the process is still there after
+//! [`FunctionConfig::shutdown_budget`]; with none, `SIGKILL` at once.
+//!
+//! ```no_run
+//! use ruchy_lambda_local::{Function, FunctionConfig, Output};
+//!
+//! let config = FunctionConfig { snap_start: true, platform_log: Output::Inherit, ..FunctionConfig::default() };
+//! let mut function = Function::start("target/release/bootstrap", config)?;
+//! let report = function.invoke("{}")?; // INIT_REPORT, RESTORE_START, RESTORE_REPORT on stderr
+//! println!("{}", report.report_line()); // … Restore Duration: … ms, Billed Restore Duration: … ms
+//! if let Some(shutdown) = function.stop() {
+//!     println!("SIGTERM sent: {}, exit: {:?}", shutdown.sigterm, shutdown.exit_description);
+//! }
+//! # Ok::<(), ruchy_lambda_local::FunctionError>(())
+//! ```
+//!
 //! # HTTP fronts
 //!
 //! [`front`] turns an HTTP request into the event API Gateway (HTTP API payload 2.0, REST API

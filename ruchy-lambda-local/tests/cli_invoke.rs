@@ -323,3 +323,121 @@ fn with_concurrency_events_run_in_parallel_each_logged() {
     assert_eq!((out[0], out[2]), ("wait:300", "wait:200"));
     assert_eq!(json(out[1])["env"]["AWS_LAMBDA_MAX_CONCURRENCY"], "3");
 }
+
+#[test]
+fn snap_start_and_extension_lines_come_before_start_in_order() {
+    let r = run(&[
+        "invoke",
+        "--bin",
+        BOOTSTRAP,
+        "--snap-start",
+        "--restore-pause",
+        "20",
+        "--env",
+        "FIXTURE_SNAP=restore",
+        "--env",
+        "FIXTURE_EXTENSION=watcher",
+        "--env",
+        "FIXTURE_EXTENSION_EVENTS=INVOKE,SHUTDOWN",
+        "{}",
+        "{}",
+    ]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    // Lambda's own lines, in order, fixture lines left out.
+    let platform: Vec<&str> = r
+        .stderr_lines()
+        .into_iter()
+        .filter(|l| !l.starts_with("fixture"))
+        .collect();
+    let kind = |l: &str| l.split([' ', '\t']).next().unwrap_or_default().to_owned();
+    let kinds: Vec<String> = platform.iter().map(|l| kind(l)).collect();
+    assert_eq!(
+        kinds,
+        [
+            "EXTENSION",
+            "INIT_REPORT",
+            "RESTORE_START",
+            "RESTORE_REPORT",
+            "START",
+            "END",
+            "REPORT",
+            "START",
+            "END",
+            "REPORT"
+        ],
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        platform[0],
+        "EXTENSION\tName: watcher\tState: Ready\tEvents: [INVOKE, SHUTDOWN]"
+    );
+    assert!(platform[1].starts_with("INIT_REPORT Init Duration: "));
+    assert!(platform[2].starts_with("RESTORE_START Runtime Version: provided:al2023"));
+    assert!(platform[3].starts_with("RESTORE_REPORT Restore Duration: "));
+    assert!(
+        platform[6].contains("\tRestore Duration: ")
+            && platform[6].contains("\tBilled Restore Duration: ")
+            && !platform[6].contains("Init Duration"),
+        "{}",
+        platform[6]
+    );
+    assert!(
+        !platform[9].contains("Restore Duration"),
+        "warm: {}",
+        platform[9]
+    );
+    // The extension's events (INVOKE twice, SHUTDOWN at the end) went out; its lines may be cut
+    // short by the SIGTERM that follows SHUTDOWN, so only the INVOKEs are counted.
+    assert!(
+        r.stdout
+            .lines()
+            .chain(r.stderr.lines())
+            .filter(|l| l.starts_with("fixture extension watcher {\"eventType\":\"INVOKE\""))
+            .count()
+            == 2,
+        "{r:?}"
+    );
+}
+
+#[test]
+fn json_records_of_a_restore() {
+    let r = run(&[
+        "invoke",
+        "--bin",
+        BOOTSTRAP,
+        "--snap-start",
+        "--log-format",
+        "json",
+        "--env",
+        "FIXTURE_SNAP=restore",
+        "{}",
+    ]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let types: Vec<String> = r
+        .stderr_lines()
+        .into_iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["type"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "platform.initReport",
+            "platform.restoreStart",
+            "platform.restoreReport",
+            "platform.start",
+            "platform.report"
+        ],
+        "{}",
+        r.stderr
+    );
+    let report = r
+        .stderr_lines()
+        .into_iter()
+        .find(|l| l.contains("platform.report"))
+        .map(json)
+        .unwrap();
+    assert!(report["record"]["metrics"]["restoreDurationMs"].is_number());
+    assert!(report["record"]["metrics"]["billedRestoreDurationMs"].is_number());
+}

@@ -17,6 +17,10 @@ const MEMORY_MB: std::ops::RangeInclusive<u32> = 128..=10_240;
 const MAX_NAME: usize = 64;
 /// `--concurrency` and `--instances`: invocations per process, and processes.
 const CONCURRENCY: std::ops::RangeInclusive<usize> = 1..=1024;
+/// `--restore-pause`, in ms.
+const RESTORE_PAUSE_MS: std::ops::RangeInclusive<u64> = 0..=60_000;
+/// `--shutdown-budget`, in ms: Lambda's whole shutdown phase is capped at 2,000 ms.
+const SHUTDOWN_BUDGET_MS: std::ops::RangeInclusive<u64> = 0..=2_000;
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +95,12 @@ pub struct FunctionArgs {
     pub max_stream_bytes: u64,
     /// `--stream-bandwidth lambda|RATE[:BURST]`: the cap on streamed replies; default none.
     pub stream_bandwidth: Option<StreamBandwidth>,
+    /// `--snap-start`: SnapStart for custom runtimes.
+    pub snap_start: bool,
+    /// `--restore-pause MS`: how long `/runtime/restore/next` is held, default 50.
+    pub restore_pause_ms: u64,
+    /// `--shutdown-budget MS`: SIGTERM → SIGKILL at shutdown, default 500.
+    pub shutdown_budget_ms: u64,
 }
 
 impl Default for FunctionArgs {
@@ -105,6 +115,9 @@ impl Default for FunctionArgs {
             log_level: None,
             max_stream_bytes: MAX_STREAMED_BYTES,
             stream_bandwidth: None,
+            snap_start: false,
+            restore_pause_ms: 50,
+            shutdown_budget_ms: 500,
         }
     }
 }
@@ -241,6 +254,7 @@ struct Raw {
     multi_value_headers: bool,
     target: Option<String>,
     output_dir: Option<PathBuf>,
+    restore_pause_given: bool,
 }
 
 fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError> {
@@ -305,6 +319,16 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
             Arg::Long("stream-bandwidth") if runs => {
                 let value = string_value(parser, "--stream-bandwidth")?;
                 raw.function.stream_bandwidth = Some(stream_bandwidth(&value)?);
+            }
+            Arg::Long("snap-start") if runs => raw.function.snap_start = true,
+            Arg::Long("restore-pause") if runs => {
+                raw.function.restore_pause_ms =
+                    number_value(parser, "--restore-pause", RESTORE_PAUSE_MS)?;
+                raw.restore_pause_given = true;
+            }
+            Arg::Long("shutdown-budget") if runs => {
+                raw.function.shutdown_budget_ms =
+                    number_value(parser, "--shutdown-budget", SHUTDOWN_BUDGET_MS)?;
             }
             Arg::Long("instances") if topic == Topic::Serve => {
                 raw.instances = Some(number_value(parser, "--instances", CONCURRENCY)?);
@@ -398,6 +422,12 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
         return Err(CliError::Usage(
             "`--log-level` needs `--log-format json`: Lambda filters by level in the JSON log \
              format only"
+                .to_owned(),
+        ));
+    }
+    if raw.restore_pause_given && !raw.function.snap_start {
+        return Err(CliError::Usage(
+            "`--restore-pause` goes with `--snap-start` (it is how long the restore is held)"
                 .to_owned(),
         ));
     }
@@ -703,6 +733,20 @@ Options:
                          Cap streamed replies as Lambda does: `lambda` is 6 MB at full speed,
                          then 2 MB/s; RATE is bytes per second after BURST bytes (default
                          6291456). The Runtime API reads the reply more slowly [default: no cap]
+      --snap-start       SnapStart for custom runtimes: the function gets
+                         AWS_LAMBDA_INITIALIZATION_TYPE=snap-start; init ends at
+                         /runtime/restore/next (INIT_REPORT), which is held, then answered
+                         (RESTORE_START); the restore ends at the first /invocation/next
+                         (RESTORE_REPORT), before the first START. Its REPORT has Restore
+                         Duration and Billed Restore Duration (the same span here) instead of
+                         Init Duration. An error posted to /runtime/restore/error fails that
+                         invocation and stops the process
+      --restore-pause MS With `--snap-start`: how long /runtime/restore/next is held, standing
+                         for the snapshot being taken and restored, 0 to 60000 [default: 50]
+      --shutdown-budget MS
+                         When the process is stopped with an extension registered (Extensions
+                         API): SHUTDOWN to the extensions registered for it, SIGTERM, then
+                         SIGKILL after MS, 0 to 2000 [default: 500]. With none, SIGKILL at once
       --json             Print one JSON record per invocation on stdout (request_id, status,
                          reply, error, duration_ms, billed_ms, init_ms, max_memory_mb,
                          memory_size_mb); every event must then be valid JSON
@@ -818,6 +862,20 @@ Options:
                          Cap streamed replies as Lambda does: `lambda` is 6 MB at full speed,
                          then 2 MB/s; RATE is bytes per second after BURST bytes (default
                          6291456). The Runtime API reads the reply more slowly [default: no cap]
+      --snap-start       SnapStart for custom runtimes: the function gets
+                         AWS_LAMBDA_INITIALIZATION_TYPE=snap-start; init ends at
+                         /runtime/restore/next (INIT_REPORT), which is held, then answered
+                         (RESTORE_START); the restore ends at the first /invocation/next
+                         (RESTORE_REPORT), before the first START. Its REPORT has Restore
+                         Duration and Billed Restore Duration (the same span here) instead of
+                         Init Duration. An error posted to /runtime/restore/error fails that
+                         invocation and stops the process
+      --restore-pause MS With `--snap-start`: how long /runtime/restore/next is held, standing
+                         for the snapshot being taken and restored, 0 to 60000 [default: 50]
+      --shutdown-budget MS
+                         When the process is stopped with an extension registered (Extensions
+                         API): SHUTDOWN to the extensions registered for it, SIGTERM, then
+                         SIGKILL after MS, 0 to 2000 [default: 500]. With none, SIGKILL at once
   -h, --help             Show this help
 ";
 
@@ -1275,6 +1333,82 @@ mod tests {
         );
         for help in [INVOKE_HELP, SERVE_HELP] {
             assert!(help.contains("--max-stream-bytes N") && help.contains("--stream-bandwidth"));
+        }
+    }
+
+    #[test]
+    fn lifecycle_options() {
+        for command in ["invoke", "serve"] {
+            let args = [
+                command,
+                "--bin",
+                "b",
+                "--snap-start",
+                "--restore-pause",
+                "200",
+                "--shutdown-budget=300",
+            ];
+            let function = match parse_str(&args).unwrap() {
+                Command::Invoke(a) => a.function,
+                Command::Serve(a) => a.function,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(
+                (
+                    function.snap_start,
+                    function.restore_pause_ms,
+                    function.shutdown_budget_ms
+                ),
+                (true, 200, 300)
+            );
+        }
+        let defaults = FunctionArgs::default();
+        assert_eq!(
+            (
+                defaults.snap_start,
+                defaults.restore_pause_ms,
+                defaults.shutdown_budget_ms
+            ),
+            (false, 50, 500)
+        );
+        for (args, message) in [
+            (
+                &["invoke", "--bin", "b", "--restore-pause", "10"][..],
+                "`--restore-pause` goes with `--snap-start`",
+            ),
+            (
+                &["invoke", "--bin", "b", "--shutdown-budget", "2001"],
+                "`--shutdown-budget` must be a whole number from 0 to 2000, not `2001`",
+            ),
+            (
+                &[
+                    "serve",
+                    "--bin",
+                    "b",
+                    "--snap-start",
+                    "--restore-pause",
+                    "x",
+                ],
+                "`--restore-pause` must be a whole number from 0 to 60000",
+            ),
+            (
+                &["package", "--bin", "b", "--snap-start"],
+                "unknown option `--snap-start` for `package`",
+            ),
+            (
+                &["invoke", "--bin", "b", "--snap-start=yes"],
+                "`--snap-start` takes no value",
+            ),
+        ] {
+            let got = usage_message(args);
+            assert!(got.starts_with(message), "{args:?}: {got}");
+        }
+        for help in [INVOKE_HELP, SERVE_HELP] {
+            assert!(
+                help.contains("--snap-start")
+                    && help.contains("--restore-pause MS")
+                    && help.contains("--shutdown-budget MS")
+            );
         }
     }
 

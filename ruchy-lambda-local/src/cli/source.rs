@@ -91,7 +91,12 @@ pub fn function_config(args: &FunctionArgs, bootstrap: &Bootstrap) -> FunctionCo
         log_level: args.log_level,
         max_streamed_bytes: args.max_stream_bytes,
         stream_bandwidth: args.stream_bandwidth,
+        snap_start: args.snap_start,
+        restore_pause: Duration::from_millis(args.restore_pause_ms),
+        shutdown_budget: Duration::from_millis(args.shutdown_budget_ms),
         output: log::function_output(),
+        // EXTENSION, INIT_REPORT, RESTORE_START, RESTORE_REPORT: to stderr, as they happen.
+        platform_log: log::function_output(),
         ..FunctionConfig::default()
     }
 }
