@@ -225,3 +225,34 @@ fn init_error() {
     let mut f = start("init_error", &[("INIT_ERROR_OK", "1")]);
     assert_eq!(reply(&f.invoke("{}").unwrap()), b"{}");
 }
+
+#[test]
+fn lifecycle() {
+    // Under SnapStart: each sandbox restored draws its own instance id after the restore.
+    let (output, lines) = Output::channel();
+    let mut f = Function::start(
+        support::example("lifecycle"),
+        FunctionConfig {
+            snap_start: true,
+            output,
+            ..FunctionConfig::default()
+        },
+    )
+    .expect("start the example");
+    let first = reply_json(&f.invoke("{}").unwrap());
+    assert_eq!(first["restored"], true);
+    assert_eq!(first["invocation"], 1);
+    assert_eq!(reply_json(&f.invoke("{}").unwrap())["invocation"], 2);
+    let shutdown = f.stop().expect("a running sandbox");
+    assert!(shutdown.sigterm && !shutdown.killed, "{shutdown:?}");
+    let output: Vec<String> = lines.try_iter().map(|line| line.text).collect();
+    assert!(
+        output
+            .iter()
+            .any(|line| line.ends_with("INFO\tshutting down after 2 invocations")),
+        "{output:#?}"
+    );
+    let second = reply_json(&f.invoke("{}").unwrap());
+    assert_eq!(second["invocation"], 1);
+    assert_ne!(first["instance"], second["instance"]);
+}

@@ -144,6 +144,40 @@ fn snap_start_runs_each_hook_once_in_order_and_reconnects_after_the_restore() {
 }
 
 #[test]
+fn snap_start_restores_once_before_the_workers_start() {
+    let server = server_with(true, 4);
+    let running = support::spawn(
+        LIFECYCLE,
+        &server.runtime_api(),
+        &[SNAP_START, ("AWS_LAMBDA_MAX_CONCURRENCY", "4")],
+    );
+    wait_until(WAIT, || server.restore_next_at()).expect("a /restore/next");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !targets(&server)
+            .iter()
+            .any(|(_, target)| target.ends_with("/invocation/next")),
+        "no worker polls before the restore"
+    );
+    assert!(server.release_restore());
+    let ids: Vec<String> = (0..8).map(|_| server.enqueue(Event::new("{}"))).collect();
+    for id in &ids {
+        let record = server.wait_for(id, WAIT).expect("answered");
+        assert!(matches!(record.outcome, Outcome::Response(_)), "{record:?}");
+    }
+    let log = targets(&server);
+    let restores = log
+        .iter()
+        .filter(|(_, target)| target.ends_with("/runtime/restore/next"))
+        .count();
+    assert_eq!(restores, 1, "{log:?}");
+    assert_eq!(
+        hook_lines(&running.kill()),
+        ["init", "before_snapshot", "after_restore"]
+    );
+}
+
+#[test]
 fn a_before_snapshot_failure_is_an_init_error_and_the_process_exits() {
     for (var, message) in [
         (
