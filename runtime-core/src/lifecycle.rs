@@ -188,8 +188,7 @@ impl<S: 'static> State<S> {
 
 /// Runs the lifecycle between `init` and the first `/next`: arms the shutdown hook, then, under
 /// SnapStart, the before-snapshot hook, `/restore/next` and the after-restore hook. A failure is
-/// logged and reported: `Err` is the exit status. `Err` carries
-/// what to report, and where, once logged; the caller exits non-zero.
+/// logged and reported: `Err` is the exit status.
 pub(crate) fn begin<S>(
     runtime: &mut Runtime,
     endpoint: &Endpoint,
@@ -214,6 +213,11 @@ pub(crate) fn begin<S>(
 
 /// SnapStart without hooks: `/restore/next`.
 fn restore<S>(runtime: &mut Runtime, _: &S, _: &Lifecycle<S>) -> Result<(), ExitCode> {
+    restore_next(runtime)
+}
+
+#[inline(never)]
+fn restore_next(runtime: &mut Runtime) -> Result<(), ExitCode> {
     runtime.api().restore_next().map_err(|e| crate::give_up(&e))
 }
 
