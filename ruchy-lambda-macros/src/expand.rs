@@ -232,7 +232,22 @@ fn event_arg(private: &TokenStream, event: &Event<'_>) -> TokenStream {
         Event::ByteVec => quote!(::core::clone::Clone::clone(&__invocation.body)),
         Event::Json(ty) => {
             let name = type_name(ty);
-            quote_spanned!(ty.span()=> #private::event_json::<#ty>(__invocation, #name)?)
+            let ty_span = ty.span();
+            // A named function, so that an event that cannot borrow from the body for as long as
+            // it is parsed (a `&'static str` field) is reported with the lifetime `'invocation`:
+            // the event lives as long as the invocation, not `'static`.
+            let ty = erase_lifetimes(ty.to_token_stream());
+            let private = respan(private.clone(), ty_span);
+            quote_spanned! {ty_span=>
+                {
+                    fn __event<'invocation>(
+                        event_body: &'invocation [u8],
+                    ) -> ::core::result::Result<#ty, #private::Diagnostic> {
+                        #private::event_json::<#ty>(event_body, #name)
+                    }
+                    __event(&__invocation.body)?
+                }
+            }
         }
     }
 }
@@ -264,9 +279,36 @@ fn reply(private: &TokenStream, reply: &Reply<'_>) -> TokenStream {
         Reply::Http(None) => quote!(#private::http_reply(__http_reply, __output, __reply)),
         Reply::Json(ty) => {
             let name = type_name(ty);
-            quote_spanned!(ty.span()=> #private::write_json::<#ty>(&__output, __reply, #name))
+            let span = ty.span();
+            let ty = erase_lifetimes(ty.to_token_stream());
+            quote_spanned!(span=> #private::write_json::<#ty>(&__output, __reply, #name))
         }
     }
+}
+
+/// `tokens` (a type) with every named lifetime but `'static` made `'_`: a handler's own
+/// lifetime parameters (`fn handle<'a>(batch: Batch<'a>) -> Summary<'a>`) are not in scope in
+/// `main`, where each is inferred.
+fn erase_lifetimes(tokens: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut after_quote = false;
+    for tree in tokens {
+        let tree = match tree {
+            TokenTree::Group(group) => {
+                let mut erased =
+                    proc_macro2::Group::new(group.delimiter(), erase_lifetimes(group.stream()));
+                erased.set_span(group.span());
+                TokenTree::Group(erased)
+            }
+            TokenTree::Ident(ident) if after_quote && ident != "static" => {
+                TokenTree::Ident(proc_macro2::Ident::new("_", ident.span()))
+            }
+            other => other,
+        };
+        after_quote = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '\'' && p.spacing() == proc_macro2::Spacing::Joint);
+        out.push(tree);
+    }
+    out.into_iter().collect()
 }
 
 /// The type as the user wrote it, for messages: `Vec<Order>`, `&'static str`.
@@ -344,6 +386,17 @@ mod tests {
     }
 
     #[test]
+    fn named_lifetimes_are_inferred_in_main() {
+        let erased = |ty: TokenStream| erase_lifetimes(ty).to_string();
+        assert_eq!(erased(quote!(Batch<'a>)), quote!(Batch<'_>).to_string());
+        assert_eq!(
+            erased(quote!(Vec<(Summary<'a, 'b>, &'static str, &'a [u8])>)),
+            quote!(Vec<(Summary<'_, '_>, &'static str, &'_ [u8])>).to_string()
+        );
+        assert_eq!(erased(quote!(Order)), "Order");
+    }
+
+    #[test]
     fn the_crate_can_be_renamed() {
         let out = expand(
             quote!(crate = "lambda"),
@@ -353,9 +406,7 @@ mod tests {
                 }
             ),
         );
-        assert!(out.contains(
-            "lambda :: __private :: event_json :: < Order > (__invocation , \"Order\") ?"
-        ));
+        assert!(out.contains("lambda :: __private :: event_json :: < Order > (event_body , \"Order\")"));
         assert!(out.contains("lambda :: __private :: write_json :: < Receipt >"));
         assert!(!out.contains("ruchy_lambda"));
     }

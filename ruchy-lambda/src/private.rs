@@ -239,15 +239,16 @@ pub fn with_shutdown<S: ShutdownState>(
 
 // ---- events ----
 
-/// An event type other than the raw ones, parsed from JSON.
+/// An event type other than the raw ones, parsed from JSON: owned (`T: DeserializeOwned`), or
+/// borrowing from the body of the invocation (`T<'body>: Deserialize<'body>`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a Lambda event: derive `serde::Deserialize`",
     label = "not `serde::Deserialize`",
     note = "an event other than `&str`, `&[u8]`, `String` or `Vec<u8>` is parsed from JSON: add `#[derive(serde::Deserialize)]` to `{Self}`"
 )]
-pub trait LambdaEvent: serde::de::DeserializeOwned {}
+pub trait LambdaEvent<'body>: serde::Deserialize<'body> {}
 
-impl<T: serde::de::DeserializeOwned> LambdaEvent for T {}
+impl<'body, T: serde::Deserialize<'body>> LambdaEvent<'body> for T {}
 
 /// The body as UTF-8, for a `&str` event.
 pub fn event_str(invocation: &Invocation) -> Result<&str, Diagnostic> {
@@ -269,17 +270,31 @@ fn invalid_utf8(error: std::str::Utf8Error) -> Diagnostic {
     )
 }
 
-/// The body parsed from JSON as `T`, named `type_name` in the error message.
-pub fn event_json<T: LambdaEvent>(
-    invocation: &Invocation,
+/// The body parsed from JSON as `T`, named `type_name` in the error message. `T` may borrow
+/// from the body (`&'body str`, `Cow<'body, str>`, `&'body RawValue` fields): the body is not
+/// copied, and lives as long as the invocation.
+pub fn event_json<'body, T: LambdaEvent<'body>>(
+    body: &'body [u8],
     type_name: &str,
 ) -> Result<T, Diagnostic> {
-    serde_json::from_slice(&invocation.body).map_err(|e| {
-        Diagnostic::new(
-            DESERIALIZATION_ERROR,
-            format!("cannot parse the event as `{type_name}`: {e}"),
-        )
-    })
+    serde_json::from_slice(body).map_err(|e| deserialization_error(&e, type_name))
+}
+
+/// The error of an event that does not parse as `type_name`, with a hint when a `&str` (or
+/// `&[u8]`) field met a string with escapes, which cannot be borrowed.
+#[cold]
+fn deserialization_error(error: &serde_json::Error, type_name: &str) -> Diagnostic {
+    let hint = if error.to_string().contains("expected a borrowed ") {
+        "; a JSON string with escapes (\\\", \\\\, \\n, \\u…) cannot be borrowed as `&str`: \
+         make that field a `Cow<'a, str>` with `#[serde(borrow)]`, which borrows when it can and \
+         copies when it must"
+    } else {
+        ""
+    };
+    Diagnostic::new(
+        DESERIALIZATION_ERROR,
+        format!("cannot parse the event as `{type_name}`: {error}{hint}"),
+    )
 }
 
 /// How the front that sent an HTTP request wants the reply.
@@ -509,11 +524,43 @@ mod tests {
         );
     }
 
+    #[derive(serde::Deserialize, Debug)]
+    struct Message<'a> {
+        id: &'a str,
+        #[serde(borrow)]
+        body: std::borrow::Cow<'a, str>,
+    }
+
+    #[test]
+    fn borrowed_events_point_into_the_body() {
+        let body = br#"{"id":"m-1","body":"plain"}"#;
+        let message: Message<'_> = event_json(body, "Message").unwrap();
+        let within = |s: &str| body.as_ptr_range().contains(&s.as_ptr());
+        assert!(within(message.id) && within(&message.body));
+        assert!(matches!(message.body, std::borrow::Cow::Borrowed(_)));
+        // Escapes: a `Cow` copies, a `&str` cannot borrow, and the error says what to do.
+        let escaped = br#"{"id":"m-2","body":"a\nb"}"#;
+        let message: Message<'_> = event_json(escaped, "Message").unwrap();
+        assert_eq!(message.body, "a\nb");
+        let escaped_id = br#"{"id":"m\"3","body":"x"}"#;
+        let error = event_json::<Message<'_>>(escaped_id, "Message").unwrap_err();
+        assert_eq!(error.error_type, "DeserializationError");
+        assert!(
+            error.error_message.starts_with(
+                "cannot parse the event as `Message`: invalid type: string \"m\\\"3\", expected a borrowed string"
+            ) && error.error_message.ends_with(
+                "cannot be borrowed as `&str`: make that field a `Cow<'a, str>` with `#[serde(borrow)]`, which borrows when it can and copies when it must"
+            ),
+            "{}",
+            error.error_message
+        );
+    }
+
     #[test]
     fn json_events() {
-        let order: Order = event_json(&invocation(br#"{"id":1,"qty":2}"#), "Order").unwrap();
+        let order: Order = event_json(br#"{"id":1,"qty":2}"#, "Order").unwrap();
         assert_eq!(order, Order { id: 1, qty: 2 });
-        let error = event_json::<Order>(&invocation(br#"{"id":1}"#), "Order").unwrap_err();
+        let error = event_json::<Order>(br#"{"id":1}"#, "Order").unwrap_err();
         assert_eq!(error.error_type, "DeserializationError");
         assert_eq!(
             error.error_message,
