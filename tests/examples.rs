@@ -256,3 +256,78 @@ fn lifecycle() {
     assert_eq!(second["invocation"], 1);
     assert_ne!(first["instance"], second["instance"]);
 }
+
+/// An SQS-shaped batch: `n` messages named `<tag>-<i>`, every third body not JSON.
+fn sqs_batch(tag: &str, n: usize) -> String {
+    let records: Vec<Value> = (0..n)
+        .map(|i| {
+            let body = if i % 3 == 2 {
+                format!("plain text {i}")
+            } else {
+                json!({"order": i, "tag": tag}).to_string()
+            };
+            json!({"messageId": format!("{tag}-{i}"), "receiptHandle": "AQEB", "body": body,
+                   "eventSource": "aws:sqs", "attributes": {"ApproximateReceiveCount": "1"}})
+        })
+        .collect();
+    json!({ "Records": records }).to_string()
+}
+
+#[test]
+fn batch() {
+    let mut f = start("batch", &[]);
+    let reply = reply_json(&f.invoke(sqs_batch("a", 7)).unwrap());
+    assert_eq!(
+        reply,
+        json!({"batchItemFailures": [{"itemIdentifier": "a-2"}, {"itemIdentifier": "a-5"}]})
+    );
+    assert_eq!(
+        reply_json(&f.invoke(r#"{"Records":[]}"#).unwrap()),
+        json!({"batchItemFailures": []})
+    );
+    // An escaped string cannot be borrowed into the `&str` message id: a clear error, and the
+    // next event is served.
+    let report = f
+        .invoke(r#"{"Records":[{"messageId":"a\"b","body":"x"}]}"#)
+        .unwrap();
+    let (header, body) = error(&report);
+    assert_eq!(header.as_deref(), Some("DeserializationError"));
+    let message = body["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("cannot parse the event as `Batch<'a>`: invalid type: string")
+            && message.contains("expected a borrowed string")
+            && message.contains("make that field a `Cow<'a, str>` with `#[serde(borrow)]`"),
+        "{message}"
+    );
+    assert_eq!(
+        reply_json(&f.invoke(sqs_batch("b", 3)).unwrap())["batchItemFailures"][0]["itemIdentifier"],
+        "b-2"
+    );
+    assert_eq!(f.sandboxes_started(), 1);
+}
+
+#[test]
+fn batch_on_four_workers_each_with_its_own_buffer() {
+    let config = FunctionConfig {
+        concurrency: 4,
+        output: Output::Null,
+        ..FunctionConfig::default()
+    };
+    let mut f = Function::start(support::example("batch"), config).expect("start");
+    let tags: Vec<String> = (0..32).map(|i| format!("w{i}")).collect();
+    let events = tags
+        .iter()
+        .map(|tag| Event::new(sqs_batch(tag, 30)))
+        .collect();
+    let reports = f.invoke_all(events).unwrap();
+    assert_eq!(reports.len(), 32);
+    for (tag, report) in tags.iter().zip(&reports) {
+        let expected: Vec<Value> = (0..30)
+            .filter(|i| i % 3 == 2)
+            .map(|i| json!({"itemIdentifier": format!("{tag}-{i}")}))
+            .collect();
+        assert_eq!(reply_json(report), json!({"batchItemFailures": expected}));
+    }
+    // Four workers, each on its own connection with its own body buffer.
+    assert_eq!(f.server().connections_accepted(), 4);
+}

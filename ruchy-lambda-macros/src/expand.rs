@@ -240,6 +240,9 @@ fn event_arg(private: &TokenStream, event: &Event<'_>) -> TokenStream {
             let private = respan(private.clone(), ty_span);
             quote_spanned! {ty_span=>
                 {
+                    // The event type is written as the user wrote it (`Batch<'_>`, `Batch`):
+                    // its lifetime is the input's, whatever the syntax.
+                    #[allow(unknown_lints, mismatched_lifetime_syntaxes)]
                     fn __event<'invocation>(
                         event_body: &'invocation [u8],
                     ) -> ::core::result::Result<#ty, #private::Diagnostic> {
