@@ -34,18 +34,22 @@
 //!
 //! # Handler signatures
 //!
-//! A handler is a free `fn`: not `async`, not generic, not a method, not named `main`. It takes,
-//! in this order:
+//! A handler is a free `fn`: not `async`, not generic over types (lifetime parameters are fine),
+//! not a method, not named `main`. It takes, in this order:
 //!
 //! 1. **the event**, as
 //!    - `&str` — the body as UTF-8 (a body that is not UTF-8 is reported with `errorType`
 //!      `InvalidUtf8`);
 //!    - `&[u8]` — the body as it came;
 //!    - `String` or `Vec<u8>` — an owned copy of either;
-//!    - any other type `T: serde::de::DeserializeOwned` — the body parsed from JSON (a body
-//!      that does not parse is reported with `errorType` `DeserializationError` and serde_json's
-//!      message, e.g. ``cannot parse the event as `Order`: missing field `qty` at line 1
-//!      column 9``).
+//!    - any other type `T: serde::Deserialize` — the body parsed from JSON (a body that does not
+//!      parse is reported with `errorType` `DeserializationError` and serde_json's message, e.g.
+//!      ``cannot parse the event as `Order`: missing field `qty` at line 1 column 9``). `T` may
+//!      borrow from the body, which lives until the reply is written: `Batch<'a>` with `&'a str`,
+//!      `Cow<'a, str>` (`#[serde(borrow)]`) or `&'a RawValue` fields is parsed with no copy of
+//!      those strings. A `&str` field cannot borrow a JSON string with escapes: that is a
+//!      `DeserializationError` whose message says to use `Cow<'a, str>`. Nothing borrowed can
+//!      outlive the invocation (kept in the state, returned as `&'static`): a compile error.
 //!
 //!    Which it is depends on how the type is *written*: `String`, `std::string::String`, `&str`,
 //!    `&[u8]` and `Vec<u8>` are raw; anything else, including a type alias of `String`, is JSON.
