@@ -131,6 +131,38 @@ use proc_macro::TokenStream;
 /// }
 /// ```
 ///
+/// # Events that borrow from the body
+///
+/// The body of the invocation lives until the reply is written, so the event type may borrow
+/// from it (`T<'a>: Deserialize<'a>`): its `&'a str`, `Cow<'a, str>` (`#[serde(borrow)]`) and
+/// `&'a RawValue` fields point into the body instead of copying it. Handlers may name the
+/// lifetime; the reply may borrow from the event.
+///
+/// ```no_run
+/// use std::borrow::Cow;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Upload<'a> {
+///     key: &'a str,
+///     #[serde(borrow)]
+///     text: Cow<'a, str>,
+/// }
+///
+/// #[derive(serde::Serialize)]
+/// struct Receipt<'a> {
+///     key: &'a str,
+///     words: usize,
+/// }
+///
+/// #[ruchy_lambda::handler]
+/// fn handle<'a>(upload: Upload<'a>) -> Receipt<'a> {
+///     Receipt { key: upload.key, words: upload.text.split_whitespace().count() }
+/// }
+/// ```
+///
+/// The generated code parses with `serde_json::from_slice(&invocation.body)` into the handler's
+/// type, as for an owned event.
+///
 /// # A state built once: `init`
 ///
 /// `#[handler(init = make_state)]` calls `make_state()` once, before the first event, and hands
