@@ -126,6 +126,13 @@ pub struct FunctionConfig {
     /// [`Output::Lines`] passes each to its sink (as [`Stream::Stderr`]). Either way they are
     /// kept ([`Function::lifecycle`]).
     pub platform_log: Output,
+    /// Start each runtime process in a process group of its own; default `false`, where it
+    /// shares this process's group. A signal sent to this process's group (Ctrl-C in a
+    /// terminal) then reaches only this process, which decides how the runtime ends (`serve`
+    /// runs [`Function::stop`] on SIGINT and SIGTERM). Either way, a runtime whose supervisor is
+    /// killed without stopping it (SIGKILL) is not killed with it: it runs on until it next
+    /// fails to reach the Runtime API (ruchy-lambda's runtime then exits, after its retries).
+    pub own_process_group: bool,
 }
 
 /// How a runtime process was ended ([`Function::shut_down`], [`Function::shutdowns`]).
@@ -189,6 +196,7 @@ impl Default for FunctionConfig {
             restore_pause: DEFAULT_RESTORE_PAUSE,
             shutdown_budget: DEFAULT_SHUTDOWN_BUDGET,
             platform_log: Output::Null,
+            own_process_group: false,
         }
     }
 }
@@ -1026,6 +1034,7 @@ impl Function {
             &self.task_root,
             &env,
             self.config.clear_env,
+            self.config.own_process_group,
             &self.output,
         )
         .map_err(|source| FunctionError::Spawn {

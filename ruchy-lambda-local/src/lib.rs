@@ -120,7 +120,9 @@
 //! as Lambda ends an execution environment ([`Function::shut_down`], [`Shutdown`]): with an
 //! extension registered, `SHUTDOWN` (with its reason and deadline) to the extensions registered
 //! for it, `SIGTERM`, and `SIGKILL` if the process is still there after
-//! [`FunctionConfig::shutdown_budget`]; with none, `SIGKILL` at once.
+//! [`FunctionConfig::shutdown_budget`]; with none, `SIGKILL` at once. With
+//! [`FunctionConfig::own_process_group`] the runtime is out of reach of a terminal's Ctrl-C, for
+//! a supervisor that stops it itself (`ruchy-lambda-local serve` does, on SIGINT and SIGTERM).
 //!
 //! ```no_run
 //! use ruchy_lambda_local::{Function, FunctionConfig, Output};

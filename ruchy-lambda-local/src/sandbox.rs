@@ -101,18 +101,26 @@ struct Reader {
 
 impl Sandbox {
     /// Spawns `path` with `env` (added to this process's environment unless `clear_env`), in
-    /// `task_root`.
+    /// `task_root`; in a process group of its own with `own_group`.
     pub(crate) fn spawn(
         path: &Path,
         task_root: &Path,
         env: &[(String, String)],
         clear_env: bool,
+        own_group: bool,
         output: &Output,
     ) -> std::io::Result<Sandbox> {
         let mut command = Command::new(path);
         if clear_env {
             command.env_clear();
         }
+        #[cfg(unix)]
+        if own_group {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        #[cfg(not(unix))]
+        let _ = own_group;
         command.envs(env.iter().map(|(k, v)| (k, v)));
         command.current_dir(task_root).stdin(Stdio::null());
         let mut pipes = Vec::new();
