@@ -772,7 +772,18 @@ Run a function and expose Lambda's Invoke endpoint, like the Runtime Interface E
 The reply comes back with status 200; a function error too, as the error JSON with the header
 `X-Amz-Function-Error: Unhandled`, as Lambda's Invoke API does. By default requests are queued
 and run one at a time on the same process; a crashed or timed-out function is restarted (a cold
-start). START, the function's output, END and REPORT lines go to stderr. Stop with Ctrl-C.
+start). START, the function's output, END and REPORT lines go to stderr.
+
+Stop with Ctrl-C (SIGINT) or SIGTERM: every process is ended as Lambda ends an execution
+environment (reason spindown). With an extension registered (as a bootstrap with a shutdown
+hook has), SHUTDOWN goes to the extensions registered for it, then SIGTERM, then SIGKILL after
+`--shutdown-budget`; with none, SIGKILL at once. What the processes print meanwhile (a shutdown
+hook's lines) is passed on, then the command exits 0. The processes run in a process group of
+their own, so the terminal's Ctrl-C reaches only this command. Running invocations are not waited
+for: a process busy with one gets 1 s to finish it, else it is killed (with `--concurrency`, it
+is shut down at once and its invocations fail). A second Ctrl-C kills what is left and exits at
+once. If this command is itself killed (SIGKILL), its processes are not: a ruchy-lambda runtime
+exits once it can no longer reach the Runtime API.
 
 A streamed reply is passed on as it arrives, as a function URL in RESPONSE_STREAM mode does:
 status 200, `Transfer-Encoding: chunked`, the runtime's Content-Type. Once streaming has started

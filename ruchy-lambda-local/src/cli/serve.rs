@@ -18,16 +18,31 @@
 //! front (API Gateway, load balancer, function URL) and the reply its HTTP response, with the
 //! library's [`ruchy_lambda_local::front`]. Only the function URL streams; the other fronts
 //! answer once the reply is complete, as they do on AWS.
+//!
+//! # Stopping
+//!
+//! Each runtime runs in a process group of its own, so that a terminal's Ctrl-C reaches only
+//! this process. SIGINT or SIGTERM then ends every runtime as Lambda ends an execution
+//! environment, all at once: `SHUTDOWN` (reason `spindown`) to the extensions registered for
+//! it, `SIGTERM`, `SIGKILL` after `--shutdown-budget`; with no extension registered, `SIGKILL`
+//! at once. What the runtimes write meanwhile (a shutdown hook's line) is passed on, and the
+//! command exits 0. Nothing is accepted once the signal came, and running invocations are not
+//! waited for, as Lambda shuts down only idle environments and a Ctrl-C should end promptly: a
+//! process busy with an invocation gets [`BUSY_GRACE`] to finish it (then it is shut down as an
+//! idle one), else it is killed; with `--concurrency` the process is shut down at once and its
+//! running invocations fail. A second signal during the sequence kills what is left and exits
+//! at once (status 128 + the signal).
 
 use std::collections::HashMap;
 use std::io::BufReader;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::thread;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use ruchy_lambda_local::front::{self, Front, FrontConfig, HttpRequest, HttpResponse};
 use ruchy_lambda_local::http::{self, Body, Limits, RequestHead};
@@ -36,6 +51,8 @@ use ruchy_lambda_local::{
     Function, FunctionConfig, InvocationReport, MAX_RESPONSE_BYTES, Progress, StreamProgress,
     report,
 };
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 use super::args::ServeArgs;
 use super::{CliError, log, source};
@@ -53,6 +70,13 @@ const IDLE: Duration = Duration::from_secs(120);
 /// How often the dispatcher of `--concurrency` polls the function while invocations run.
 const POLL: Duration = Duration::from_millis(5);
 
+/// On SIGINT or SIGTERM, how long a process busy with an invocation is waited for before it is
+/// killed (see [Stopping](self#stopping)).
+const BUSY_GRACE: Duration = Duration::from_secs(1);
+
+/// The answer to an invocation that comes after SIGINT or SIGTERM.
+const STOPPING: &str = "the local Lambda is shutting down";
+
 /// The running function, shared by the connections.
 struct Served {
     functions: Functions,
@@ -60,6 +84,10 @@ struct Served {
     connections: AtomicUsize,
     /// `--http`: the front before the function, instead of the Invoke endpoint.
     front: Option<FrontConfig>,
+    /// SIGINT or SIGTERM came: no invocation starts any more.
+    stopping: AtomicBool,
+    /// The function's `--shutdown-budget`.
+    shutdown_budget: Duration,
 }
 
 /// Where invocations go.
@@ -74,10 +102,18 @@ enum Functions {
     },
     /// `--concurrency N`: one process taking up to N at once, owned by a dispatcher thread.
     Concurrent {
-        jobs: mpsc::Sender<Job>,
+        jobs: mpsc::Sender<Order>,
         busy: AtomicUsize,
         limit: usize,
     },
+}
+
+/// What the dispatcher of `--concurrency` is told.
+enum Order {
+    /// Run an invocation.
+    Invoke(Job),
+    /// Shut the function down, fail the invocations still running, acknowledge, and end.
+    Stop(mpsc::Sender<()>),
 }
 
 /// A request handed to the dispatcher, and where its outcome goes.
@@ -113,7 +149,8 @@ impl Reply {
     }
 }
 
-/// Listens, starts the function, and serves until the process is stopped.
+/// Listens, starts the function, and serves until SIGINT or SIGTERM (see
+/// [Stopping](self#stopping)).
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let addr = resolve(&args.host, args.port)?;
     let listener = TcpListener::bind(addr)
@@ -122,7 +159,14 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         .local_addr()
         .map_err(|e| CliError::Failed(format!("cannot listen on {addr}: {e}")))?;
     let bootstrap = source::resolve(&args.source, None)?;
-    let config = source::function_config(&args.function, &bootstrap);
+    let mut config = source::function_config(&args.function, &bootstrap);
+    // Out of reach of the terminal's Ctrl-C: the signal thread stops the runtimes.
+    config.own_process_group = true;
+    let shutdown_budget = config.shutdown_budget;
+    // From before the first runtime starts: a signal that comes while they start is kept and
+    // handled once they run.
+    let signals = Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| CliError::Failed(format!("cannot handle SIGINT and SIGTERM: {e}")))?;
     let name = config.name.clone();
     let concurrency = config.concurrency;
     let front = args.http.map(|kind| {
@@ -168,7 +212,16 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         name,
         connections: AtomicUsize::new(0),
         front,
+        stopping: AtomicBool::new(false),
+        shutdown_budget,
     });
+    {
+        let served = Arc::clone(&served);
+        thread::Builder::new()
+            .name("signals".to_owned())
+            .spawn(move || on_signals(signals, served))
+            .map_err(|e| CliError::Failed(format!("cannot handle SIGINT and SIGTERM: {e}")))?;
+    }
     match &served.front {
         Some(front) => {
             log::line(&format!("listening on http://{local}/"));
@@ -191,6 +244,10 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                 continue;
             }
         };
+        if served.stopping.load(Ordering::SeqCst) {
+            // Stopping: the connection is closed unanswered.
+            continue;
+        }
         let served = Arc::clone(&served);
         if served.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             served.connections.fetch_sub(1, Ordering::SeqCst);
@@ -557,9 +614,22 @@ fn invoke(
     event: Vec<u8>,
     relay: &mut Relay<'_>,
 ) -> Result<InvocationReport, Failure> {
+    let stopping = || {
+        served
+            .stopping
+            .load(Ordering::SeqCst)
+            .then(|| Failure::Failed(STOPPING.to_owned()))
+    };
+    if let Some(refused) = stopping() {
+        return Err(refused);
+    }
     match &served.functions {
         Functions::Queue(function) => {
             let mut function = function.lock().unwrap_or_else(PoisonError::into_inner);
+            // Queued behind another invocation while the signal came.
+            if let Some(refused) = stopping() {
+                return Err(refused);
+            }
             invoke_on(&mut function, event, relay)
         }
         Functions::Instances {
@@ -575,6 +645,9 @@ fn invoke(
                     };
                     if slot.is_some() != want_running {
                         continue;
+                    }
+                    if let Some(refused) = stopping() {
+                        return Err(refused);
                     }
                     if slot.is_none() {
                         let function = Function::start(path, (**config).clone())
@@ -594,7 +667,7 @@ fn invoke(
                 return Err(Failure::Throttled);
             }
             let (reply, outcome) = mpsc::channel();
-            let sent = jobs.send(Job { event, reply });
+            let sent = jobs.send(Order::Invoke(Job { event, reply }));
             let result = match sent {
                 Ok(()) => outcome
                     .recv()
@@ -628,18 +701,22 @@ fn invoke_on(
 /// The dispatcher of `--concurrency`: submits each request to the function as it comes, polls
 /// it, logs START when an invocation is handed out and END and REPORT when it is answered, and
 /// sends each report back to its request. Ends when the server does.
-fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Job>) {
+fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Order>) {
     let platform = log::Platform::of(&function);
     let mut waiting: HashMap<String, mpsc::Sender<Result<InvocationReport, String>>> =
         HashMap::new();
     loop {
         if function.outstanding() == 0 {
             // Idle: block until a request comes.
-            let Ok(job) = incoming.recv() else { return };
-            waiting.insert(function.submit(job.event), job.reply);
+            let Ok(order) = incoming.recv() else { return };
+            if !take_order(order, &mut function, &mut waiting) {
+                return;
+            }
         }
-        while let Ok(job) = incoming.try_recv() {
-            waiting.insert(function.submit(job.event), job.reply);
+        while let Ok(order) = incoming.try_recv() {
+            if !take_order(order, &mut function, &mut waiting) {
+                return;
+            }
         }
         match function.poll(POLL) {
             Ok(progress) => {
@@ -663,6 +740,157 @@ fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Job>) {
             }
         }
     }
+}
+
+/// Carries out an order to the dispatcher; whether it goes on.
+fn take_order(
+    order: Order,
+    function: &mut Function,
+    waiting: &mut HashMap<String, mpsc::Sender<Result<InvocationReport, String>>>,
+) -> bool {
+    match order {
+        Order::Invoke(job) => {
+            waiting.insert(function.submit(job.event), job.reply);
+            true
+        }
+        Order::Stop(done) => {
+            for (_, reply) in waiting.drain() {
+                let _ = reply.send(Err(STOPPING.to_owned()));
+            }
+            function.stop();
+            let _ = done.send(());
+            false
+        }
+    }
+}
+
+/// The signal thread: on the first SIGINT or SIGTERM, stops every runtime (on a thread of its
+/// own) and exits 0; on a second one, kills what is left and exits at once.
+fn on_signals(mut signals: Signals, served: Arc<Served>) {
+    let mut incoming = signals.forever();
+    if incoming.next().is_none() {
+        return;
+    }
+    let stopping = thread::Builder::new()
+        .name("shutdown".to_owned())
+        .spawn(move || {
+            if !stop_all(&served) {
+                kill_runtimes_left();
+            }
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            let _ = std::io::Write::flush(&mut std::io::stderr());
+            std::process::exit(0);
+        });
+    if stopping.is_err() {
+        kill_runtimes_left();
+        std::process::exit(1);
+    }
+    if let Some(signal) = incoming.next() {
+        kill_runtimes_left();
+        std::process::exit(128 + signal);
+    }
+}
+
+/// Ends every runtime as Lambda ends an execution environment, all at once (see
+/// [Stopping](self#stopping)); whether each was shut down (else it is still running, busy).
+fn stop_all(served: &Served) -> bool {
+    served.stopping.store(true, Ordering::SeqCst);
+    let grace = Instant::now() + BUSY_GRACE;
+    thread::scope(|scope| {
+        let mut stops = Vec::new();
+        match &served.functions {
+            Functions::Queue(function) => {
+                stops.push(scope.spawn(move || {
+                    let Some(mut function) = lock_within(function, grace) else {
+                        return false;
+                    };
+                    function.stop();
+                    true
+                }));
+            }
+            Functions::Instances { slots, .. } => {
+                for slot in slots {
+                    stops.push(scope.spawn(move || {
+                        let Some(mut slot) = lock_within(slot, grace) else {
+                            return false;
+                        };
+                        if let Some(mut function) = slot.take() {
+                            function.stop();
+                        }
+                        true
+                    }));
+                }
+            }
+            Functions::Concurrent { jobs, .. } => {
+                let (done, stopped) = mpsc::channel();
+                if jobs.send(Order::Stop(done)).is_err() {
+                    // The dispatcher has ended: its function with it.
+                    return true;
+                }
+                // The dispatcher takes the order between two polls, or after a cold start's
+                // init; then the budget, and the runtime's last lines passed on.
+                let wait = BUSY_GRACE + served.shutdown_budget + Duration::from_secs(3);
+                return stopped.recv_timeout(wait).is_ok();
+            }
+        }
+        let mut all = true;
+        for stop in stops {
+            all &= stop.join().unwrap_or(false);
+        }
+        all
+    })
+}
+
+/// Locks `mutex`, waiting until `deadline` at most.
+fn lock_within<T>(mutex: &Mutex<T>, deadline: Instant) -> Option<MutexGuard<'_, T>> {
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() >= deadline => return None,
+            Err(TryLockError::WouldBlock) => thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+/// Kills (SIGKILL) the process group of every runtime of this process still running: the
+/// children of this process that lead a group of their own (Linux's `/proc`; the `kill`
+/// command, as this crate has no unsafe code to call `kill(2)` itself).
+fn kill_runtimes_left() {
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if parent_and_group(&stat) == Some((me, pid)) {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// The parent and the process group of a process, from its `/proc/PID/stat`:
+/// `PID (COMM) STATE PPID PGRP …`, where COMM may hold spaces and parentheses.
+fn parent_and_group(stat: &str) -> Option<(u32, u32)> {
+    let (_, rest) = stat.rsplit_once(") ")?;
+    let mut fields = rest.split(' ').skip(1);
+    let parent = fields.next()?.parse().ok()?;
+    let group = fields.next()?.parse().ok()?;
+    Some((parent, group))
 }
 
 /// The longest prelude of an HTTP integration reply waited for before the 8 NULs.
@@ -823,6 +1051,18 @@ fn reply_of(report: &InvocationReport) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_parent_and_group_from_proc_stat() {
+        assert_eq!(
+            parent_and_group("4242 (boot strap) S 17 4242 4242 0 -1 4194560 0"),
+            Some((17, 4242))
+        );
+        assert_eq!(parent_and_group("7 (a) b) (c) R 1 9 9"), Some((1, 9)));
+        assert_eq!(parent_and_group("7 (a)"), None);
+        let me = std::fs::read_to_string("/proc/self/stat").unwrap();
+        assert!(parent_and_group(&me).is_some_and(|(parent, _)| parent > 0));
+    }
 
     #[test]
     fn resolves_hosts() {
