@@ -125,7 +125,12 @@ impl Server {
     pub fn start(args: &[&str]) -> Server {
         let mut all = vec!["serve", "--port", "0"];
         all.extend_from_slice(args);
-        let mut child = command(&all)
+        Server::spawn(command(&all))
+    }
+
+    /// Starts `command` (a `serve`) and waits for its `listening on` line.
+    pub fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -166,6 +171,34 @@ impl Server {
                 Err(_) => panic!("no `{prefix}` line from serve within 30 s"),
             }
         }
+    }
+}
+
+impl Server {
+    /// The process id of `serve`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits (at most `deadline`) for `serve` to exit; every stderr line it wrote that was not
+    /// read yet comes with the status.
+    pub fn wait_exit(&mut self, deadline: Duration) -> (ExitStatus, Vec<String>) {
+        let until = Instant::now() + deadline;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            if Instant::now() >= until {
+                panic!("serve did not exit within {deadline:?}");
+            }
+            thread::sleep(Duration::from_millis(10));
+        };
+        // The pipe closes once serve and every runtime that shared its stderr are gone.
+        let mut lines = Vec::new();
+        while let Ok(line) = self.log.recv_timeout(Duration::from_secs(10)) {
+            lines.push(line);
+        }
+        (status, lines)
     }
 }
 
