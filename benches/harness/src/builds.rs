@@ -14,7 +14,7 @@ pub struct Built {
     /// The concurrency figures' bootstraps, by [`Workload::index`].
     pub workloads: [PathBuf; 2],
     /// Where they are, with the runtime's other bootstraps (`log10` of the floor and the peer,
-    /// `http` of ruchy-lambda and the peer).
+    /// `http` of ruchy-lambda and the peer, the peer's `minimal-snap-hooks`).
     pub dir: PathBuf,
 }
 
@@ -35,9 +35,7 @@ impl Builder {
     /// Builds the three handlers of `runtime` with `config`, and the concurrency figures'
     /// bootstraps; returns their paths.
     pub fn build(&self, config: Config, runtime: Runtime) -> Result<Built, String> {
-        let target_dir = self
-            .target_root
-            .join(format!("{}-opt-{}", runtime.tag(), opt(config)));
+        let target_dir = self.target_dir(runtime, config);
         let (mut command, mut out_dir) = self.cargo(config, &target_dir)?;
         match runtime {
             Runtime::Ours => {
@@ -82,7 +80,7 @@ impl Builder {
     }
 
     /// Builds ruchy-lambda's extra bootstraps (`benches/ours/`: `log10`, `nolog`, `stream64`,
-    /// `http-aws-events`, and
+    /// `http-aws-events`, `minimal`, `minimal-shutdown`, `minimal-snap-hooks`, and
     /// `log10-tracing` with the `tracing` feature) with `config`; returns their directory.
     pub fn build_ours_extra(&self, config: Config) -> Result<PathBuf, String> {
         let target_dir = self.ours_target_dir(config);
@@ -161,11 +159,46 @@ impl Builder {
         Ok(out_dir)
     }
 
+    /// Builds the peer's `minimal-shutdown` (lambda_runtime's `graceful-shutdown` feature) with
+    /// `config`; returns its path. A build of its own in the peer's target directory, so that
+    /// the feature is not compiled into the peer's other binaries (the peer's `--bins` build,
+    /// without the feature, leaves this one alone).
+    pub fn build_peer_shutdown(&self, config: Config) -> Result<PathBuf, String> {
+        let target_dir = self.target_dir(Runtime::Peer, config);
+        let (mut command, out_dir) = self.cargo(config, &target_dir)?;
+        command
+            .arg("--manifest-path")
+            .arg(manifest(&self.repo, "peer"))
+            .args([
+                "--bin",
+                "minimal-shutdown",
+                "--features",
+                "graceful-shutdown",
+                "--locked",
+            ]);
+        let what = format!(
+            "lambda_runtime `minimal-shutdown` with `graceful-shutdown` ({})",
+            config.label()
+        );
+        eprintln!("building {what} in {}", out_dir.display());
+        self.run(command, &what)?;
+        let path = out_dir.join("minimal-shutdown");
+        if !path.is_file() {
+            return Err(format!("the build did not produce {}", path.display()));
+        }
+        Ok(path)
+    }
+
     /// ruchy-lambda's target directory: the examples, the extra bootstraps (another workspace,
     /// the same dependencies) and the examples with other features share it.
     fn ours_target_dir(&self, config: Config) -> PathBuf {
+        self.target_dir(Runtime::Ours, config)
+    }
+
+    /// The target directory of `runtime`'s builds with `config`'s opt-level.
+    fn target_dir(&self, runtime: Runtime, config: Config) -> PathBuf {
         self.target_root
-            .join(format!("{}-opt-{}", Runtime::Ours.tag(), opt(config)))
+            .join(format!("{}-opt-{}", runtime.tag(), opt(config)))
     }
 
     /// `cargo build` into `target_dir` with `config`'s profile (the same for all three runtimes,
@@ -217,6 +250,18 @@ impl Builder {
             Err(format!("building {what} failed: {status}"))
         }
     }
+}
+
+/// The version of package `name` that `benches/<workspace>/Cargo.lock` pins (the first entry of
+/// that name).
+pub fn locked_version(repo: &Path, workspace: &str, name: &str) -> Option<String> {
+    let lock =
+        std::fs::read_to_string(repo.join("benches").join(workspace).join("Cargo.lock")).ok()?;
+    let entry = format!("name = \"{name}\"");
+    let mut lines = lock.lines();
+    lines.find(|line| line.trim() == entry)?;
+    let version = lines.next()?.trim().strip_prefix("version = \"")?;
+    Some(version.strip_suffix('"')?.to_owned())
 }
 
 /// The opt-level part of a target directory's name.

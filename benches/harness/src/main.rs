@@ -11,6 +11,7 @@ mod chart;
 mod concurrency;
 mod figures;
 mod http;
+mod lifecycle;
 mod logs;
 mod machine;
 mod measure;
@@ -36,7 +37,7 @@ const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                           [--spawns N] [--warm N]
                           [--concurrency-only | --logs-only | --streaming-only | --http-only
-                           | --ruchy-only]
+                           | --ruchy-only | --lifecycle-only]
                           [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
@@ -56,6 +57,7 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
   --http-only        only the HTTP functions section, in the same configuration, likewise
   --ruchy-only       only the Ruchy handlers section, in the same configuration, likewise
                      (skipped, and said so, without the `ruchy` transpiler)
+  --lifecycle-only   only the lifecycle section (SnapStart and shutdown hooks), likewise
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -67,7 +69,7 @@ struct Options {
     spawns: Option<usize>,
     warm: Option<usize>,
     /// Only this section (`--concurrency-only`, `--logs-only`, `--streaming-only`,
-    /// `--http-only`, `--ruchy-only`).
+    /// `--http-only`, `--ruchy-only`, `--lifecycle-only`).
     only: Option<Section>,
     invoked_as: Option<String>,
 }
@@ -98,6 +100,7 @@ fn parse_args() -> Result<Options, String> {
             "--streaming-only" => options.only = Some(Section::Streaming),
             "--http-only" => options.only = Some(Section::Http),
             "--ruchy-only" => options.only = Some(Section::Ruchy),
+            "--lifecycle-only" => options.only = Some(Section::Lifecycle),
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -114,6 +117,7 @@ enum Section {
     Streaming,
     Http,
     Ruchy,
+    Lifecycle,
 }
 
 impl Section {
@@ -124,6 +128,7 @@ impl Section {
             Section::Streaming => "streaming",
             Section::Http => "http",
             Section::Ruchy => "ruchy",
+            Section::Lifecycle => "lifecycle",
         }
     }
 }
@@ -198,10 +203,18 @@ fn run(options: Options) -> Result<(), String> {
 
     // Build everything first, one cargo at a time; ruchy-lambda's extra bootstraps and the
     // examples with other features first, as they share its target directory (see
-    // `build_examples_with`). The logs, streaming and HTTP sections are measured in one
-    // configuration.
+    // `build_examples_with`). The logs, streaming, HTTP and lifecycle sections are measured in
+    // one configuration.
     let shipping = shipping_index(&configs);
-    let extra = if runs(Section::Logs) || runs(Section::Streaming) || runs(Section::Http) {
+    let extra = if [
+        Section::Logs,
+        Section::Streaming,
+        Section::Http,
+        Section::Lifecycle,
+    ]
+    .into_iter()
+    .any(runs)
+    {
         Some(builder.build_ours_extra(configs[shipping])?)
     } else {
         None
@@ -238,6 +251,12 @@ fn run(options: Options) -> Result<(), String> {
             });
         }
         Some((logs_plan, sizes))
+    } else {
+        None
+    };
+
+    let peer_shutdown = if runs(Section::Lifecycle) && runtimes.contains(&Runtime::Peer) {
+        Some(builder.build_peer_shutdown(configs[shipping])?)
     } else {
         None
     };
@@ -373,6 +392,17 @@ fn run(options: Options) -> Result<(), String> {
     } else {
         None
     };
+    let lifecycle = match &extra {
+        Some(extra) if runs(Section::Lifecycle) => Some(measure_lifecycle(
+            configs[shipping],
+            &binaries[shipping],
+            extra,
+            peer_shutdown.as_deref(),
+            lifecycle::Plan::new(settings.spawns),
+            &repo,
+        )?),
+        _ => None,
+    };
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
         .and_then(|(before, after)| after.others_since(before));
@@ -415,6 +445,7 @@ fn run(options: Options) -> Result<(), String> {
         streaming,
         http,
         ruchy,
+        lifecycle,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,
@@ -434,6 +465,7 @@ fn run(options: Options) -> Result<(), String> {
                 run.streaming.as_ref(),
                 run.http.as_ref(),
                 run.ruchy.as_ref(),
+                run.lifecycle.as_ref(),
             ),
         ),
     ] {
@@ -737,6 +769,52 @@ fn measure_ruchy(
         config,
         plan,
         version,
+        measured,
+    })
+}
+
+/// The lifecycle figures, in `config`: ruchy-lambda's `minimal`, `minimal-shutdown` and
+/// `minimal-snap-hooks` (in `extra`), the floor's `minimal`, and the peer's `minimal`,
+/// `minimal-snap-hooks` and `minimal-shutdown` (`peer_shutdown`, built alone) when it was built.
+fn measure_lifecycle(
+    config: Config,
+    binaries: &[Option<Built>; 3],
+    extra: &Path,
+    peer_shutdown: Option<&Path>,
+    plan: lifecycle::Plan,
+    repo: &Path,
+) -> Result<lifecycle::Lifecycle, String> {
+    use lifecycle::Hooks;
+    let mut bootstraps = Vec::new();
+    if let Some(built) = &binaries[Runtime::Floor.index()] {
+        let minimal = built.handlers[Handler::Minimal.index()].clone();
+        bootstraps.push((Runtime::Floor, Hooks::None, minimal));
+    }
+    for hooks in Hooks::ALL {
+        bootstraps.push((Runtime::Ours, hooks, extra.join(hooks.binary())));
+    }
+    let peer = binaries[Runtime::Peer.index()].as_ref().zip(peer_shutdown);
+    if let Some((built, shutdown)) = peer {
+        for hooks in Hooks::ALL {
+            let path = match hooks {
+                Hooks::None => built.handlers[Handler::Minimal.index()].clone(),
+                Hooks::Shutdown => shutdown.to_path_buf(),
+                Hooks::Snap => built.dir.join(hooks.binary()),
+            };
+            bootstraps.push((Runtime::Peer, hooks, path));
+        }
+    }
+    let started = Instant::now();
+    let measured = lifecycle::measure(&bootstraps, &plan)?;
+    eprintln!(
+        "lifecycle: measured in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(lifecycle::Lifecycle {
+        config,
+        plan,
+        shutdown_budget: ruchy_lambda_local::FunctionConfig::default().shutdown_budget,
+        peer_version: peer.and_then(|_| builds::locked_version(repo, "peer", "lambda_runtime")),
         measured,
     })
 }

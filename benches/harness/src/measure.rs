@@ -9,7 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ruchy_lambda_local::{
-    Event, Function, FunctionConfig, InvocationRecord, Outcome, Output, RuntimeApiServer,
+    Event, Function, FunctionConfig, InvocationRecord, InvocationReport, Outcome, Output,
+    RuntimeApiServer, Shutdown,
 };
 
 use crate::subjects::Handler;
@@ -40,13 +41,16 @@ impl Subject {
         env: Vec<(String, String)>,
         output: Output,
     ) -> Result<Subject, String> {
-        let config = FunctionConfig {
-            timeout: INVOKE_TIMEOUT,
-            clear_env: true,
-            env,
-            output,
-            ..FunctionConfig::default()
-        };
+        Subject::with_config(path, name, handler, function_config(env, output))
+    }
+
+    /// [`Subject::new`] with the local Lambda configured by `config` (see [`function_config`]).
+    pub fn with_config(
+        path: &Path,
+        name: String,
+        handler: Handler,
+        config: FunctionConfig,
+    ) -> Result<Subject, String> {
         let mut function = Function::start(path, config).map_err(|e| format!("{name}: {e}"))?;
         function.stop();
         Ok(Subject {
@@ -59,14 +63,7 @@ impl Subject {
     /// A cold start: a fresh process, one invocation. Returns init (spawn → first `/next`) and
     /// the peak RSS (`VmHWM`, kB) after that invocation; the process is stopped afterwards.
     pub fn cold_start(&mut self) -> Result<(Duration, u64), String> {
-        self.function
-            .restart()
-            .map_err(|e| format!("{}: {e}", self.name))?;
-        let report = self
-            .function
-            .invoke(Event::new(self.handler.event()))
-            .map_err(|e| format!("{}: {e}", self.name))?;
-        self.check(&report.outcome)?;
+        let report = self.cold_invocation()?;
         let init = report
             .init_duration
             .ok_or_else(|| format!("{}: a cold start without init duration", self.name))?;
@@ -75,6 +72,19 @@ impl Subject {
             .ok_or_else(|| format!("{}: no peak memory reading", self.name))?;
         self.function.stop();
         Ok((init, rss))
+    }
+
+    /// A fresh process and its first invocation, checked; the process is left running.
+    pub fn cold_invocation(&mut self) -> Result<InvocationReport, String> {
+        self.function
+            .restart()
+            .map_err(|e| format!("{}: {e}", self.name))?;
+        let report = self
+            .function
+            .invoke(Event::new(self.handler.event()))
+            .map_err(|e| format!("{}: {e}", self.name))?;
+        self.check(&report.outcome)?;
+        Ok(report)
     }
 
     /// Starts a process and answers one invocation, so that the next ones are warm.
@@ -148,8 +158,15 @@ impl Subject {
             .ok_or_else(|| format!("{}: no peak memory reading", self.name))
     }
 
-    pub fn stop(&mut self) {
-        self.function.stop();
+    /// Ends the process as Lambda ends an execution environment ([`Function::stop`]); how it
+    /// ended, or `None` when none was running.
+    pub fn stop(&mut self) -> Option<Shutdown> {
+        self.function.stop()
+    }
+
+    /// The local Lambda running the bootstrap.
+    pub fn function(&self) -> &Function {
+        &self.function
     }
 
     fn check(&self, outcome: &Outcome) -> Result<(), String> {
@@ -162,6 +179,18 @@ impl Subject {
             )),
             other => Err(format!("{}: invocation failed: {other:?}", self.name)),
         }
+    }
+}
+
+/// The local Lambda's configuration for a subject: the invocation timeout, only the Lambda
+/// environment and `env`, the runtime's output to `output`.
+pub fn function_config(env: Vec<(String, String)>, output: Output) -> FunctionConfig {
+    FunctionConfig {
+        timeout: INVOKE_TIMEOUT,
+        clear_env: true,
+        env,
+        output,
+        ..FunctionConfig::default()
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::concurrency::{Plan, Point, PointFigures};
 use crate::figures::{self, ConfigResults, Row, Spread, Target};
 use crate::machine::Machine;
+use crate::stats::Summary;
 use crate::subjects::{Config, Profile, Runtime, Workload};
 
 /// How many of each measurement a run takes.
@@ -68,6 +69,7 @@ pub struct Run {
     pub streaming: Option<crate::streaming::Streaming>,
     pub http: Option<crate::http::Http>,
     pub ruchy: Option<crate::ruchy::Ruchy>,
+    pub lifecycle: Option<crate::lifecycle::Lifecycle>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -234,6 +236,9 @@ pub fn markdown(run: &Run) -> String {
     if let Some(ruchy) = &run.ruchy {
         crate::ruchy::markdown(&mut md, ruchy);
     }
+    if let Some(lifecycle) = &run.lifecycle {
+        crate::lifecycle::markdown(&mut md, lifecycle);
+    }
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -246,6 +251,7 @@ pub fn markdown(run: &Run) -> String {
          benches/run --streaming-only     # a temp dir unless --out is given\n\
          benches/run --http-only\n\
          benches/run --ruchy-only\n\
+         benches/run --lifecycle-only\n\
          benches/run --concurrency-only\n\
          benches/run --help     # counts, output and target directories\n\
          ```\n\n\
@@ -265,6 +271,7 @@ fn own_sections(run: &Run) -> String {
         run.streaming.as_ref().map(|_| "streaming"),
         run.http.as_ref().map(|_| "HTTP functions"),
         run.ruchy.as_ref().map(|_| "Ruchy handlers"),
+        run.lifecycle.as_ref().map(|_| "lifecycle hooks"),
     ]
     .into_iter()
     .flatten()
@@ -365,6 +372,11 @@ pub(crate) fn number(x: f64) -> String {
     }
 }
 
+/// A summary as "median (p5–p95)".
+pub(crate) fn median_p5_p95(s: &Summary) -> String {
+    format!("{} ({}–{})", number(s.median), number(s.p5), number(s.p95))
+}
+
 pub(crate) fn verdict(target: &Target) -> &'static str {
     match target.pass {
         Some(true) => "pass",
@@ -454,6 +466,7 @@ pub fn tsv(
     streaming: Option<&crate::streaming::Streaming>,
     http: Option<&crate::http::Http>,
     ruchy: Option<&crate::ruchy::Ruchy>,
+    lifecycle: Option<&crate::lifecycle::Lifecycle>,
 ) -> String {
     let mut out =
         String::from("configuration\tfigure\tunit\truntime\tmedian\tlow\thigh\tcount\tspread\n");
@@ -499,6 +512,9 @@ pub fn tsv(
     if let Some(ruchy) = ruchy {
         crate::ruchy::tsv(&mut out, ruchy);
     }
+    if let Some(lifecycle) = lifecycle {
+        crate::lifecycle::tsv(&mut out, lifecycle);
+    }
     out
 }
 
@@ -535,6 +551,9 @@ pub fn summary(run: &Run) -> String {
             .as_ref()
             .map(|s| ("streaming", s.config, s.targets())),
         run.http.as_ref().map(|h| ("http", h.config, h.targets())),
+        run.lifecycle
+            .as_ref()
+            .map(|l| ("lifecycle", l.config, l.targets())),
     ];
     for (name, config, targets) in sections.into_iter().flatten() {
         let _ = writeln!(out, "{name} ({}):", config.label());

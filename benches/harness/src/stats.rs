@@ -39,6 +39,12 @@ impl Summary {
         let micros: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e6).collect();
         Summary::of(&micros)
     }
+
+    /// Durations, in milliseconds.
+    pub fn of_millis(samples: &[Duration]) -> Option<Summary> {
+        let millis: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        Summary::of(&millis)
+    }
 }
 
 /// Nearest-rank percentile of sorted samples: the smallest sample with at least `q` of the samples
@@ -77,5 +83,7 @@ mod tests {
     fn durations_in_micros() {
         let s = Summary::of_micros(&[Duration::from_millis(1)]).unwrap();
         assert_eq!(s.median, 1000.0);
+        let s = Summary::of_millis(&[Duration::from_micros(2500)]).unwrap();
+        assert_eq!(s.median, 2.5);
     }
 }

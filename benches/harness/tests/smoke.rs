@@ -2,7 +2,7 @@
 //! profile, no peer), runs every measurement a few times on the local Lambda (the concurrency
 //! figures at N = 1 and 2, the logs section with two feature choices, 1 MiB streams, the HTTP
 //! functions section without its peer, the Ruchy handlers section when the `ruchy` transpiler is
-//! there and its skip line when it is not), and writes
+//! there and its skip line when it is not, the lifecycle section without its peer), and writes
 //! every figure. Nothing here judges a figure: only that each one was produced, that N = 2 really
 //! had 2 invocations in flight at once, that the records were written in the JSON format, and
 //! (in the harness) that every stream came through byte for byte.
@@ -121,6 +121,19 @@ fn smoke_run_produces_every_figure() {
         ("http-warm-p99", "ours"),
         ("http-size-aws-events", "ours"),
         ("http-size-minimal", "floor"),
+        ("lifecycle-size-minimal", "ours"),
+        ("lifecycle-size-minimal-shutdown", "ours"),
+        ("lifecycle-size-minimal-snap-hooks", "ours"),
+        ("lifecycle-init-minimal", "floor"),
+        ("lifecycle-init-minimal", "ours"),
+        ("lifecycle-init-minimal-shutdown", "ours"),
+        ("lifecycle-stop-minimal", "ours"),
+        ("lifecycle-stop-minimal-shutdown", "ours"),
+        ("lifecycle-snap-init-minimal", "ours"),
+        ("lifecycle-snap-init-minimal-snap-hooks", "ours"),
+        ("lifecycle-restore-minimal", "ours"),
+        ("lifecycle-restore-minimal-snap-hooks", "ours"),
+        ("lifecycle-stop-exit0-minimal-shutdown", "ours"),
     ] {
         let line = tsv
             .lines()
@@ -130,6 +143,13 @@ fn smoke_run_produces_every_figure() {
         let median: f64 = line[4].parse().expect("a number");
         assert!(median > 0.0, "{figure} for {runtime}: {median}");
     }
+    // The shutdown hook ran to exit status 0 every time, none killed at the deadline.
+    assert!(
+        tsv.lines().any(|l| l.starts_with(
+            "dev\tlifecycle-stop-killed-at-deadline-minimal-shutdown\tstops\tours\t0\t"
+        )),
+        "a `minimal-shutdown` stop was killed at the deadline:\n{tsv}"
+    );
     assert!(
         !tsv.lines().any(|l| l.contains("\tpeer\t")),
         "the smoke run must not build or run the peer"
@@ -153,6 +173,8 @@ fn smoke_run_produces_every_figure() {
         "## HTTP functions",
         "### HTTP targets",
         "## Ruchy handlers",
+        "## Lifecycle: SnapStart and shutdown",
+        "### Lifecycle targets",
         "## How to rerun",
     ] {
         assert!(markdown.contains(section), "no `{section}` in\n{markdown}");
@@ -166,6 +188,10 @@ fn smoke_run_produces_every_figure() {
     assert!(markdown.contains("| `stream64`: throughput ≥ 0.8× floor |"));
     assert!(markdown.contains("| `http` stripped size ≤ 1.6× floor `minimal` |"));
     assert!(markdown.contains("| ruchy-lambda `http` |"));
+    assert!(markdown.contains(
+        "| `minimal-shutdown`: every stop ends in exit status 0 before the deadline | 2 of 2 \
+         (kills: 0) | pass |"
+    ));
     if markdown.contains("Skipped: no `ruchy` transpiler") {
         assert!(markdown.contains("cargo install ruchy --version 4.2.1 --locked"));
         assert!(!tsv.contains("\truchy-"), "figures of a skipped section");
