@@ -2,6 +2,8 @@
 //! runtime-core) against the local Lambda's Runtime API server over loopback TCP, and against a
 //! scripted server that misbehaves on purpose.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -19,21 +21,11 @@ fn function(env: &[(&str, &str)]) -> Function {
         name: "core-loop".to_owned(),
         memory_mb: 256,
         timeout: Duration::from_secs(20),
-        env: env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        env: support::env_vars(env),
         output: Output::Null,
         ..FunctionConfig::default()
     };
     Function::start(BOOTSTRAP, config).expect("start the core bootstrap")
-}
-
-fn reply_json(outcome: &Outcome) -> Value {
-    match outcome {
-        Outcome::Response(body) => serde_json::from_slice(body).expect("reply is JSON"),
-        other => panic!("expected a response, got {other:?}"),
-    }
 }
 
 #[test]
@@ -85,7 +77,7 @@ fn every_context_field_arrives() {
         .trace_id("Root=1-5e34a614-10bdxmplf1fb44f07bc535a1;Parent=07f5xmpl2d1f6f85;Sampled=1");
     let report = f.invoke(event).unwrap();
     let record = f.server().record(&report.request_id).unwrap();
-    let got = reply_json(&report.outcome);
+    let got = support::reply_json(&report.outcome);
     assert_eq!(got["request_id"], report.request_id.as_str());
     assert_eq!(got["deadline_ms"], record.deadline_ms.unwrap());
     let remaining = got["remaining_ms"].as_u64().unwrap();
@@ -135,7 +127,7 @@ fn every_context_field_arrives() {
 
     // Absent optional headers arrive as absent.
     let report = f.invoke(json!({"op": "context"})).unwrap();
-    let got = reply_json(&report.outcome);
+    let got = support::reply_json(&report.outcome);
     for field in ["client_context", "identity", "tenant_id"] {
         assert_eq!(got[field], Value::Null, "{field}");
     }

@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use ruchy_lambda_local::{Event, Outcome, RuntimeApiServer, ServerConfig};
 use serde_json::{Value, json};
 use support::Running;
@@ -20,25 +18,13 @@ fn fixture(name: &str) -> Value {
 fn invoke(env: &[(&str, &str)], events: &[Value]) -> Vec<Outcome> {
     let server = RuntimeApiServer::start(ServerConfig::default()).unwrap();
     let running: Running = support::spawn(support::example("http"), &server.runtime_api(), env);
-    let outcomes = events
-        .iter()
-        .map(|event| {
-            let id = server.enqueue(Event::json(event));
-            server
-                .wait_for(&id, Duration::from_secs(30))
-                .unwrap_or_else(|| panic!("no answer: {}", running.stderr()))
-                .outcome
-        })
-        .collect();
+    let outcomes = support::outcomes(&server, &running, events.iter().map(Event::json));
     drop(running);
     outcomes
 }
 
 fn reply(outcome: &Outcome) -> Value {
-    match outcome {
-        Outcome::Response(body) => serde_json::from_slice(body).expect("the reply is JSON"),
-        other => panic!("expected a reply, got {other:?}"),
-    }
+    support::reply_json(outcome)
 }
 
 #[test]

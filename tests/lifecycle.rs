@@ -46,10 +46,7 @@ fn reply(server: &RuntimeApiServer, event: &str) -> Value {
     let record = server
         .invoke(Event::new(event), WAIT)
         .expect("the invocation is answered");
-    match record.outcome {
-        Outcome::Response(body) => serde_json::from_slice(&body).expect("a JSON reply"),
-        other => panic!("expected a reply, got {other:?}"),
-    }
+    support::reply_json(&record.outcome)
 }
 
 /// The `lifecycle: …` lines the bootstrap wrote, in order.
@@ -360,10 +357,7 @@ fn function(
         snap_start,
         shutdown_budget: budget,
         output,
-        env: env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
+        env: support::env_vars(env),
         ..FunctionConfig::default()
     };
     let function = Function::start(LIFECYCLE, config).expect("start the function");

@@ -10,7 +10,6 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use ruchy_lambda_local::{Event, Outcome, RuntimeApiServer, ServerConfig};
 
@@ -88,16 +87,7 @@ fn ruchy_example(name: &str) -> PathBuf {
 fn invoke(bootstrap: &Path, events: &[&str]) -> Vec<Outcome> {
     let server = RuntimeApiServer::start(ServerConfig::default()).unwrap();
     let running = support::spawn(bootstrap, &server.runtime_api(), &[]);
-    let outcomes = events
-        .iter()
-        .map(|event| {
-            let id = server.enqueue(Event::new(*event));
-            server
-                .wait_for(&id, Duration::from_secs(30))
-                .unwrap_or_else(|| panic!("no answer: {}", running.stderr()))
-                .outcome
-        })
-        .collect();
+    let outcomes = support::outcomes(&server, &running, events.iter().map(|e| Event::new(*e)));
     drop(running);
     outcomes
 }

@@ -188,3 +188,39 @@ pub fn wait_until<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> O
         thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// `(name, value)` pairs as `FunctionConfig::env` takes them.
+pub fn env_vars(env: &[(&str, &str)]) -> Vec<(String, String)> {
+    env.iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// A reply parsed as JSON; any other outcome fails the test.
+pub fn reply_json(outcome: &ruchy_lambda_local::Outcome) -> serde_json::Value {
+    match outcome {
+        ruchy_lambda_local::Outcome::Response(body) => {
+            serde_json::from_slice(body).expect("the reply is JSON")
+        }
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
+
+/// Queues each event on `server` in turn and waits for its answer (30 s at most; the
+/// bootstrap's stderr goes into the failure): the outcomes, in order.
+pub fn outcomes(
+    server: &ruchy_lambda_local::RuntimeApiServer,
+    running: &Running,
+    events: impl IntoIterator<Item = ruchy_lambda_local::Event>,
+) -> Vec<ruchy_lambda_local::Outcome> {
+    events
+        .into_iter()
+        .map(|event| {
+            let id = server.enqueue(event);
+            server
+                .wait_for(&id, Duration::from_secs(30))
+                .unwrap_or_else(|| panic!("no answer: {}", running.stderr()))
+                .outcome
+        })
+        .collect()
+}
