@@ -1,13 +1,8 @@
-//! The ELF version-requirement reader of the local Lambda, tested from here until it is wired
-//! into `ruchy-lambda-local`. Its own unit tests (on this test binary and on truncated and
-//! garbage bytes) run as part of this file.
-//!
-//! With `RUCHY_LAMBDA_BOOTSTRAP=path/to/bootstrap` set, also checks that a built bootstrap needs
-//! no glibc newer than 2.34, the version of Lambda's provided.al2023 image.
+//! With `RUCHY_LAMBDA_BOOTSTRAP=path/to/bootstrap` set, checks that a built bootstrap needs no
+//! glibc newer than 2.34, the version of Lambda's provided.al2023 image, with the local Lambda's
+//! ELF reader (`ruchy_lambda_local::elf`, the one `ruchy-lambda-local package` runs).
 
-#[allow(dead_code)]
-#[path = "../../ruchy-lambda-local/src/elf.rs"]
-mod elf;
+use ruchy_lambda_local::elf;
 
 #[test]
 fn bootstrap_needs_at_most_glibc_2_34() {

@@ -1,30 +1,30 @@
-//! The symbol versions an ELF executable requires from its shared libraries.
+//! What an ELF executable requires from the system: the symbol versions it needs from its shared
+//! libraries, and the instruction set it is built for.
 //!
 //! A bootstrap built against a newer glibc than the one Lambda's `provided.al2023` image ships
 //! (glibc 2.34) fails at start-up with `version 'GLIBC_2.xx' not found`. This module reads the
-//! `.gnu.version_r` section (`SHT_GNU_verneed`) of a 64-bit little-endian ELF file — `x86_64` and
-//! `aarch64` alike — through the section headers and the string table the section links to, and
-//! answers which versions each needed library must provide:
+//! `.gnu.version_r` sections (`SHT_GNU_verneed`) of a 64-bit little-endian ELF file — `x86_64` and
+//! `aarch64` alike — with the [`object`] crate, through the section headers and the string table
+//! each section links to, and answers which versions each needed library must provide:
 //!
 //! ```text
 //! libc.so.6   GLIBC_2.2.5 GLIBC_2.3 ... GLIBC_2.34
 //! ```
 //!
-//! [`max_glibc_version`] then gives the highest `GLIBC_x.y[.z]` as a comparable tuple.
-//! Every read is bounds-checked: a truncated or garbage file gives an [`ElfError`], never a panic.
+//! [`max_glibc_version`] then gives the highest `GLIBC_x.y[.z]` as a comparable tuple, and
+//! [`machine`] the file's `e_machine`. Every read is bounds-checked: a truncated or garbage file
+//! gives an [`ElfError`], never a panic.
 
 use std::fmt;
 
-/// `SHT_GNU_verneed`: the section type of `.gnu.version_r`.
-const SHT_GNU_VERNEED: u32 = 0x6fff_fffe;
-/// Size of an `Elf64_Ehdr`.
-const EHDR_SIZE: usize = 64;
-/// Size of an `Elf64_Shdr`.
-const SHDR_SIZE: usize = 64;
-/// Size of an `Elf64_Verneed` and of an `Elf64_Vernaux`.
-const VERNEED_SIZE: usize = 16;
-/// More section headers than any real executable has: a garbage count stops here.
-const MAX_SECTIONS: usize = 65_536;
+use object::LittleEndian;
+use object::ReadRef;
+use object::elf::{self as abi, FileHeader64, SectionHeader64};
+use object::read::StringTable;
+use object::read::elf::{FileHeader as _, SectionHeader as _, SectionTable};
+
+/// The header of the only kind of file read here: ELF64, little-endian.
+type Header = FileHeader64<LittleEndian>;
 
 /// Why the version requirements of a file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,18 @@ pub struct VersionNeed {
     pub versions: Vec<String>,
 }
 
-/// The versions each needed library must provide, read from the `.gnu.version_r` section of a
+/// The instruction set an ELF file is built for: its `e_machine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Machine {
+    /// `EM_X86_64`: Lambda's `x86_64`.
+    X86_64,
+    /// `EM_AARCH64`: Lambda's `arm64`.
+    Aarch64,
+    /// Any other `e_machine` value.
+    Other(u16),
+}
+
+/// The versions each needed library must provide, read from the `.gnu.version_r` sections of a
 /// 64-bit little-endian ELF file.
 ///
 /// A file with no such section (a static executable) gives an empty list.
@@ -91,20 +102,52 @@ pub struct VersionNeed {
 /// [`ElfError`] when the file is not a 64-bit little-endian ELF file, has no section headers,
 /// or is truncated or inconsistent.
 pub fn required_versions(file: &[u8]) -> Result<Vec<VersionNeed>, ElfError> {
-    let header = Header::parse(file)?;
-    let sections = header.sections(file)?;
+    let sections = sections(header(file)?, file)?;
     let mut needs = Vec::new();
-    for section in sections.iter().filter(|s| s.kind == SHT_GNU_VERNEED) {
-        let strtab = sections
-            .get(section.link as usize)
-            .ok_or(ElfError::Invalid {
-                what: "version section links to a missing string table",
-            })?;
-        let strings = slice(file, strtab.offset, strtab.size, "string table")?;
-        let data = slice(file, section.offset, section.size, "version section")?;
-        read_verneed(data, section.info, strings, &mut needs)?;
+    for section in sections.iter() {
+        let offset = section.sh_offset(LittleEndian);
+        let truncated = |what| ElfError::Truncated { what, offset };
+        let Some((mut entries, link)) = section
+            .gnu_verneed(LittleEndian, file)
+            .map_err(|_| truncated("version section"))?
+        else {
+            continue;
+        };
+        let strings =
+            sections
+                .strings(LittleEndian, file, link)
+                .map_err(|_| ElfError::Invalid {
+                    what: "version section links to a missing string table",
+                })?;
+        while let Some((entry, mut names)) = entries
+            .next()
+            .map_err(|_| truncated("version need entry"))?
+        {
+            let library = string(strings, entry.vn_file.get(LittleEndian))?;
+            let mut versions = Vec::new();
+            while let Some(name) = names
+                .next()
+                .map_err(|_| truncated("version need auxiliary entry"))?
+            {
+                versions.push(string(strings, name.vna_name.get(LittleEndian))?);
+            }
+            needs.push(VersionNeed { library, versions });
+        }
     }
     Ok(needs)
+}
+
+/// The instruction set of a 64-bit little-endian ELF file, from its header.
+///
+/// # Errors
+///
+/// [`ElfError`] when the file is not a 64-bit little-endian ELF file or its header is cut short.
+pub fn machine(file: &[u8]) -> Result<Machine, ElfError> {
+    Ok(match header(file)?.e_machine(LittleEndian) {
+        abi::EM_X86_64 => Machine::X86_64,
+        abi::EM_AARCH64 => Machine::Aarch64,
+        other => Machine::Other(other.0),
+    })
 }
 
 /// The highest `GLIBC_x.y[.z]` version required by any library, as `(x, y, z)` (`z` is 0 when
@@ -134,211 +177,60 @@ pub fn glibc_version(name: &str) -> Option<(u32, u32, u32)> {
     Some((major, minor, patch))
 }
 
-/// The fields of `Elf64_Ehdr` this module needs.
-struct Header {
-    shoff: u64,
-    shentsize: u16,
-    shnum: u16,
+/// The ELF header, once the file is known to be ELF64 little-endian.
+fn header(file: &[u8]) -> Result<&Header, ElfError> {
+    if !file.starts_with(&abi::ELFMAG) {
+        return Err(ElfError::NotElf);
+    }
+    let header: &Header = file.read_at(0).map_err(|()| ElfError::Truncated {
+        what: "ELF header",
+        offset: 0,
+    })?;
+    if header.e_ident.class != abi::ELFCLASS64 {
+        return Err(ElfError::Not64Bit);
+    }
+    if header.e_ident.data != abi::ELFDATA2LSB {
+        return Err(ElfError::NotLittleEndian);
+    }
+    Ok(header)
 }
 
-impl Header {
-    fn parse(file: &[u8]) -> Result<Header, ElfError> {
-        if file.get(..4) != Some(b"\x7fELF".as_slice()) {
-            return Err(ElfError::NotElf);
-        }
-        if file.len() < EHDR_SIZE {
-            return Err(ElfError::Truncated {
-                what: "ELF header",
-                offset: 0,
-            });
-        }
-        if file[4] != 2 {
-            return Err(ElfError::Not64Bit);
-        }
-        if file[5] != 1 {
-            return Err(ElfError::NotLittleEndian);
-        }
-        Ok(Header {
-            shoff: u64_at(file, 40)?,
-            shentsize: u16_at(file, 58)?,
-            shnum: u16_at(file, 60)?,
+/// The section headers. Their names are not read: a file need not have `e_shstrndx` for its
+/// version sections to be found by type.
+fn sections<'data>(
+    header: &Header,
+    file: &'data [u8],
+) -> Result<SectionTable<'data, Header, &'data [u8]>, ElfError> {
+    let offset = header.e_shoff(LittleEndian);
+    if offset == 0 {
+        return Err(ElfError::NoSectionHeaders);
+    }
+    if usize::from(header.e_shentsize(LittleEndian)) != size_of::<SectionHeader64<LittleEndian>>() {
+        return Err(ElfError::Invalid {
+            what: "section header entries are not 64 bytes",
+        });
+    }
+    let headers = header
+        .section_headers(LittleEndian, file)
+        .map_err(|_| ElfError::Truncated {
+            what: "section headers",
+            offset,
+        })?;
+    if headers.is_empty() {
+        return Err(ElfError::NoSectionHeaders);
+    }
+    Ok(SectionTable::new(headers, StringTable::default()))
+}
+
+/// The NUL-terminated string at `offset` in a string table, or `Truncated`.
+fn string(strings: StringTable<'_>, offset: u32) -> Result<String, ElfError> {
+    strings
+        .get(offset)
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+        .map_err(|()| ElfError::Truncated {
+            what: "string",
+            offset: u64::from(offset),
         })
-    }
-
-    /// Reads every section header. With more than 0xff00 sections `e_shnum` is 0 and the real
-    /// count is in the first section header's `sh_size`.
-    fn sections(&self, file: &[u8]) -> Result<Vec<Section>, ElfError> {
-        if self.shoff == 0 {
-            return Err(ElfError::NoSectionHeaders);
-        }
-        if usize::from(self.shentsize) < SHDR_SIZE {
-            return Err(ElfError::Invalid {
-                what: "section header entries are too small",
-            });
-        }
-        let entsize = u64::from(self.shentsize);
-        let count = match self.shnum {
-            0 => Section::parse(file, self.shoff)?.size,
-            n => u64::from(n),
-        };
-        if count == 0 {
-            return Err(ElfError::NoSectionHeaders);
-        }
-        let count = usize::try_from(count)
-            .ok()
-            .filter(|&c| c <= MAX_SECTIONS)
-            .ok_or(ElfError::Invalid {
-                what: "too many section headers",
-            })?;
-        (0..count as u64)
-            .map(|i| {
-                let offset = i
-                    .checked_mul(entsize)
-                    .and_then(|o| o.checked_add(self.shoff))
-                    .ok_or(ElfError::Invalid {
-                        what: "section header offset overflows",
-                    })?;
-                Section::parse(file, offset)
-            })
-            .collect()
-    }
-}
-
-/// The fields of `Elf64_Shdr` this module needs.
-struct Section {
-    kind: u32,
-    offset: u64,
-    size: u64,
-    link: u32,
-    info: u32,
-}
-
-impl Section {
-    fn parse(file: &[u8], at: u64) -> Result<Section, ElfError> {
-        let header = slice(file, at, SHDR_SIZE as u64, "section header")?;
-        Ok(Section {
-            kind: u32_at(header, 4)?,
-            offset: u64_at(header, 24)?,
-            size: u64_at(header, 32)?,
-            link: u32_at(header, 40)?,
-            info: u32_at(header, 44)?,
-        })
-    }
-}
-
-/// Walks the `Elf64_Verneed` chain (`count` entries, each followed by its `Elf64_Vernaux`
-/// chain) inside one version section.
-fn read_verneed(
-    data: &[u8],
-    count: u32,
-    strings: &[u8],
-    needs: &mut Vec<VersionNeed>,
-) -> Result<(), ElfError> {
-    // Each entry takes 16 bytes, so a count past what fits is garbage: stop there rather than
-    // trust it (offsets only move forward, so the walk ends in any case).
-    let max_entries = data.len() / VERNEED_SIZE;
-    let mut at = 0usize;
-    for read in 0..count {
-        if read as usize > max_entries {
-            return Err(ElfError::Invalid {
-                what: "version section has more entries than fit",
-            });
-        }
-        let entry = sub(data, at, VERNEED_SIZE, "version need entry")?;
-        let aux_count = u16_at(entry, 2)?;
-        let library = string_at(strings, u32_at(entry, 4)?)?;
-        let aux_offset = u32_at(entry, 8)?;
-        let next = u32_at(entry, 12)?;
-
-        let mut versions = Vec::with_capacity(usize::from(aux_count));
-        let mut aux_at = add(at, aux_offset)?;
-        for i in 0..aux_count {
-            if versions.len() > max_entries {
-                return Err(ElfError::Invalid {
-                    what: "version entry has more names than fit",
-                });
-            }
-            let aux = sub(data, aux_at, VERNEED_SIZE, "version need auxiliary entry")?;
-            versions.push(string_at(strings, u32_at(aux, 8)?)?);
-            let aux_next = u32_at(aux, 12)?;
-            if aux_next == 0 {
-                if i + 1 != aux_count {
-                    return Err(ElfError::Invalid {
-                        what: "version name chain ends early",
-                    });
-                }
-                break;
-            }
-            aux_at = add(aux_at, aux_next)?;
-        }
-        needs.push(VersionNeed { library, versions });
-        if next == 0 {
-            break;
-        }
-        at = add(at, next)?;
-    }
-    Ok(())
-}
-
-fn add(base: usize, offset: u32) -> Result<usize, ElfError> {
-    usize::try_from(offset)
-        .ok()
-        .and_then(|o| base.checked_add(o))
-        .ok_or(ElfError::Invalid {
-            what: "offset overflows",
-        })
-}
-
-/// `len` bytes of the file at `offset`, or `Truncated`.
-fn slice<'a>(
-    file: &'a [u8],
-    offset: u64,
-    len: u64,
-    what: &'static str,
-) -> Result<&'a [u8], ElfError> {
-    let truncated = ElfError::Truncated { what, offset };
-    let start = usize::try_from(offset).map_err(|_| truncated.clone())?;
-    let len = usize::try_from(len).map_err(|_| truncated.clone())?;
-    let end = start.checked_add(len).ok_or(truncated.clone())?;
-    file.get(start..end).ok_or(truncated)
-}
-
-/// `len` bytes of a section at `at`, or `Truncated`.
-fn sub<'a>(
-    data: &'a [u8],
-    at: usize,
-    len: usize,
-    what: &'static str,
-) -> Result<&'a [u8], ElfError> {
-    slice(data, at as u64, len as u64, what)
-}
-
-/// The NUL-terminated string at `offset` in a string table.
-fn string_at(strings: &[u8], offset: u32) -> Result<String, ElfError> {
-    let truncated = ElfError::Truncated {
-        what: "string",
-        offset: u64::from(offset),
-    };
-    let rest = strings.get(offset as usize..).ok_or(truncated.clone())?;
-    let len = rest.iter().position(|&b| b == 0).ok_or(truncated)?;
-    Ok(String::from_utf8_lossy(&rest[..len]).into_owned())
-}
-
-fn u16_at(bytes: &[u8], at: usize) -> Result<u16, ElfError> {
-    let b = sub(bytes, at, 2, "16-bit field")?;
-    Ok(u16::from_le_bytes([b[0], b[1]]))
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> Result<u32, ElfError> {
-    let b = sub(bytes, at, 4, "32-bit field")?;
-    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-fn u64_at(bytes: &[u8], at: usize) -> Result<u64, ElfError> {
-    let b = sub(bytes, at, 8, "64-bit field")?;
-    Ok(u64::from_le_bytes([
-        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-    ]))
 }
 
 #[cfg(test)]
@@ -367,6 +259,26 @@ mod tests {
         assert_eq!(major, 2, "{needs:?}");
         // x86_64 glibc starts at 2.2.5, aarch64 at 2.17: any real requirement is at least 2.2.
         assert!(minor >= 2, "{needs:?}");
+    }
+
+    #[test]
+    fn the_machine_is_read_from_the_header() {
+        let expected = if cfg!(target_arch = "x86_64") {
+            Machine::X86_64
+        } else if cfg!(target_arch = "aarch64") {
+            Machine::Aarch64
+        } else {
+            return;
+        };
+        assert_eq!(machine(&own_binary()), Ok(expected));
+        let mut header = own_binary()[..64].to_vec();
+        header[18..20].copy_from_slice(&40u16.to_le_bytes());
+        assert_eq!(machine(&header), Ok(Machine::Other(40)));
+        assert_eq!(machine(b"#!/bin/sh\n"), Err(ElfError::NotElf));
+        assert!(matches!(
+            machine(&header[..20]),
+            Err(ElfError::Truncated { .. })
+        ));
     }
 
     #[test]
@@ -459,7 +371,7 @@ mod tests {
                 for s in 0..3 {
                     let at = 64 + s * 64 + 4;
                     if at + 4 <= file.len() {
-                        file[at..at + 4].copy_from_slice(&SHT_GNU_VERNEED.to_le_bytes());
+                        file[at..at + 4].copy_from_slice(&abi::SHT_GNU_VERNEED.0.to_le_bytes());
                     }
                 }
             }
@@ -521,7 +433,7 @@ mod tests {
         file.extend(shdr(0, 0, 0, 0, 0));
         file.extend(shdr(3, strtab_at, strings.len() as u64, 0, 0));
         file.extend(shdr(
-            SHT_GNU_VERNEED,
+            abi::SHT_GNU_VERNEED.0,
             verneed_at,
             verneed.len() as u64,
             1,

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use ruchy_lambda_local::elf::{self, ElfError, VersionNeed};
+use ruchy_lambda_local::elf::{self, ElfError, Machine, VersionNeed};
 
 use super::args::{self, PackageArgs, Source};
 use super::{CliError, cargo, source, zip};
@@ -15,10 +15,6 @@ const AL2023_GLIBC: (u32, u32, u32) = (2, 34, 0);
 const MAX_UNZIPPED: usize = 250 * 1024 * 1024;
 /// Lambda's limit on a zip uploaded directly (larger ones go through S3): 50 MB.
 const MAX_DIRECT_UPLOAD: usize = 50 * 1024 * 1024;
-/// `e_machine` of x86-64 ELF files.
-const EM_X86_64: u16 = 62;
-/// `e_machine` of AArch64 ELF files.
-const EM_AARCH64: u16 = 183;
 /// Where zips go unless `--output-dir` says otherwise.
 const ZIP_DIR_ENV: &str = "RUCHY_LAMBDA_ZIP_DIR";
 
@@ -150,13 +146,12 @@ fn check(binary: &[u8]) -> Result<Kind, String> {
         }
         Err(e) => return Err(e.to_string()),
     };
-    let architecture = match binary.get(18..20).map(|m| u16::from_le_bytes([m[0], m[1]])) {
-        Some(EM_X86_64) => Architecture::X86_64,
-        Some(EM_AARCH64) => Architecture::Arm64,
-        other => {
+    let architecture = match elf::machine(binary).map_err(|e| e.to_string())? {
+        Machine::X86_64 => Architecture::X86_64,
+        Machine::Aarch64 => Architecture::Arm64,
+        Machine::Other(other) => {
             return Err(format!(
-                "built for ELF machine {}; Lambda runs x86_64 and arm64 (aarch64) only",
-                other.unwrap_or_default()
+                "built for ELF machine {other}; Lambda runs x86_64 and arm64 (aarch64) only"
             ));
         }
     };
