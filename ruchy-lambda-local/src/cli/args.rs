@@ -31,6 +31,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// `package`
     Package(PackageArgs),
+    /// `new`
+    New(NewArgs),
     /// `--help`, `help [COMMAND]`, `COMMAND --help`: the help of a command, or the overview.
     Help(Option<Topic>),
     /// `--version`
@@ -46,6 +48,8 @@ pub enum Topic {
     Serve,
     /// `package`
     Package,
+    /// `new`
+    New,
 }
 
 impl Topic {
@@ -54,6 +58,7 @@ impl Topic {
             Topic::Invoke => "invoke",
             Topic::Serve => "serve",
             Topic::Package => "package",
+            Topic::New => "new",
         }
     }
 }
@@ -182,6 +187,55 @@ pub struct PackageArgs {
     pub output_dir: Option<PathBuf>,
 }
 
+/// `new`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewArgs {
+    /// The crate's folder; its last component is the crate's name.
+    pub path: PathBuf,
+    /// `--http`: an HTTP function (the `http` feature) instead of a JSON one.
+    pub http: bool,
+    /// Where `ruchy-lambda` comes from.
+    pub dependency: Dependency,
+}
+
+/// Where the new crate takes `ruchy-lambda` from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dependency {
+    /// The checkout this command was built from (the default).
+    Checkout,
+    /// `--path DIR`: a checkout of the repository, or its `ruchy-lambda` crate.
+    Path(PathBuf),
+    /// `--git URL [--rev REV | --branch NAME | --tag NAME]`.
+    Git {
+        /// The repository.
+        url: String,
+        /// `rev`, `branch` or `tag`, and its value.
+        reference: Option<(GitRef, String)>,
+    },
+}
+
+/// Which of cargo's git keys names the commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitRef {
+    /// `--rev`
+    Rev,
+    /// `--branch`
+    Branch,
+    /// `--tag`
+    Tag,
+}
+
+impl GitRef {
+    /// The key in `Cargo.toml`, as the option is named.
+    pub fn key(self) -> &'static str {
+        match self {
+            GitRef::Rev => "rev",
+            GitRef::Branch => "branch",
+            GitRef::Tag => "tag",
+        }
+    }
+}
+
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CliError> {
     let mut parser = Parser::from_args(args);
@@ -192,7 +246,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CliErr
         Some(arg) => return Err(usage(None, arg.unexpected())),
         None => {
             return Err(CliError::Usage(
-                "no command given: use `invoke`, `serve` or `package` (see `ruchy-lambda-local --help`)"
+                "no command given: use `invoke`, `serve`, `package` or `new` (see `ruchy-lambda-local --help`)"
                     .to_owned(),
             ));
         }
@@ -201,14 +255,20 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CliErr
         "invoke" => Topic::Invoke,
         "serve" => Topic::Serve,
         "package" => Topic::Package,
+        "new" => Topic::New,
         "help" => return parse_help(&mut parser),
         other => {
             return Err(CliError::Usage(format!(
-                "unknown command `{other}`: use `invoke`, `serve` or `package` (see `ruchy-lambda-local --help`)"
+                "unknown command `{other}`: use `invoke`, `serve`, `package` or `new` (see `ruchy-lambda-local --help`)"
             )));
         }
     };
-    parse_command(topic, &mut parser).map_err(|e| match e {
+    let parsed = if topic == Topic::New {
+        parse_new(&mut parser)
+    } else {
+        parse_command(topic, &mut parser)
+    };
+    parsed.map_err(|e| match e {
         CliError::Usage(message) => CliError::Usage(format!(
             "{message} (see `ruchy-lambda-local {} --help`)",
             topic.name()
@@ -224,9 +284,10 @@ fn parse_help(parser: &mut Parser) -> Result<Command, CliError> {
             Some("invoke") => Some(Topic::Invoke),
             Some("serve") => Some(Topic::Serve),
             Some("package") => Some(Topic::Package),
+            Some("new") => Some(Topic::New),
             _ => {
                 return Err(CliError::Usage(format!(
-                    "no help for `{}`: use `invoke`, `serve` or `package`",
+                    "no help for `{}`: use `invoke`, `serve`, `package` or `new`",
                     v.to_string_lossy()
                 )));
             }
@@ -234,6 +295,89 @@ fn parse_help(parser: &mut Parser) -> Result<Command, CliError> {
         Some(arg) => return Err(usage(None, arg.unexpected())),
     };
     Ok(Command::Help(topic))
+}
+
+/// `new PATH [--http] [--path DIR | --git URL [--rev REV | --branch NAME | --tag NAME]]`.
+fn parse_new(parser: &mut Parser) -> Result<Command, CliError> {
+    let mut path: Option<PathBuf> = None;
+    let mut http = false;
+    let mut local: Option<PathBuf> = None;
+    let mut git: Option<String> = None;
+    let mut reference: Option<(GitRef, String)> = None;
+    while let Some(arg) = parser.next().map_err(|e| usage(None, e))? {
+        match arg {
+            Arg::Short('h') | Arg::Long("help") => return Ok(Command::Help(Some(Topic::New))),
+            Arg::Long("http") => http = true,
+            Arg::Long("path") => {
+                let dir = PathBuf::from(value(parser, "--path")?);
+                set_once(&mut local, dir, "--path")?;
+            }
+            Arg::Long("git") => {
+                let url = string_value(parser, "--git")?;
+                set_once(&mut git, url, "--git")?;
+            }
+            Arg::Long(option @ ("rev" | "branch" | "tag")) => {
+                let kind = match option {
+                    "rev" => GitRef::Rev,
+                    "branch" => GitRef::Branch,
+                    _ => GitRef::Tag,
+                };
+                let flag = format!("--{option}");
+                let value = string_value(parser, &flag)?;
+                if reference.is_some() {
+                    return Err(CliError::Usage(
+                        "give one of `--rev`, `--branch` or `--tag`, not several".to_owned(),
+                    ));
+                }
+                reference = Some((kind, value));
+            }
+            Arg::Value(v) => {
+                if path.is_some() {
+                    return Err(CliError::Usage(format!(
+                        "unexpected argument `{}`: `new` takes one NAME",
+                        v.to_string_lossy()
+                    )));
+                }
+                path = Some(PathBuf::from(v));
+            }
+            other => {
+                let name = match other {
+                    Arg::Short(c) => format!("-{c}"),
+                    Arg::Long(l) => format!("--{l}"),
+                    Arg::Value(_) => String::new(),
+                };
+                return Err(CliError::Usage(format!(
+                    "unknown option `{name}` for `new`"
+                )));
+            }
+        }
+    }
+    let Some(path) = path else {
+        return Err(CliError::Usage(
+            "which crate? give its NAME (or a path whose last part is the name)".to_owned(),
+        ));
+    };
+    let dependency = match (local, git, reference) {
+        (Some(_), Some(_), _) => {
+            return Err(CliError::Usage(
+                "give either `--path DIR` or `--git URL`, not both".to_owned(),
+            ));
+        }
+        (_, None, Some((kind, _))) => {
+            return Err(CliError::Usage(format!(
+                "`--{}` goes with `--git URL`",
+                kind.key()
+            )));
+        }
+        (Some(dir), None, None) => Dependency::Path(dir),
+        (None, Some(url), reference) => Dependency::Git { url, reference },
+        (None, None, None) => Dependency::Checkout,
+    };
+    Ok(Command::New(NewArgs {
+        path,
+        http,
+        dependency,
+    }))
 }
 
 /// Everything a command may be given; each command then takes what applies to it.
@@ -471,6 +615,12 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
             name: raw.function.name,
             output_dir: raw.output_dir,
         }),
+        // `new` has a parser of its own (`parse_new`): never parsed here.
+        Topic::New => {
+            return Err(CliError::Usage(
+                "`new` takes a NAME, not the options of a function".to_owned(),
+            ));
+        }
     })
 }
 
@@ -651,6 +801,8 @@ Commands:
             an HTTP front (API Gateway, load balancer, function URL) with `--http`
   package   Build an example (or a Ruchy handler) in release and zip it as bootstrap.zip for
             provided.al2023
+  new       Write a new function's crate: Cargo.toml, a handler with its unit test, an event
+            file and a README, ready for `cargo build --release`
   help      Show the help of a command
 
 Options:
@@ -663,6 +815,7 @@ Examples:
   ruchy-lambda-local serve --example http --http apigw-v2
   ruchy-lambda-local package --example minimal --target aarch64-unknown-linux-gnu
   ruchy-lambda-local invoke --ruchy handler.ruchy '{}'
+  ruchy-lambda-local new my-function --http
 
 Exit status: 0 on success, 1 when a function failed or something went wrong running it,
 2 for bad input (options, event files, events).
@@ -926,6 +1079,50 @@ Options:
   -h, --help             Show this help
 ";
 
+/// `new --help`
+pub const NEW_HELP: &str = "\
+Write a new function's crate, ready to build, test and invoke on this local Lambda.
+
+Usage: ruchy-lambda-local new NAME [--http] [--path DIR | --git URL [--rev REV | --branch NAME |
+                                                                   --tag NAME]]
+
+NAME is the crate's folder; its last part names the crate, its binary and the function. It
+follows Cargo's rules for a package name, and Lambda's for a function name: ASCII letters,
+digits, `-` and `_`, not starting with a digit, at most 64 characters, not a Rust keyword nor a
+name Cargo reserves (test, std, core, build, deps, …). The folder must not exist, or be empty.
+
+It gets:
+  Cargo.toml            ruchy-lambda and serde, the release profile of ruchy-lambda's README
+                        (opt-level \"z\", fat LTO, one codegen unit, stripped), and an empty
+                        [workspace] so that it builds wherever it is
+  src/main.rs           a typed JSON handler (an order in, a receipt out, an error for an empty
+                        order) with its unit tests; with --http an HTTP function on
+                        ruchy_lambda::http (GET /hello?name=Ada), with the `http` feature
+  events/example.json   an event for it: {\"id\":7,\"qty\":2}, or with --http an API Gateway
+                        HTTP API (payload 2.0) request for GET /hello?name=Ada
+  README.md             how to build, test, invoke locally and package it
+  .gitignore            /target
+
+Then: cd NAME && cargo build --release && cargo test, and
+  ruchy-lambda-local invoke --bin target/release/NAME --file events/example.json
+
+Where ruchy-lambda comes from:
+  (default)             A path dependency on the checkout this command was built from
+      --path DIR        A path dependency on another checkout (DIR, or its ruchy-lambda folder)
+      --git URL         A git dependency on this repository URL instead
+      --rev REV, --branch NAME, --tag NAME
+                        With --git: the commit to take (one of them) [default: the default
+                        branch]
+
+Options:
+      --http            An HTTP function (API Gateway, load balancer, function URL)
+  -h, --help            Show this help
+
+Examples:
+  ruchy-lambda-local new orders
+  ruchy-lambda-local new api --http --git https://github.com/ruchy-lambda/ruchy-lambda --tag v0.1.0
+";
+
 /// The help text of a command, or the overview.
 pub fn help(topic: Option<Topic>) -> &'static str {
     match topic {
@@ -933,6 +1130,7 @@ pub fn help(topic: Option<Topic>) -> &'static str {
         Some(Topic::Invoke) => INVOKE_HELP,
         Some(Topic::Serve) => SERVE_HELP,
         Some(Topic::Package) => PACKAGE_HELP,
+        Some(Topic::New) => NEW_HELP,
     }
 }
 
@@ -1421,6 +1619,73 @@ mod tests {
                     && help.contains("--shutdown-budget MS")
             );
         }
+    }
+
+    #[test]
+    fn new_crates() {
+        assert_eq!(
+            parse_str(&["new", "orders"]).unwrap(),
+            Command::New(NewArgs {
+                path: "orders".into(),
+                http: false,
+                dependency: Dependency::Checkout,
+            })
+        );
+        assert_eq!(
+            parse_str(&["new", "--http", "a/api", "--path", "../rl"]).unwrap(),
+            Command::New(NewArgs {
+                path: "a/api".into(),
+                http: true,
+                dependency: Dependency::Path("../rl".into()),
+            })
+        );
+        assert_eq!(
+            parse_str(&["new", "api", "--git", "https://x/r.git", "--branch=main"]).unwrap(),
+            Command::New(NewArgs {
+                path: "api".into(),
+                http: false,
+                dependency: Dependency::Git {
+                    url: "https://x/r.git".into(),
+                    reference: Some((GitRef::Branch, "main".into())),
+                },
+            })
+        );
+        assert_eq!(
+            parse_str(&["new", "--help"]).unwrap(),
+            Command::Help(Some(Topic::New))
+        );
+        assert_eq!(
+            parse_str(&["help", "new"]).unwrap(),
+            Command::Help(Some(Topic::New))
+        );
+        for (args, message) in [
+            (&["new"][..], "which crate?"),
+            (
+                &["new", "a", "b"],
+                "unexpected argument `b`: `new` takes one NAME",
+            ),
+            (&["new", "a", "--path", "p", "--git", "u"], "give either"),
+            (
+                &["new", "a", "--tag", "v1"],
+                "`--tag` goes with `--git URL`",
+            ),
+            (
+                &["new", "a", "--git", "u", "--rev", "1", "--tag", "v1"],
+                "give one of",
+            ),
+            (
+                &["new", "a", "--bin", "b"],
+                "unknown option `--bin` for `new`",
+            ),
+            (&["new", "a", "--git"], "`--git` needs a value"),
+        ] {
+            let got = usage_message(args);
+            assert!(
+                got.starts_with(message) && got.ends_with("(see `ruchy-lambda-local new --help`)"),
+                "{args:?}: {got}"
+            );
+        }
+        assert!(HELP.contains("  new ") && NEW_HELP.contains("--git URL"));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The `ruchy-lambda-local` command: `invoke`, `serve` and `package`, on top of the library's
-//! [`ruchy_lambda_local::Function`].
+//! [`ruchy_lambda_local::Function`], and `new`, which writes a new function's crate.
 
 mod args;
 mod cargo;
 mod invoke;
 mod log;
+mod new;
 mod package;
 mod ruchy;
 mod serve;
@@ -67,6 +68,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Invoke(a) => invoke::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Package(a) => package::run(a),
+        Command::New(a) => new::run(a),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
