@@ -916,16 +916,36 @@ Examples:
 
 /// `serve --help`
 pub const SERVE_HELP: &str = "\
-Run a function and expose Lambda's Invoke endpoint, like the Runtime Interface Emulator:
+Run a function and expose Lambda's Invoke API, as the Runtime Interface Emulator does, for curl,
+`aws lambda invoke --endpoint-url`, the AWS SDKs and `cargo lambda invoke`:
 
-  POST /2015-03-31/functions/function/invocations
+  POST /2015-03-31/functions/FUNCTION/invocations
 
   curl -d '{\"n\":35}' http://127.0.0.1:8080/2015-03-31/functions/function/invocations
 
-The reply comes back with status 200; a function error too, as the error JSON with the header
-`X-Amz-Function-Error: Unhandled`, as Lambda's Invoke API does. By default requests are queued
-and run one at a time on the same process; a crashed or timed-out function is restarted (a cold
-start). START, the function's output, END and REPORT lines go to stderr.
+FUNCTION is `function` (the Runtime Interface Emulator's name), `_` (what `cargo lambda invoke`
+sends without a name) or the function's own name (`--name`), as a name or an ARN, unqualified or
+qualified with $LATEST (also as `?Qualifier=`). Any other answers as Lambda does: status 404,
+`X-Amzn-ErrorType: ResourceNotFoundException` and
+{\"Type\":\"User\",\"Message\":\"Function not found: arn:aws:lambda:REGION:ACCOUNT:function:NAME\"}.
+
+The reply comes back with status 200, `X-Amzn-RequestId` and `X-Amz-Executed-Version: $LATEST`;
+a function error too, as the error JSON with the header `X-Amz-Function-Error: Unhandled`, as
+Lambda's Invoke API does. The request's headers, as Lambda reads them:
+  X-Amz-Invocation-Type  RequestResponse (the default): wait for the reply. Event: status 202
+                         at once, empty body; the invocation runs in the background, its log
+                         printed as any other (a throttled one is tried again until it runs; a
+                         failed one is not retried, where Lambda retries it twice). DryRun:
+                         status 204, nothing is invoked
+  X-Amz-Log-Type         Tail: the reply has `X-Amz-Log-Result`, the last 4 KB of the
+                         invocation's log (START, the function's lines, END and REPORT, in the
+                         log format), base64-encoded; not for a reply streamed as it came (its
+                         headers were sent first). None (the default): no log
+Any other value of either is refused with status 400 and InvalidParameterValueException.
+
+By default requests are queued and run one at a time on the same process; a crashed or
+timed-out function is restarted (a cold start). START, the function's output, END and REPORT
+lines go to stderr.
 
 Stop with Ctrl-C (SIGINT) or SIGTERM: every process is ended as Lambda ends an execution
 environment (reason spindown). With an extension registered (as a bootstrap with a shutdown

@@ -1,6 +1,15 @@
 //! `serve`: a function behind Lambda's Invoke endpoint, as the Runtime Interface Emulator offers
 //! it: `POST /2015-03-31/functions/function/invocations`.
 //!
+//! The Invoke API as AWS's clients call it: the function is named `function`, `_` (what
+//! `cargo lambda invoke` sends without a name) or its own name, also as an ARN and qualified with
+//! `$LATEST`; another name gets Lambda's `404` `ResourceNotFoundException`
+//! (`{"Type":"User","Message":"Function not found: ARN"}`). `X-Amz-Invocation-Type` is
+//! `RequestResponse`, `Event` (`202` at once, the invocation run on a thread of its own) or
+//! `DryRun` (`204`, nothing run); `X-Amz-Log-Type: Tail` sends the last 4 KB of the
+//! invocation's log back, base64-encoded, in `X-Amz-Log-Result`: the function's lines are kept
+//! through the [`FunctionConfig::output`] sink of its process (see [`LogTail`]).
+//!
 //! One thread per connection reads requests with the library's [`http`] module. Invocations go
 //! to the function in one of three ways:
 //!
@@ -48,8 +57,8 @@ use ruchy_lambda_local::front::{self, Front, FrontConfig, HttpRequest, HttpRespo
 use ruchy_lambda_local::http::{self, Body, Limits, RequestHead};
 use ruchy_lambda_local::stream::{self, HttpPrelude};
 use ruchy_lambda_local::{
-    Function, FunctionConfig, InvocationReport, MAX_RESPONSE_BYTES, Progress, StreamProgress,
-    report,
+    Function, FunctionConfig, InvocationReport, LogFormat, MAX_RESPONSE_BYTES, Output, Progress,
+    StreamProgress, report,
 };
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -62,6 +71,12 @@ const INVOKE_PREFIX: &str = "/2015-03-31/functions/";
 const INVOKE_SUFFIX: &str = "/invocations";
 /// The function name the Runtime Interface Emulator answers under.
 const RIE_NAME: &str = "function";
+/// The function name `cargo lambda invoke` sends when it is given none.
+const CARGO_LAMBDA_NAME: &str = "_";
+/// How much of an invocation's log `X-Amz-Log-Type: Tail` sends back, as Lambda: the last 4 KB.
+const TAIL_BYTES: usize = 4 * 1024;
+/// How often an asynchronous invocation that was throttled is tried again.
+const ASYNC_RETRY: Duration = Duration::from_millis(50);
 /// Connections served at once; more are answered `503` and closed.
 const MAX_CONNECTIONS: usize = 256;
 /// How long an idle keep-alive connection is kept.
@@ -81,6 +96,10 @@ const STOPPING: &str = "the local Lambda is shutting down";
 struct Served {
     functions: Functions,
     name: String,
+    /// The function's ARN without its name: `arn:aws:lambda:REGION:ACCOUNT:function:`.
+    arn_prefix: String,
+    /// The function's log format, for the log of `X-Amz-Log-Type: Tail`.
+    log_format: LogFormat,
     connections: AtomicUsize,
     /// `--http`: the front before the function, instead of the Invoke endpoint.
     front: Option<FrontConfig>,
@@ -93,10 +112,10 @@ struct Served {
 /// Where invocations go.
 enum Functions {
     /// One process; requests queue for it.
-    Queue(Box<Mutex<Function>>),
+    Queue(Box<(Mutex<Function>, LogTail)>),
     /// `--instances N`: up to N processes, each started when first needed.
     Instances {
-        slots: Vec<Mutex<Option<Function>>>,
+        slots: Vec<Slot>,
         path: PathBuf,
         config: Box<FunctionConfig>,
     },
@@ -106,6 +125,12 @@ enum Functions {
         busy: AtomicUsize,
         limit: usize,
     },
+}
+
+/// A process of `--instances`, and the log of its invocations for `X-Amz-Log-Type: Tail`.
+struct Slot {
+    function: Mutex<Option<Function>>,
+    tail: LogTail,
 }
 
 /// What the dispatcher of `--concurrency` is told.
@@ -119,7 +144,15 @@ enum Order {
 /// A request handed to the dispatcher, and where its outcome goes.
 struct Job {
     event: Vec<u8>,
-    reply: mpsc::Sender<Result<InvocationReport, String>>,
+    /// `X-Amz-Log-Type: Tail`: the invocation's log comes back with its report.
+    tail: bool,
+    reply: mpsc::Sender<Result<Invoked, String>>,
+}
+
+/// An invocation's report, and its log when `X-Amz-Log-Type: Tail` asked for it.
+struct Invoked {
+    report: InvocationReport,
+    log: Option<Vec<u8>>,
 }
 
 /// Why an invocation produced no report.
@@ -179,37 +212,64 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         front.function_name = name.clone();
         front
     });
+    let log_format = config.log_format;
     let start = |config: FunctionConfig| {
         Function::start(&bootstrap.path, config).map_err(|e| CliError::Failed(e.to_string()))
     };
-    let functions = if let Some(n) = args.instances {
+    let arn_of = |function: &Function| {
+        let arn = function.function_arn();
+        arn.strip_suffix(name.as_str()).unwrap_or(&arn).to_owned()
+    };
+    let (functions, arn_prefix) = if let Some(n) = args.instances {
         // The first is started now (a bootstrap that cannot start fails here), the rest when a
         // request finds every running one busy.
-        let mut slots: Vec<Mutex<Option<Function>>> = (0..n).map(|_| Mutex::new(None)).collect();
-        slots[0] = Mutex::new(Some(start(config.clone())?));
-        Functions::Instances {
+        let slots: Vec<Slot> = (0..n)
+            .map(|_| Slot {
+                function: Mutex::new(None),
+                tail: LogTail::default(),
+            })
+            .collect();
+        let first = start(with_tail(&config, &slots[0].tail))?;
+        let arn_prefix = arn_of(&first);
+        *slots[0]
+            .function
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(first);
+        let functions = Functions::Instances {
             slots,
             path: bootstrap.path.clone(),
             config: Box::new(config),
-        }
+        };
+        (functions, arn_prefix)
     } else if concurrency > 1 {
-        let function = start(config)?;
+        let tail = LogTail::default();
+        let function = start(with_tail(&config, &tail))?;
+        let arn_prefix = arn_of(&function);
         let (jobs, incoming) = mpsc::channel();
         thread::Builder::new()
             .name("dispatcher".to_owned())
-            .spawn(move || dispatch(function, &incoming))
+            .spawn(move || dispatch(function, &tail, &incoming))
             .map_err(|e| CliError::Failed(format!("cannot start the dispatcher: {e}")))?;
-        Functions::Concurrent {
+        let functions = Functions::Concurrent {
             jobs,
             busy: AtomicUsize::new(0),
             limit: concurrency,
-        }
+        };
+        (functions, arn_prefix)
     } else {
-        Functions::Queue(Box::new(Mutex::new(start(config)?)))
+        let tail = LogTail::default();
+        let function = start(with_tail(&config, &tail))?;
+        let arn_prefix = arn_of(&function);
+        (
+            Functions::Queue(Box::new((Mutex::new(function), tail))),
+            arn_prefix,
+        )
     };
     let served = Arc::new(Served {
         functions,
         name,
+        arn_prefix,
+        log_format,
         connections: AtomicUsize::new(0),
         front,
         stopping: AtomicBool::new(false),
@@ -287,7 +347,7 @@ fn resolve(host: &str, port: u16) -> Result<SocketAddr, CliError> {
 }
 
 /// Serves the requests of one keep-alive connection, one after another.
-fn serve_connection(stream: TcpStream, served: &Served) {
+fn serve_connection(stream: TcpStream, served: &Arc<Served>) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(IDLE));
     let client = Client {
@@ -410,8 +470,8 @@ fn route_front(
         port: client.port,
     };
     let event = front.event(&request, SystemTime::now()).to_string();
-    match invoke(served, event.into_bytes(), relay) {
-        Ok(report) => {
+    match invoke(served, event.into_bytes(), false, relay) {
+        Ok(Invoked { report, .. }) => {
             relay.finish(&report);
             front_response(front, &report)
         }
@@ -538,7 +598,7 @@ fn too_large() -> Reply {
 }
 
 /// What the request asks for: an invocation, or something this endpoint does not have.
-fn route(head: &RequestHead, body: Body, served: &Served, relay: &mut Relay<'_>) -> Reply {
+fn route(head: &RequestHead, body: Body, served: &Arc<Served>, relay: &mut Relay<'_>) -> Reply {
     let path = head.path();
     let Some(name) = path
         .strip_prefix(INVOKE_PREFIX)
@@ -552,15 +612,19 @@ fn route(head: &RequestHead, body: Body, served: &Served, relay: &mut Relay<'_>)
             ),
         );
     };
-    if name != RIE_NAME && name != served.name {
-        return Reply::aws_error(
-            404,
-            "ResourceNotFoundException",
-            &format!(
-                "Function not found: {name} (this endpoint serves `{}`, also as `{RIE_NAME}`)",
-                served.name
-            ),
-        );
+    let name = front::percent_decode(name);
+    let qualifier = head
+        .target
+        .split_once('?')
+        .map(|(_, query)| front::query_pairs(query, true))
+        .and_then(|query| {
+            query
+                .into_iter()
+                .find(|(key, _)| key == "Qualifier")
+                .map(|(_, value)| value)
+        });
+    if let Err(arn) = served.find(&name, qualifier.as_deref()) {
+        return function_not_found(&arn);
     }
     if head.method != "POST" {
         let mut reply = Reply::aws_error(405, "MethodNotAllowed", "invoke with POST");
@@ -571,30 +635,148 @@ fn route(head: &RequestHead, body: Body, served: &Served, relay: &mut Relay<'_>)
         Body::Complete(event) => event,
         Body::Oversize { .. } => return too_large(),
     };
-    match head
-        .header("x-amz-invocation-type")
-        .unwrap_or("RequestResponse")
-    {
-        "RequestResponse" => match invoke(served, event, relay) {
-            Ok(report) => {
-                relay.finish(&report);
-                reply_of(&report)
+    let tail = match header_or(head, "x-amz-log-type", "None") {
+        "None" => false,
+        "Tail" => true,
+        other => return invalid_value(other, "logType", "[Tail, None]"),
+    };
+    match header_or(head, "x-amz-invocation-type", "RequestResponse") {
+        "RequestResponse" => match invoke(served, event, tail, relay) {
+            Ok(invoked) => {
+                relay.finish(&invoked.report);
+                let mut reply = reply_of(&invoked.report);
+                if let Some(log) = invoked.log {
+                    reply
+                        .headers
+                        .push(("X-Amz-Log-Result", stream::base64_encode(&log)));
+                }
+                reply
             }
             Err(Failure::Throttled) => throttled(),
             Err(Failure::Failed(message)) => Reply::aws_error(502, "ServiceException", &message),
         },
+        "Event" => {
+            invoke_async(served, event);
+            Reply {
+                status: 202,
+                headers: Vec::new(),
+                body: Vec::new(),
+            }
+        }
         "DryRun" => Reply {
             status: 204,
             headers: Vec::new(),
             body: Vec::new(),
         },
-        other => Reply::aws_error(
-            400,
-            "InvalidParameterValueException",
-            &format!(
-                "X-Amz-Invocation-Type `{other}` is not served here: use RequestResponse or DryRun"
-            ),
+        other => invalid_value(other, "invocationType", "[Event, RequestResponse, DryRun]"),
+    }
+}
+
+/// A header's value, or `default` when it is missing or empty.
+fn header_or<'a>(head: &'a RequestHead, name: &str, default: &'a str) -> &'a str {
+    head.header(name)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(default)
+}
+
+/// Lambda's answer to a function it does not have: `404`, `ResourceNotFoundException`, and the
+/// function's ARN in the message.
+fn function_not_found(arn: &str) -> Reply {
+    let body = serde_json::json!({"Type": "User", "Message": format!("Function not found: {arn}")});
+    Reply {
+        status: 404,
+        headers: vec![("X-Amzn-ErrorType", "ResourceNotFoundException".to_owned())],
+        body: body.to_string().into_bytes(),
+    }
+}
+
+/// Lambda's answer to a header outside its values: `400`, `InvalidParameterValueException`.
+fn invalid_value(value: &str, member: &str, allowed: &str) -> Reply {
+    Reply::aws_error(
+        400,
+        "InvalidParameterValueException",
+        &format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy \
+             constraint: Member must satisfy enum value set: {allowed}"
         ),
+    )
+}
+
+impl Served {
+    /// Whether the Invoke API's function name is the function served: see [`find_function`].
+    fn find(&self, name: &str, qualifier: Option<&str>) -> Result<(), String> {
+        find_function(name, qualifier, &self.name, &self.arn_prefix)
+    }
+}
+
+/// Whether the Invoke API's function name (a name, a partial or a full ARN, with or without a
+/// qualifier; `qualifier` is the `Qualifier` query parameter) is the function served:
+/// `function` (the Runtime Interface Emulator's), `_` (`cargo lambda invoke`'s) or its own name
+/// `own`, unqualified or `$LATEST`. Else the ARN Lambda says it did not find, made with
+/// `arn_prefix` (`arn:aws:lambda:REGION:ACCOUNT:function:`) unless it was given whole.
+fn find_function(
+    name: &str,
+    qualifier: Option<&str>,
+    own: &str,
+    arn_prefix: &str,
+) -> Result<(), String> {
+    // `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`, `ACCOUNT:function:NAME…`
+    // or `NAME[:QUALIFIER]`.
+    let parts: Vec<&str> = name.split(':').collect();
+    let (function, in_name) = match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", function, rest @ ..]
+        | [_, "function", function, rest @ ..]
+        | [function, rest @ ..] => match rest {
+            [] => (*function, None),
+            [qualifier] => (*function, Some(*qualifier)),
+            _ => ("", None),
+        },
+        [] => ("", None),
+    };
+    let qualifier = in_name.or(qualifier);
+    let known = [RIE_NAME, CARGO_LAMBDA_NAME, own].contains(&function)
+        && qualifier.is_none_or(|q| q == report::VERSION);
+    if known {
+        return Ok(());
+    }
+    if name.starts_with("arn:") {
+        return Err(match (in_name, qualifier) {
+            (None, Some(q)) => format!("{name}:{q}"),
+            _ => name.to_owned(),
+        });
+    }
+    let mut arn = format!("{arn_prefix}{function}");
+    if function.is_empty() {
+        arn = format!("{arn_prefix}{name}");
+    } else if let Some(q) = qualifier {
+        arn = format!("{arn}:{q}");
+    }
+    Err(arn)
+}
+
+/// `X-Amz-Invocation-Type: Event`: the invocation runs on a thread of its own, as Lambda runs
+/// an asynchronous one from its queue; its log is printed as any other. A throttled one is
+/// tried again until it runs (Lambda keeps such events for up to six hours); one that fails is
+/// not retried (Lambda retries twice, a minute and two minutes later).
+fn invoke_async(served: &Arc<Served>, event: Vec<u8>) {
+    let served = Arc::clone(served);
+    let spawned = thread::Builder::new()
+        .name("invoke-async".to_owned())
+        .spawn(move || {
+            loop {
+                let mut relay = Relay::detached();
+                match invoke(&served, event.clone(), false, &mut relay) {
+                    Err(Failure::Throttled) if !served.stopping.load(Ordering::SeqCst) => {
+                        thread::sleep(ASYNC_RETRY);
+                    }
+                    _ => return,
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        log::line(&format!(
+            "error: cannot run an asynchronous invocation: {e}"
+        ));
     }
 }
 
@@ -608,12 +790,14 @@ fn throttled() -> Reply {
     }
 }
 
-/// Invokes the function, logging the invocation as Lambda does.
+/// Invokes the function, logging the invocation as Lambda does; with `tail`, its log comes
+/// back with the report.
 fn invoke(
     served: &Served,
     event: Vec<u8>,
+    tail: bool,
     relay: &mut Relay<'_>,
-) -> Result<InvocationReport, Failure> {
+) -> Result<Invoked, Failure> {
     let stopping = || {
         served
             .stopping
@@ -623,14 +807,16 @@ fn invoke(
     if let Some(refused) = stopping() {
         return Err(refused);
     }
+    let tail_of = |log: &LogTail| tail.then(|| log.clone());
     match &served.functions {
-        Functions::Queue(function) => {
+        Functions::Queue(queue) => {
+            let (function, log) = &**queue;
             let mut function = function.lock().unwrap_or_else(PoisonError::into_inner);
             // Queued behind another invocation while the signal came.
             if let Some(refused) = stopping() {
                 return Err(refused);
             }
-            invoke_on(&mut function, event, relay)
+            invoke_on(&mut function, event, tail_of(log), served.log_format, relay)
         }
         Functions::Instances {
             slots,
@@ -640,22 +826,23 @@ fn invoke(
             // A warm, idle process first; else a slot with none yet: a cold start.
             for want_running in [true, false] {
                 for slot in slots {
-                    let Ok(mut slot) = slot.try_lock() else {
+                    let Ok(mut function) = slot.function.try_lock() else {
                         continue;
                     };
-                    if slot.is_some() != want_running {
+                    if function.is_some() != want_running {
                         continue;
                     }
                     if let Some(refused) = stopping() {
                         return Err(refused);
                     }
-                    if slot.is_none() {
-                        let function = Function::start(path, (**config).clone())
+                    if function.is_none() {
+                        let started = Function::start(path, with_tail(config, &slot.tail))
                             .map_err(|e| Failure::Failed(e.to_string()))?;
-                        *slot = Some(function);
+                        *function = Some(started);
                     }
-                    if let Some(function) = slot.as_mut() {
-                        return invoke_on(function, event, relay);
+                    if let Some(function) = function.as_mut() {
+                        let log = tail_of(&slot.tail);
+                        return invoke_on(function, event, log, served.log_format, relay);
                     }
                 }
             }
@@ -667,7 +854,7 @@ fn invoke(
                 return Err(Failure::Throttled);
             }
             let (reply, outcome) = mpsc::channel();
-            let sent = jobs.send(Order::Invoke(Job { event, reply }));
+            let sent = jobs.send(Order::Invoke(Job { event, tail, reply }));
             let result = match sent {
                 Ok(()) => outcome
                     .recv()
@@ -680,18 +867,34 @@ fn invoke(
     }
 }
 
+/// One invocation on one process, its log kept in `tail` when given.
 fn invoke_on(
     function: &mut Function,
     event: Vec<u8>,
+    tail: Option<LogTail>,
+    format: LogFormat,
     relay: &mut Relay<'_>,
-) -> Result<InvocationReport, Failure> {
+) -> Result<Invoked, Failure> {
     let platform = log::Platform::of(function);
-    match function.invoke_streaming(event, |id| platform.start(id), |p| relay.pass_on(p)) {
+    let arn = function.function_arn();
+    let mut request_id = None;
+    let on_start = |id: &str| {
+        platform.start(id);
+        if let Some(tail) = &tail {
+            tail.open(id, &report::start_log(format, id, &arn));
+        }
+        request_id = Some(id.to_owned());
+    };
+    match function.invoke_streaming(event, on_start, |p| relay.pass_on(p)) {
         Ok(report) => {
             platform.finish(&report);
-            Ok(report)
+            let log = tail.map(|t| t.close(&report.request_id, &report.finish_log(format)));
+            Ok(Invoked { report, log })
         }
         Err(e) => {
+            if let (Some(tail), Some(id)) = (&tail, &request_id) {
+                tail.close(id, &[]);
+            }
             log::line(&format!("error: {e}"));
             Err(Failure::Failed(e.to_string()))
         }
@@ -701,20 +904,23 @@ fn invoke_on(
 /// The dispatcher of `--concurrency`: submits each request to the function as it comes, polls
 /// it, logs START when an invocation is handed out and END and REPORT when it is answered, and
 /// sends each report back to its request. Ends when the server does.
-fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Order>) {
+fn dispatch(mut function: Function, tail: &LogTail, incoming: &mpsc::Receiver<Order>) {
     let platform = log::Platform::of(&function);
-    let mut waiting: HashMap<String, mpsc::Sender<Result<InvocationReport, String>>> =
-        HashMap::new();
+    let format = function.config().log_format;
+    let arn = function.function_arn();
+    let mut waiting: HashMap<String, Waiting> = HashMap::new();
+    // A log is kept from the submission: lines may come before `poll` reports the hand-out.
+    let tail_log = |id: &str| tail.open(id, &report::start_log(format, id, &arn));
     loop {
         if function.outstanding() == 0 {
             // Idle: block until a request comes.
             let Ok(order) = incoming.recv() else { return };
-            if !take_order(order, &mut function, &mut waiting) {
+            if !take_order(order, &mut function, &mut waiting, &tail_log) {
                 return;
             }
         }
         while let Ok(order) = incoming.try_recv() {
-            if !take_order(order, &mut function, &mut waiting) {
+            if !take_order(order, &mut function, &mut waiting, &tail_log) {
                 return;
             }
         }
@@ -725,8 +931,12 @@ fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Order>) {
                         Progress::Started(id) => platform.start(&id),
                         Progress::Finished(report) => {
                             platform.finish(&report);
-                            if let Some(reply) = waiting.remove(&report.request_id) {
-                                let _ = reply.send(Ok(*report));
+                            if let Some(w) = waiting.remove(&report.request_id) {
+                                let log = w.tail.then(|| {
+                                    tail.close(&report.request_id, &report.finish_log(format))
+                                });
+                                let report = *report;
+                                let _ = w.reply.send(Ok(Invoked { report, log }));
                             }
                         }
                     }
@@ -734,28 +944,44 @@ fn dispatch(mut function: Function, incoming: &mpsc::Receiver<Order>) {
             }
             Err(e) => {
                 log::line(&format!("error: {e}"));
-                for (_, reply) in waiting.drain() {
-                    let _ = reply.send(Err(e.to_string()));
+                for (id, w) in waiting.drain() {
+                    tail.close(&id, &[]);
+                    let _ = w.reply.send(Err(e.to_string()));
                 }
             }
         }
     }
 }
 
+/// A request the dispatcher has submitted, waiting for its report.
+struct Waiting {
+    tail: bool,
+    reply: mpsc::Sender<Result<Invoked, String>>,
+}
+
 /// Carries out an order to the dispatcher; whether it goes on.
 fn take_order(
     order: Order,
     function: &mut Function,
-    waiting: &mut HashMap<String, mpsc::Sender<Result<InvocationReport, String>>>,
+    waiting: &mut HashMap<String, Waiting>,
+    tail_log: &dyn Fn(&str),
 ) -> bool {
     match order {
         Order::Invoke(job) => {
-            waiting.insert(function.submit(job.event), job.reply);
+            let id = function.submit(job.event);
+            if job.tail {
+                tail_log(&id);
+            }
+            let waiter = Waiting {
+                tail: job.tail,
+                reply: job.reply,
+            };
+            waiting.insert(id, waiter);
             true
         }
         Order::Stop(done) => {
-            for (_, reply) in waiting.drain() {
-                let _ = reply.send(Err(STOPPING.to_owned()));
+            for (_, w) in waiting.drain() {
+                let _ = w.reply.send(Err(STOPPING.to_owned()));
             }
             function.stop();
             let _ = done.send(());
@@ -799,7 +1025,8 @@ fn stop_all(served: &Served) -> bool {
     thread::scope(|scope| {
         let mut stops = Vec::new();
         match &served.functions {
-            Functions::Queue(function) => {
+            Functions::Queue(queue) => {
+                let function = &queue.0;
                 stops.push(scope.spawn(move || {
                     let Some(mut function) = lock_within(function, grace) else {
                         return false;
@@ -811,7 +1038,7 @@ fn stop_all(served: &Served) -> bool {
             Functions::Instances { slots, .. } => {
                 for slot in slots {
                     stops.push(scope.spawn(move || {
-                        let Some(mut slot) = lock_within(slot, grace) else {
+                        let Some(mut slot) = lock_within(&slot.function, grace) else {
                             return false;
                         };
                         if let Some(mut function) = slot.take() {
@@ -893,6 +1120,75 @@ fn parent_and_group(stat: &str) -> Option<(u32, u32)> {
     Some((parent, group))
 }
 
+/// The log of the invocations that asked for it with `X-Amz-Log-Type: Tail`, for one process:
+/// its `START` line, the lines its runtime writes while it runs (after the log level filter of
+/// the JSON format, as CloudWatch keeps them), and Lambda's lines that end it (`END` and
+/// `REPORT`, or their JSON records). With one invocation at a time the lines are the
+/// invocation's own; with `--concurrency` they cannot be told apart, and each open log gets
+/// every line written while it is open, as the terminal does.
+#[derive(Clone, Default)]
+struct LogTail {
+    open: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+}
+
+impl LogTail {
+    /// Starts keeping the log of `request_id`, from its start line.
+    fn open(&self, request_id: &str, start: &str) {
+        let mut log = start.as_bytes().to_vec();
+        log.push(b'\n');
+        self.lock().insert(request_id.to_owned(), log);
+    }
+
+    /// A line of the runtime's, for every open log.
+    fn line(&self, text: &str) {
+        let mut open = self.lock();
+        for log in open.values_mut() {
+            log.extend_from_slice(text.as_bytes());
+            log.push(b'\n');
+            // Only the end is sent: keep it from growing without bound.
+            if log.len() > 4 * TAIL_BYTES {
+                let cut = ceil_char_boundary(log, log.len() - TAIL_BYTES);
+                log.drain(..cut);
+            }
+        }
+    }
+
+    /// Stops keeping the log of `request_id` and gives its last 4 KB, `finish` lines included
+    /// (cut at a character's start, so it stays UTF-8).
+    fn close(&self, request_id: &str, finish: &[String]) -> Vec<u8> {
+        let mut log = self.lock().remove(request_id).unwrap_or_default();
+        for line in finish {
+            log.extend_from_slice(line.as_bytes());
+            log.push(b'\n');
+        }
+        let cut = ceil_char_boundary(&log, log.len().saturating_sub(TAIL_BYTES));
+        log.split_off(cut)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Vec<u8>>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The first index at or after `at` where a UTF-8 character starts (or the end).
+fn ceil_char_boundary(bytes: &[u8], at: usize) -> usize {
+    (at..bytes.len())
+        .find(|&i| (bytes[i] as i8) >= -0x40)
+        .unwrap_or(bytes.len())
+}
+
+/// `config` with its runtime's lines passed on to stderr, as the command does, and to `tail`.
+fn with_tail(config: &FunctionConfig, tail: &LogTail) -> FunctionConfig {
+    let tail = tail.clone();
+    FunctionConfig {
+        output: Output::lines(move |l| {
+            log::line(&l.text);
+            tail.line(&l.text);
+        }),
+        ..config.clone()
+    }
+}
+
 /// The longest prelude of an HTTP integration reply waited for before the 8 NULs.
 const MAX_PRELUDE: usize = 1024 * 1024;
 
@@ -900,7 +1196,8 @@ const MAX_PRELUDE: usize = 1024 * 1024;
 /// written with the first bytes (after the prelude, for an HTTP integration reply), the error in
 /// trailers.
 struct Relay<'a> {
-    writer: &'a mut TcpStream,
+    /// The client's connection; none for an asynchronous invocation, which has no client.
+    writer: Option<&'a mut TcpStream>,
     /// Whether streamed replies are passed on as they arrive (else they are kept whole).
     enabled: bool,
     /// The response head has been written.
@@ -914,12 +1211,30 @@ struct Relay<'a> {
 impl<'a> Relay<'a> {
     fn new(writer: &'a mut TcpStream, enabled: bool) -> Self {
         Relay {
-            writer,
+            writer: Some(writer),
             enabled,
             started: false,
             broken: false,
             pending: Vec::new(),
         }
+    }
+
+    /// For an invocation no client waits for: nothing is passed on.
+    fn detached() -> Relay<'static> {
+        Relay {
+            writer: None,
+            enabled: false,
+            started: false,
+            broken: false,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The client's connection.
+    fn writer(&mut self) -> std::io::Result<&mut TcpStream> {
+        self.writer
+            .as_deref_mut()
+            .ok_or_else(|| std::io::Error::other("no client to pass the reply on to"))
     }
 
     fn pass_on(&mut self, progress: StreamProgress<'_>) {
@@ -933,7 +1248,8 @@ impl<'a> Relay<'a> {
             })
         });
         let written = if self.started {
-            http::write_chunk(self.writer, progress.bytes)
+            self.writer()
+                .and_then(|w| http::write_chunk(w, progress.bytes))
         } else if http_integration {
             self.pending.extend_from_slice(progress.bytes);
             let Some((json, body)) = HttpPrelude::split(&self.pending) else {
@@ -955,7 +1271,7 @@ impl<'a> Relay<'a> {
                     .map(|c| ("Set-Cookie".to_owned(), c.clone())),
             );
             self.start(progress.request_id, prelude.status_code, &headers)
-                .and_then(|()| http::write_chunk(self.writer, &body))
+                .and_then(|()| http::write_chunk(self.writer()?, &body))
         } else {
             let content_type = progress
                 .content_type
@@ -966,7 +1282,7 @@ impl<'a> Relay<'a> {
                 200,
                 &[("Content-Type".to_owned(), content_type)],
             )
-            .and_then(|()| http::write_chunk(self.writer, progress.bytes))
+            .and_then(|()| http::write_chunk(self.writer()?, progress.bytes))
         };
         if written.is_err() {
             self.broken = true;
@@ -997,7 +1313,7 @@ impl<'a> Relay<'a> {
             stream::TRAILER_ERROR_TYPE,
             stream::TRAILER_ERROR_BODY,
         ));
-        std::io::Write::write_all(self.writer, head.as_bytes())
+        std::io::Write::write_all(self.writer()?, head.as_bytes())
     }
 
     /// Ends a streamed response that was started: the last chunk, with the error in trailers
@@ -1007,7 +1323,7 @@ impl<'a> Relay<'a> {
             return;
         }
         let result = if report.is_success() {
-            http::write_last_chunk(self.writer, &[])
+            self.writer().and_then(|w| http::write_last_chunk(w, &[]))
         } else {
             let kind = match &report.outcome {
                 ruchy_lambda_local::Outcome::Error(e) | ruchy_lambda_local::Outcome::Failed(e) => {
@@ -1017,14 +1333,16 @@ impl<'a> Relay<'a> {
                 _ => "Runtime.Unknown".to_owned(),
             };
             let body = stream::base64_encode(&report.payload());
-            http::write_last_chunk(
-                self.writer,
-                &[
-                    (stream::TRAILER_ERROR_TYPE, &kind),
-                    (stream::TRAILER_ERROR_BODY, &body),
-                    ("X-Amz-Function-Error", "Unhandled"),
-                ],
-            )
+            self.writer().and_then(|w| {
+                http::write_last_chunk(
+                    w,
+                    &[
+                        (stream::TRAILER_ERROR_TYPE, &kind),
+                        (stream::TRAILER_ERROR_BODY, &body),
+                        ("X-Amz-Function-Error", "Unhandled"),
+                    ],
+                )
+            })
         };
         if result.is_err() {
             self.broken = true;
@@ -1062,6 +1380,76 @@ mod tests {
         assert_eq!(parent_and_group("7 (a)"), None);
         let me = std::fs::read_to_string("/proc/self/stat").unwrap();
         assert!(parent_and_group(&me).is_some_and(|(parent, _)| parent > 0));
+    }
+
+    #[test]
+    fn function_names() {
+        let prefix = "arn:aws:lambda:us-east-1:012345678912:function:";
+        let find =
+            |name: &str, qualifier: Option<&str>| find_function(name, qualifier, "orders", prefix);
+        for name in [
+            "function",
+            "_",
+            "orders",
+            "orders:$LATEST",
+            "_:$LATEST",
+            "012345678912:function:orders",
+            "arn:aws:lambda:us-east-1:012345678912:function:orders",
+            "arn:aws:lambda:eu-west-1:111122223333:function:orders:$LATEST",
+        ] {
+            assert_eq!(find(name, None), Ok(()), "{name}");
+        }
+        assert_eq!(find("orders", Some("$LATEST")), Ok(()));
+        for (name, qualifier, arn) in [
+            ("other", None, format!("{prefix}other")),
+            ("orders:v1", None, format!("{prefix}orders:v1")),
+            ("orders", Some("live"), format!("{prefix}orders:live")),
+            ("1:function:other:7", None, format!("{prefix}other:7")),
+            ("a:b:c:d:e", None, format!("{prefix}a:b:c:d:e")),
+            (
+                "arn:aws:lambda:eu-west-1:111122223333:function:x",
+                None,
+                "arn:aws:lambda:eu-west-1:111122223333:function:x".to_owned(),
+            ),
+            (
+                "arn:aws:lambda:eu-west-1:111122223333:function:orders",
+                Some("3"),
+                "arn:aws:lambda:eu-west-1:111122223333:function:orders:3".to_owned(),
+            ),
+        ] {
+            assert_eq!(find(name, qualifier), Err(arn), "{name} {qualifier:?}");
+        }
+    }
+
+    #[test]
+    fn log_tails() {
+        let tail = LogTail::default();
+        tail.line("before: not kept");
+        tail.open("a", "START a");
+        tail.line("one");
+        tail.open("b", "START b");
+        tail.line("two");
+        assert_eq!(
+            tail.close("a", &["END a".to_owned(), "REPORT a".to_owned()]),
+            b"START a\none\ntwo\nEND a\nREPORT a\n"
+        );
+        tail.line("three");
+        assert_eq!(tail.close("b", &[]), b"START b\ntwo\nthree\n");
+        assert_eq!(tail.close("unknown", &[]), b"");
+        assert!(tail.lock().is_empty());
+
+        // The last 4 KB, from the start of a character; what is held stays bounded.
+        tail.open("c", "START c");
+        for _ in 0..10_000 {
+            tail.line("é and more");
+        }
+        assert!(tail.lock()["c"].len() <= 4 * TAIL_BYTES + 16);
+        let log = tail.close("c", &["REPORT c".to_owned()]);
+        assert!(log.len() <= TAIL_BYTES && log.len() > TAIL_BYTES - 4);
+        let text = String::from_utf8(log).expect("UTF-8");
+        assert!(text.ends_with("é and more\nREPORT c\n"));
+        assert_eq!(ceil_char_boundary("aé".as_bytes(), 2), 3);
+        assert_eq!(ceil_char_boundary(b"ab", 5), 2);
     }
 
     #[test]
