@@ -578,6 +578,22 @@ mod tests {
     }
 
     #[test]
+    fn the_cargo_lambda_template_has_the_same_crate() {
+        let template = |file: &str| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../templates/cargo-lambda/template")
+                .join(file);
+            fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        };
+        let main = template("src/main.rs");
+        assert!(main.contains(JSON_MAIN) && main.contains(HTTP_MAIN));
+        let event = template("events/example.json");
+        assert!(event.contains(JSON_EVENT) && event.contains(HTTP_EVENT));
+        assert!(template("Cargo.toml").contains(RELEASE_PROFILE));
+        assert_eq!(template(".gitignore"), "/target\n");
+    }
+
+    #[test]
     fn git_dependencies() {
         let source = dependency(
             &Dependency::Git {
