@@ -452,6 +452,7 @@ fn a_snap_start_cold_start_reports_the_restore_not_the_init() {
         .lifecycle()
         .iter()
         .map(|line| match line {
+            Lifecycle::InitStart { .. } => "INIT_START",
             Lifecycle::InitReport { .. } => "INIT_REPORT",
             Lifecycle::Extension { .. } => "EXTENSION",
             Lifecycle::RestoreStart { .. } => "RESTORE_START",
@@ -461,13 +462,14 @@ fn a_snap_start_cold_start_reports_the_restore_not_the_init() {
     assert_eq!(
         kinds,
         [
+            "INIT_START",
             "EXTENSION",
             "INIT_REPORT",
             "RESTORE_START",
             "RESTORE_REPORT"
         ]
     );
-    let extension = function.lifecycle()[0].line();
+    let extension = function.lifecycle()[1].line();
     assert_eq!(
         extension,
         "EXTENSION\tName: ruchy-lambda-shutdown\tState: Ready\tEvents: []"

@@ -104,9 +104,10 @@ pub struct FunctionConfig {
     pub stream_bandwidth: Option<StreamBandwidth>,
     /// SnapStart (for custom runtimes); default `false`. The runtime gets
     /// `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start` and the Runtime API serves
-    /// `/runtime/restore/next` and `/runtime/restore/error`. Init ends at `/restore/next`
-    /// (`INIT_REPORT`); it is held for [`FunctionConfig::restore_pause`], then released
-    /// (`RESTORE_START`), and the restore phase ends at the first `/invocation/next`
+    /// `/runtime/restore/next` and `/runtime/restore/error`. Init begins as on demand
+    /// (`INIT_START`; the JSON record's `initializationType` is `snap-start`) and ends at
+    /// `/restore/next` (`INIT_REPORT`); it is held for [`FunctionConfig::restore_pause`], then
+    /// released (`RESTORE_START`), and the restore phase ends at the first `/invocation/next`
     /// (`RESTORE_REPORT`), or at `/restore/error`, which fails the invocation that caused the
     /// cold start with that error and stops the process. The first report after a restore has
     /// [`InvocationReport::restore_duration`] and no init duration.
@@ -119,9 +120,10 @@ pub struct FunctionConfig {
     /// `SHUTDOWN` event. Default 500 ms, Lambda's figure when only internal extensions are
     /// registered.
     pub shutdown_budget: Duration,
-    /// Where Lambda's own lifecycle lines go ([`Lifecycle`]: `EXTENSION`, `INIT_REPORT`,
-    /// `RESTORE_START`, `RESTORE_REPORT`, or their JSON records in [`LogFormat::Json`]), as
-    /// they happen, before the `START` of the invocation that caused the cold start; default
+    /// Where Lambda's own lifecycle lines go ([`Lifecycle`]: `INIT_START`, `EXTENSION`,
+    /// `INIT_REPORT`, `RESTORE_START`, `RESTORE_REPORT`, or their JSON records in
+    /// [`LogFormat::Json`]), as they happen, before the `START` of the invocation that caused the
+    /// cold start (`INIT_START` as each runtime process is started, before its output); default
     /// [`Output::Null`]. [`Output::Inherit`] writes them to this process's stderr, and
     /// [`Output::Lines`] passes each to its sink (as [`Stream::Stderr`]). Either way they are
     /// kept ([`Function::lifecycle`]).
@@ -1029,6 +1031,12 @@ impl Function {
         self.server.reset_sandbox();
         let mut env = self.lambda_environment();
         env.extend(self.config.env.iter().cloned());
+        // Init begins: written before the process starts, so that it precedes all its output.
+        self.emit(Lifecycle::InitStart {
+            snap_start: self.config.snap_start,
+            function_name: self.config.name.clone(),
+            region: self.config.region.clone(),
+        });
         let sandbox = Sandbox::spawn(
             &self.path,
             &self.task_root,

@@ -113,8 +113,9 @@
 //! (`/2020-01-01/extension/register`, `/extension/event/next`) is served on the same address:
 //! extensions register during init, get `INVOKE` events as invocations are handed out, and
 //! [`RuntimeApiServer::extensions`] and [`RuntimeApiServer::extension_events`] show them. Lambda's
-//! lines about all this ([`Lifecycle`]: `EXTENSION`, `INIT_REPORT`, `RESTORE_START`,
-//! `RESTORE_REPORT`) go to [`FunctionConfig::platform_log`] and [`Function::lifecycle`].
+//! lines about all this ([`Lifecycle`]: `INIT_START` as each runtime process starts, on demand
+//! and under SnapStart, then `EXTENSION`, `INIT_REPORT`, `RESTORE_START`, `RESTORE_REPORT`) go to
+//! [`FunctionConfig::platform_log`] and [`Function::lifecycle`].
 //!
 //! [`Function::stop`], dropping the [`Function`], and the restart after a timeout end the runtime
 //! as Lambda ends an execution environment ([`Function::shut_down`], [`Shutdown`]): with an
@@ -128,7 +129,7 @@
 //! use ruchy_lambda_local::{Function, FunctionConfig, Output};
 //!
 //! let config = FunctionConfig { snap_start: true, platform_log: Output::Inherit, ..FunctionConfig::default() };
-//! let mut function = Function::start("target/release/bootstrap", config)?;
+//! let mut function = Function::start("target/release/bootstrap", config)?; // INIT_START on stderr
 //! let report = function.invoke("{}")?; // INIT_REPORT, RESTORE_START, RESTORE_REPORT on stderr
 //! println!("{}", report.report_line()); // … Restore Duration: … ms, Billed Restore Duration: … ms
 //! if let Some(shutdown) = function.stop() {

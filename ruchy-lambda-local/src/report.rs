@@ -25,6 +25,7 @@
 //! first `START` of an execution environment:
 //!
 //! ```text
+//! INIT_START Runtime Version: provided:al2023.local→Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:local
 //! EXTENSION→Name: my-extension→State: Ready→Events: [INVOKE, SHUTDOWN]
 //! INIT_REPORT Init Duration: 123.45 ms
 //! RESTORE_START Runtime Version: provided:al2023.local→Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:local
@@ -33,16 +34,23 @@
 //!
 //! (→ stands for a TAB.)
 //!
-//! One `EXTENSION` line per registered extension, in registration order, when init ends;
+//! `INIT_START` when init begins, as the runtime process is started: on every cold start, on
+//! demand and under SnapStart alike (the runtime version is this local Lambda's, where Lambda
+//! names a release such as `provided:al2023.v109` and its ARN). One `EXTENSION` line per
+//! registered extension, in registration order, when init ends;
 //! `INIT_REPORT` (SnapStart only: on-demand init is reported on the first `REPORT`) when init
 //! ends at `/runtime/restore/next`, with `Phase: init`, `Status: error` and `Error Type: …` when it
 //! fails; `RESTORE_START` when the snapshot is restored and `RESTORE_REPORT` at the runtime's
 //! first `/invocation/next` (or with `Status: error` and `Error Type: …` at
 //! `/runtime/restore/error`). The first `REPORT` after a restore has no `Init Duration` but ends
 //! with `Restore Duration: … ms` and `Billed Restore Duration: … ms`. In the JSON log format they
-//! are the records `platform.extension`, `platform.initReport`, `platform.restoreStart` and
-//! `platform.restoreReport`, and `platform.report` carries `restoreDurationMs` and
-//! `billedRestoreDurationMs`.
+//! are the records `platform.initStart`, `platform.extension`, `platform.initReport`,
+//! `platform.restoreStart` and `platform.restoreReport`, and `platform.report` carries
+//! `restoreDurationMs` and `billedRestoreDurationMs`:
+//!
+//! ```text
+//! {"time":"2026-11-27T17:00:00.100Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"provided:al2023.local","runtimeVersionArn":"arn:aws:lambda:us-east-1::runtime:local","functionName":"orders","functionVersion":"$LATEST"}}
+//! ```
 
 use std::time::{Duration, SystemTime};
 
@@ -127,10 +135,10 @@ pub fn report_line(
     line
 }
 
-/// The runtime version this local Lambda names on `RESTORE_START`.
+/// The runtime version this local Lambda names on `INIT_START` and `RESTORE_START`.
 pub const RUNTIME_VERSION: &str = "provided:al2023.local";
 
-/// The runtime version ARN named on `RESTORE_START`, in `region`.
+/// The runtime version ARN named on `INIT_START` and `RESTORE_START`, in `region`.
 pub fn runtime_version_arn(region: &str) -> String {
     format!("arn:aws:lambda:{region}::runtime:local")
 }
@@ -184,6 +192,16 @@ impl PhaseEnd {
 /// [module](self#lifecycle-lines) docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lifecycle {
+    /// `INIT_START Runtime Version: …\tRuntime Version ARN: …`: init begins, as the runtime
+    /// process is started (every cold start).
+    InitStart {
+        /// SnapStart's init (`snap-start`), rather than an on-demand one (`on-demand`).
+        snap_start: bool,
+        /// The function's name, in the JSON record.
+        function_name: String,
+        /// The region in the runtime version ARN.
+        region: String,
+    },
     /// `EXTENSION\tName: …\tState: Ready\tEvents: [INVOKE, SHUTDOWN]`: a registered extension,
     /// when init ends.
     Extension {
@@ -213,6 +231,17 @@ pub enum Lifecycle {
         /// How it ended.
         end: PhaseEnd,
     },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlatformInitStart<'a> {
+    initialization_type: &'a str,
+    phase: &'a str,
+    runtime_version: &'a str,
+    runtime_version_arn: &'a str,
+    function_name: &'a str,
+    function_version: &'a str,
 }
 
 #[derive(Serialize)]
@@ -259,6 +288,10 @@ impl Lifecycle {
     /// The line, as in the Text log format.
     pub fn line(&self) -> String {
         match self {
+            Lifecycle::InitStart { region, .. } => format!(
+                "INIT_START Runtime Version: {RUNTIME_VERSION}\tRuntime Version ARN: {}",
+                runtime_version_arn(region)
+            ),
             Lifecycle::Extension {
                 name,
                 ready,
@@ -295,10 +328,27 @@ impl Lifecycle {
         }
     }
 
-    /// The record of the JSON log format, stamped `at`: `platform.extension`,
-    /// `platform.initReport`, `platform.restoreStart` or `platform.restoreReport`.
+    /// The record of the JSON log format, stamped `at`: `platform.initStart`,
+    /// `platform.extension`, `platform.initReport`, `platform.restoreStart` or
+    /// `platform.restoreReport`.
     pub fn record(&self, at: SystemTime) -> String {
         match self {
+            Lifecycle::InitStart {
+                snap_start,
+                function_name,
+                region,
+            } => system_record(
+                at,
+                "platform.initStart",
+                PlatformInitStart {
+                    initialization_type: initialization_type(*snap_start),
+                    phase: "init",
+                    runtime_version: RUNTIME_VERSION,
+                    runtime_version_arn: &runtime_version_arn(region),
+                    function_name,
+                    function_version: VERSION,
+                },
+            ),
             Lifecycle::Extension {
                 name,
                 ready,
@@ -316,7 +366,7 @@ impl Lifecycle {
                 at,
                 "platform.initReport",
                 PlatformInitReport {
-                    initialization_type: "snap-start",
+                    initialization_type: initialization_type(true),
                     phase: "init",
                     status: end.status(),
                     error_type: end.error_type(),
@@ -358,6 +408,16 @@ impl Lifecycle {
 
 fn extension_state(ready: bool) -> &'static str {
     if ready { "Ready" } else { "Registered" }
+}
+
+/// `initializationType` of the init records: `snap-start` or `on-demand`, as in the runtime's
+/// `AWS_LAMBDA_INITIALIZATION_TYPE`.
+fn initialization_type(snap_start: bool) -> &'static str {
+    if snap_start {
+        "snap-start"
+    } else {
+        "on-demand"
+    }
 }
 
 /// A duration in milliseconds with three decimals, as in the JSON records: `2.584`.
@@ -803,6 +863,14 @@ mod tests {
         let ms = |hundredths: u64| Duration::from_micros(hundredths * 10);
         let cases = [
             (
+                Lifecycle::InitStart {
+                    snap_start: false,
+                    function_name: "orders".into(),
+                    region: "eu-west-1".into(),
+                },
+                "INIT_START Runtime Version: provided:al2023.local\tRuntime Version ARN: arn:aws:lambda:eu-west-1::runtime:local",
+            ),
+            (
                 Lifecycle::InitReport {
                     duration: ms(12_345),
                     end: PhaseEnd::Success,
@@ -877,6 +945,19 @@ mod tests {
             init.record(at),
             r#"{"time":"2026-11-27T17:00:00.123Z","type":"platform.initReport","record":{"initializationType":"snap-start","phase":"init","status":"success","metrics":{"durationMs":123.45}}}"#
         );
+        // As CloudWatch shows it, and as the Telemetry API names the fields.
+        let start = |snap_start| Lifecycle::InitStart {
+            snap_start,
+            function_name: "orders".into(),
+            region: "us-east-1".into(),
+        };
+        assert_eq!(
+            start(false).record(at),
+            r#"{"time":"2026-11-27T17:00:00.123Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"provided:al2023.local","runtimeVersionArn":"arn:aws:lambda:us-east-1::runtime:local","functionName":"orders","functionVersion":"$LATEST"}}"#
+        );
+        let snap: serde_json::Value = serde_json::from_str(&start(true).record(at)).unwrap();
+        assert_eq!(snap["record"]["initializationType"], "snap-start");
+        assert_eq!(start(true).line(), start(false).line());
     }
 
     #[test]

@@ -49,7 +49,16 @@ fn events_go_to_one_warm_process_and_are_logged_like_cloudwatch() {
         assert!(fields[4].starts_with("Max Memory Used: ") && fields[4].ends_with(" MB"));
         assert_eq!(*fields.last().unwrap(), "", "a trailing TAB");
     }
-    // One cold start: Init Duration on the first REPORT only.
+    // One cold start: INIT_START before the first START, Init Duration on the first REPORT only.
+    assert_eq!(
+        r.log("INIT_START "),
+        [
+            "INIT_START Runtime Version: provided:al2023.local\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:local"
+        ],
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.find("INIT_START ") < r.stderr.find("START RequestId: "));
     assert!(reports[0].contains("\tInit Duration: "), "{}", reports[0]);
     assert!(
         reports[1..].iter().all(|l| !l.contains("Init Duration")),
@@ -354,6 +363,7 @@ fn snap_start_and_extension_lines_come_before_start_in_order() {
     assert_eq!(
         kinds,
         [
+            "INIT_START",
             "EXTENSION",
             "INIT_REPORT",
             "RESTORE_START",
@@ -370,22 +380,26 @@ fn snap_start_and_extension_lines_come_before_start_in_order() {
     );
     assert_eq!(
         platform[0],
+        "INIT_START Runtime Version: provided:al2023.local\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:local"
+    );
+    assert_eq!(
+        platform[1],
         "EXTENSION\tName: watcher\tState: Ready\tEvents: [INVOKE, SHUTDOWN]"
     );
-    assert!(platform[1].starts_with("INIT_REPORT Init Duration: "));
-    assert!(platform[2].starts_with("RESTORE_START Runtime Version: provided:al2023"));
-    assert!(platform[3].starts_with("RESTORE_REPORT Restore Duration: "));
+    assert!(platform[2].starts_with("INIT_REPORT Init Duration: "));
+    assert!(platform[3].starts_with("RESTORE_START Runtime Version: provided:al2023"));
+    assert!(platform[4].starts_with("RESTORE_REPORT Restore Duration: "));
     assert!(
-        platform[6].contains("\tRestore Duration: ")
-            && platform[6].contains("\tBilled Restore Duration: ")
-            && !platform[6].contains("Init Duration"),
+        platform[7].contains("\tRestore Duration: ")
+            && platform[7].contains("\tBilled Restore Duration: ")
+            && !platform[7].contains("Init Duration"),
         "{}",
-        platform[6]
+        platform[7]
     );
     assert!(
-        !platform[9].contains("Restore Duration"),
+        !platform[10].contains("Restore Duration"),
         "warm: {}",
-        platform[9]
+        platform[10]
     );
     // The extension's events (INVOKE twice, SHUTDOWN at the end) went out; its lines may be cut
     // short by the SIGTERM that follows SHUTDOWN, so only the INVOKEs are counted.
@@ -423,6 +437,7 @@ fn json_records_of_a_restore() {
     assert_eq!(
         types,
         [
+            "platform.initStart",
             "platform.initReport",
             "platform.restoreStart",
             "platform.restoreReport",
@@ -440,4 +455,8 @@ fn json_records_of_a_restore() {
         .unwrap();
     assert!(report["record"]["metrics"]["restoreDurationMs"].is_number());
     assert!(report["record"]["metrics"]["billedRestoreDurationMs"].is_number());
+    let init_start = json(r.stderr_lines()[0]);
+    assert_eq!(init_start["type"], "platform.initStart", "{}", r.stderr);
+    assert_eq!(init_start["record"]["initializationType"], "snap-start");
+    assert_eq!(init_start["record"]["phase"], "init");
 }

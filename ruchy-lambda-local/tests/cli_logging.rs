@@ -89,6 +89,7 @@ fn json_format_filters_by_level_and_writes_platform_records() {
     assert_eq!(
         kinds,
         [
+            "platform.initStart",
             "platform.start",
             "platform.report",
             "platform.start",
@@ -99,6 +100,22 @@ fn json_format_filters_by_level_and_writes_platform_records() {
         "{}",
         r.stderr
     );
+    // Init begins: the record as CloudWatch shows it (the runtime version is the local one).
+    let init = &records[0];
+    assert!(is_timestamp(&init["time"]), "{init}");
+    assert_eq!(
+        init["record"],
+        serde_json::json!({
+            "initializationType": "on-demand",
+            "phase": "init",
+            "runtimeVersion": "provided:al2023.local",
+            "runtimeVersionArn": "arn:aws:lambda:us-east-1::runtime:local",
+            "functionName": "orders",
+            "functionVersion": "$LATEST"
+        })
+    );
+    // Then a start and a report per invocation.
+    let records = &records[1..];
     for pair in records.chunks(2) {
         let (start, report) = (&pair[0], &pair[1]);
         assert!(is_timestamp(&start["time"]) && is_timestamp(&report["time"]));

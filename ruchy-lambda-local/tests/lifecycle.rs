@@ -79,12 +79,16 @@ fn snap_start_restores_before_the_invocation_and_reports_the_restore() {
         "{line}"
     );
 
-    // INIT_REPORT at /restore/next, RESTORE_START when released, RESTORE_REPORT at the first
-    // /next, all before the invocation began.
+    // INIT_START as the process started (init happens under SnapStart too), INIT_REPORT at
+    // /restore/next, RESTORE_START when released, RESTORE_REPORT at the first /next, all before
+    // the invocation began.
     let kinds: Vec<&str> = function
         .lifecycle()
         .iter()
         .map(|l| match l {
+            Lifecycle::InitStart {
+                snap_start: true, ..
+            } => "INIT_START",
             Lifecycle::InitReport {
                 end: PhaseEnd::Success,
                 ..
@@ -100,12 +104,24 @@ fn snap_start_restores_before_the_invocation_and_reports_the_restore() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(kinds, ["INIT_REPORT", "RESTORE_START", "RESTORE_REPORT"]);
+    assert_eq!(
+        kinds,
+        [
+            "INIT_START",
+            "INIT_REPORT",
+            "RESTORE_START",
+            "RESTORE_REPORT"
+        ]
+    );
     let logged = lines(&platform_lines);
-    assert_eq!(logged.len(), 3, "{logged:?}");
-    assert!(logged[0].starts_with("INIT_REPORT Init Duration: "));
-    assert!(logged[1].starts_with("RESTORE_START Runtime Version: "));
-    assert!(logged[2].starts_with("RESTORE_REPORT Restore Duration: "));
+    assert_eq!(logged.len(), 4, "{logged:?}");
+    assert_eq!(
+        logged[0],
+        "INIT_START Runtime Version: provided:al2023.local\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:local"
+    );
+    assert!(logged[1].starts_with("INIT_REPORT Init Duration: "));
+    assert!(logged[2].starts_with("RESTORE_START Runtime Version: "));
+    assert!(logged[3].starts_with("RESTORE_REPORT Restore Duration: "));
 
     // /restore/next was held at least the pause, then answered 200, before the first /next.
     let server = function.server();
@@ -132,7 +148,7 @@ fn snap_start_restores_before_the_invocation_and_reports_the_restore() {
     assert!(warm.is_success());
     assert_eq!((warm.init_duration, warm.restore_duration), (None, None));
     assert!(!warm.report_line().contains("Restore"));
-    assert_eq!(function.lifecycle().len(), 3, "nothing more when warm");
+    assert_eq!(function.lifecycle().len(), 4, "nothing more when warm");
 }
 
 #[test]
@@ -175,14 +191,15 @@ fn an_init_error_under_snap_start_is_an_init_report_error() {
     assert_eq!(report.error_type(), Some("Runtime.BeforeSnapshotError"));
     assert!(report.init_duration.is_some() && report.restore_duration.is_none());
     let lines: Vec<String> = function.lifecycle().iter().map(Lifecycle::line).collect();
-    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("INIT_START Runtime Version: "));
     assert!(
-        lines[0].starts_with("INIT_REPORT Init Duration: ")
-            && lines[0].ends_with(
+        lines[1].starts_with("INIT_REPORT Init Duration: ")
+            && lines[1].ends_with(
                 " ms\tPhase: init\tStatus: error\tError Type: Runtime.BeforeSnapshotError"
             ),
         "{}",
-        lines[0]
+        lines[1]
     );
 }
 
@@ -206,14 +223,21 @@ fn extensions_get_invoke_events_and_are_reported_at_init() {
     assert!(extensions[0].ready);
     assert_eq!(
         function.lifecycle(),
-        [Lifecycle::Extension {
-            name: "watcher".into(),
-            ready: true,
-            events: vec![ExtensionEvent::Invoke],
-        }]
+        [
+            Lifecycle::InitStart {
+                snap_start: false,
+                function_name: "test_function".into(),
+                region: "us-east-1".into(),
+            },
+            Lifecycle::Extension {
+                name: "watcher".into(),
+                ready: true,
+                events: vec![ExtensionEvent::Invoke],
+            }
+        ]
     );
     assert_eq!(
-        function.lifecycle()[0].line(),
+        function.lifecycle()[1].line(),
         "EXTENSION\tName: watcher\tState: Ready\tEvents: [INVOKE]"
     );
     // One INVOKE per invocation, with its request id, deadline, ARN and trace header.
