@@ -5,9 +5,10 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemFn, Path, Type};
 
+use crate::ast::{ContextArg, Event, Output, Reply};
 use crate::errors::Errors;
 use crate::parse::{self, Args, Hooks};
-use crate::validate::{self, ContextArg, Event, Handler, Inputs, Output, Reply};
+use crate::validate::{self, Handler, Inputs};
 
 /// `#[handler(args)] item`: parse, validate, expand; on error, the item unchanged, a stub `main`
 /// and every error.
@@ -409,7 +410,9 @@ mod tests {
                 }
             ),
         );
-        assert!(out.contains("lambda :: __private :: event_json :: < Order > (event_body , \"Order\")"));
+        assert!(
+            out.contains("lambda :: __private :: event_json :: < Order > (event_body , \"Order\")")
+        );
         assert!(out.contains("lambda :: __private :: write_json :: < Receipt >"));
         assert!(!out.contains("ruchy_lambda"));
     }

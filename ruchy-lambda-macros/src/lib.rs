@@ -1,5 +1,6 @@
 //! The `#[handler]` attribute of `ruchy-lambda`. Use it through `ruchy_lambda::handler`.
 
+mod ast;
 mod errors;
 mod expand;
 mod parse;

@@ -1,15 +1,15 @@
-//! Validation: checks the handler's signature against the contract and classifies its
-//! parameters and return type. Everything is decided from the syntax; what the syntax cannot
-//! tell (is the event `Deserialize`?) is left to rustc through the helper traits of
-//! `ruchy_lambda::__private`.
+//! Validation: the rules of the handler contract, checked over the sorted signature of `ast`.
+//!
+//! Every violation is reported, each on the offending token, in this order: the function as a
+//! whole, then each parameter's own form and the return type's, then the parameters' order and
+//! combination, then the reply. Within one parameter, only the first rule it breaks is reported.
 
 use quote::ToTokens;
-use syn::punctuated::Punctuated;
-use syn::{
-    FnArg, GenericArgument, GenericParam, Ident, ItemFn, Pat, PathArguments, ReturnType, Safety,
-    Type,
-};
+use syn::{GenericParam, Ident, ItemFn, Pat, Safety, Type};
 
+use crate::ast::{
+    ContextArg, Event, Kind, Output, Param, Reply, Signature, find_impl_trait, is_string,
+};
 use crate::errors::Errors;
 use crate::parse::Args;
 
@@ -40,186 +40,56 @@ pub enum Inputs<'a> {
     Ruchy,
 }
 
-/// How the event is handed to the handler.
-pub enum Event<'a> {
-    /// `&str`: the body as UTF-8.
-    Str,
-    /// `&[u8]`: the body as it came.
-    Bytes,
-    /// `String`: an owned copy of the body as UTF-8.
-    String,
-    /// `Vec<u8>`: an owned copy of the body.
-    ByteVec,
-    /// `Request<Body>`: an HTTP request from API Gateway, an ALB or a function URL.
-    Http(&'a Type),
-    /// Any other type, parsed from JSON.
-    Json(&'a Type),
-}
-
-/// A `Context` parameter.
-pub struct ContextArg<'a> {
-    /// The `Context` type as written (without the `&`), to span type errors on.
-    pub ty: &'a Type,
-    /// `Context` by value: the handler gets a clone.
-    pub owned: bool,
-}
-
-/// What the handler returns.
-pub enum Output<'a> {
-    /// A reply, sent as is.
-    Reply(Reply<'a>),
-    /// `Result<R, E>`: `R` sent as a reply, or `E` reported as the invocation's error.
-    Result {
-        ok: Reply<'a>,
-        /// `E` as written, or the whole return type when it is not spelled out (`io::Result<T>`).
-        err: &'a Type,
-    },
-}
-
-/// How a value becomes the reply body.
-pub enum Reply<'a> {
-    /// No return type, or `()`: an empty body.
-    Unit,
-    /// `String`, `&str`, `Vec<u8>`, `&[u8]`: the bytes as they are.
-    Raw,
-    /// Any other type, serialized to JSON.
-    Json(&'a Type),
-    /// The reply of an HTTP handler: anything `IntoResponse` (`None`: no return type), sent in
-    /// the shape of the front that sent the request.
-    Http(Option<&'a Type>),
-}
-
 /// Checks `function` against the handler contract; every violation is reported, each on the
 /// offending token.
 pub fn handler<'a>(args: &'a Args, function: &'a ItemFn) -> syn::Result<Handler<'a>> {
     let mut errors = Errors::default();
-    let sig = &function.sig;
+    let sig = Signature::from_syn(&function.sig);
+    check_function(&sig, &mut errors);
+    check_forms(&sig, &mut errors);
+    let inputs = if sig.is_ruchy() {
+        check_ruchy(&sig, args, &mut errors);
+        Inputs::Ruchy
+    } else {
+        event_inputs(&sig, args, &mut errors)
+    };
+    let output = output(&sig, &inputs, &mut errors);
+    errors.finish(Handler {
+        ident: &sig.item.ident,
+        inputs,
+        output,
+        init: args.init.as_ref(),
+    })
+}
 
-    if let Some(asyncness) = &sig.asyncness {
+/// The function as a whole: a plain, non-generic `fn` that is not `main`.
+fn check_function(sig: &Signature<'_>, errors: &mut Errors) {
+    let item = sig.item;
+    if let Some(asyncness) = &item.asyncness {
         errors.at(
             asyncness,
             "`async fn` is not supported: handlers run on a blocking loop; remove `async`",
         );
     }
-    if let Safety::Unsafe(unsafety) = &sig.safety {
+    if let Safety::Unsafe(unsafety) = &item.safety {
         errors.at(
             unsafety,
             "`unsafe fn` cannot be a handler: the generated `main` calls it as a safe function; remove `unsafe`",
         );
     }
-    check_generics(&sig.generics, &mut errors);
-    if sig.ident == "main" {
+    check_generics(&item.generics, errors);
+    if item.ident == "main" {
         errors.at(
-            &sig.ident,
+            &item.ident,
             "a handler cannot be named `main`: `#[handler]` generates `main`; rename the function, e.g. `handle`",
         );
     }
-    if let Some(variadic) = &sig.variadic {
+    if let Some(variadic) = &item.variadic {
         errors.at(
             variadic,
             "variadic handlers are not supported: remove `...`",
         );
     }
-
-    let mut params = Vec::new();
-    for input in &sig.inputs {
-        match input {
-            FnArg::Receiver(receiver) => errors.at(
-                receiver,
-                "a handler is a free `fn`, not a method: remove `self` and move the function out of the `impl`",
-            ),
-            FnArg::Typed(param) => {
-                check_pattern(&param.pat, &mut errors);
-                if let Some(impl_trait) = find_impl_trait(&param.ty) {
-                    errors.at(
-                        impl_trait,
-                        "`impl Trait` is not supported in a handler's parameters: name the type, e.g. `event: Order`",
-                    );
-                }
-                params.push(&*param.ty);
-            }
-        }
-    }
-    if let ReturnType::Type(_, ty) = &sig.output {
-        if let Some(impl_trait) = find_impl_trait(ty) {
-            errors.at(
-                impl_trait,
-                "`impl Trait` is not supported in a handler's return type: name the type, e.g. `-> Receipt`",
-            );
-        }
-    }
-
-    let ruchy = params.len() == 2 && params.iter().all(|ty| is_str_ref(ty));
-    let inputs = if ruchy {
-        if !matches!(&sig.output, ReturnType::Type(_, ty) if is_string(ty)) {
-            let message = "the two-`&str` form `fn(request_id: &str, body: &str)` must return `String`: add `-> String`";
-            match &sig.output {
-                ReturnType::Type(_, ty) => errors.at(ty, message),
-                ReturnType::Default => {
-                    errors.push(syn::Error::new(sig.paren_token.span.close(), message))
-                }
-            }
-        }
-        if let Some(init) = &args.init {
-            errors.at(
-                init,
-                "the two-`&str` form `fn(request_id: &str, body: &str)` takes no state: remove `init`, or take the event as `&str` and the state as `&S`",
-            );
-        }
-        Inputs::Ruchy
-    } else {
-        inputs(args, function, &params, &mut errors)
-    };
-    let output = match &sig.output {
-        ReturnType::Default => Output::Reply(Reply::Unit),
-        ReturnType::Type(_, ty) => output(ty),
-    };
-    let streams = matches!(
-        &inputs,
-        Inputs::Event {
-            stream: Some(_),
-            ..
-        }
-    );
-    let replies = match &output {
-        Output::Reply(reply) | Output::Result { ok: reply, .. } => !matches!(reply, Reply::Unit),
-    };
-    if let (true, true, ReturnType::Type(_, ty)) = (streams, replies, &sig.output) {
-        errors.at(
-            ty,
-            "a streaming handler writes its reply to the stream: return `()` or `Result<(), E>`",
-        );
-    }
-    let http = matches!(
-        &inputs,
-        Inputs::Event {
-            event: Event::Http(_),
-            ..
-        }
-    );
-    let output = if http && !streams {
-        // Whatever an HTTP handler returns is a response: `IntoResponse` decides.
-        let http_reply = |reply: Reply<'a>| match reply {
-            Reply::Json(ty) => Reply::Http(Some(ty)),
-            Reply::Unit | Reply::Raw | Reply::Http(_) => Reply::Http(None),
-        };
-        match output {
-            Output::Reply(reply) => Output::Reply(http_reply(reply)),
-            Output::Result { ok, err } => Output::Result {
-                ok: http_reply(ok),
-                err,
-            },
-        }
-    } else {
-        output
-    };
-
-    errors.finish(Handler {
-        ident: &sig.ident,
-        inputs,
-        output,
-        init: args.init.as_ref(),
-    })
 }
 
 /// Handlers are called with concrete types: no type or const parameters. Lifetime parameters
@@ -243,6 +113,32 @@ fn check_generics(generics: &syn::Generics, errors: &mut Errors) {
     }
 }
 
+/// Each parameter and the return type on their own, wherever they stand: no `self`, a name
+/// or `_` for a pattern, no `impl Trait`.
+fn check_forms(sig: &Signature<'_>, errors: &mut Errors) {
+    if let Some(receiver) = sig.receiver {
+        errors.at(
+            receiver,
+            "a handler is a free `fn`, not a method: remove `self` and move the function out of the `impl`",
+        );
+    }
+    for param in &sig.params {
+        check_pattern(param.pat, errors);
+        if let Some(impl_trait) = find_impl_trait(param.ty) {
+            errors.at(
+                impl_trait,
+                "`impl Trait` is not supported in a handler's parameters: name the type, e.g. `event: Order`",
+            );
+        }
+    }
+    if let Some(impl_trait) = sig.return_type.and_then(find_impl_trait) {
+        errors.at(
+            impl_trait,
+            "`impl Trait` is not supported in a handler's return type: name the type, e.g. `-> Receipt`",
+        );
+    }
+}
+
 /// A parameter is a name (`event`, `mut event`) or `_`.
 fn check_pattern(pat: &Pat, errors: &mut Errors) {
     match pat {
@@ -255,150 +151,187 @@ fn check_pattern(pat: &Pat, errors: &mut Errors) {
     }
 }
 
-/// Classifies the parameters of a handler that is not in the Ruchy form:
-/// event, then optional context, then optional state.
-fn inputs<'a>(
-    args: &'a Args,
-    function: &'a ItemFn,
-    params: &[&'a Type],
-    errors: &mut Errors,
-) -> Inputs<'a> {
-    let sig = &function.sig;
-    let Some((first, rest)) = params.split_first() else {
-        if sig.receiver().is_none() {
-            errors.push(syn::Error::new(
-                sig.paren_token.span.join(),
-                "a handler takes the event as its first parameter: add one, e.g. `event: &str`",
-            ));
+/// The Ruchy form, `fn(request_id: &str, body: &str) -> String`, takes no state.
+fn check_ruchy(sig: &Signature<'_>, args: &Args, errors: &mut Errors) {
+    if !sig.return_type.is_some_and(is_string) {
+        let message = "the two-`&str` form `fn(request_id: &str, body: &str)` must return `String`: add `-> String`";
+        match sig.return_type {
+            Some(ty) => errors.at(ty, message),
+            None => errors.push(syn::Error::new(sig.item.paren_token.span.close(), message)),
         }
-        return Inputs::Event {
-            event: Event::Str,
-            context: None,
-            stream: None,
-            state: None,
-        };
-    };
+    }
+    if let Some(init) = &args.init {
+        errors.at(
+            init,
+            "the two-`&str` form `fn(request_id: &str, body: &str)` takes no state: remove `init`, or take the event as `&str` and the state as `&S`",
+        );
+    }
+}
 
-    let mut context: Option<ContextArg<'a>> = None;
-    let mut rest = rest;
-    let event = match (context_type(first), rest.split_first()) {
-        (Some(owned), Some((second, after))) => {
-            errors.at(
-                first,
-                "the event comes first: move the `Context` parameter after it (the order is event, context, state)",
-            );
-            context = Some(ContextArg {
-                ty: referent(first),
-                owned,
-            });
-            rest = after;
-            event(second)
-        }
-        (Some(_), None) => {
-            errors.at(
-                first,
-                "a handler's first parameter is the event: add it before the `Context`, e.g. `event: &str`",
-            );
-            Event::Str
-        }
-        (None, _) => event(first),
-    };
+/// Where a parameter after the event goes, in the order a handler takes them.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Slot {
+    Context,
+    Stream,
+    State,
+}
 
-    let mut state: Option<&'a Type> = None;
-    let mut stream: Option<&'a Type> = None;
-    let first_index = params.len() - rest.len();
-    // A stream is a parameter more: event, context, stream, state.
-    let most = 3 + usize::from(rest.iter().any(|ty| is_stream(ty)));
-    for (index, &ty) in rest.iter().enumerate() {
-        if is_stream(ty) {
-            if stream.is_some() {
-                errors.at(
-                    ty,
-                    "the response stream is taken twice: remove this parameter",
-                );
-            } else if state.is_some() {
-                errors.at(
-                    ty,
-                    "the response stream comes before the state: move this parameter before it (the order is event, context, stream, state)",
-                );
-            } else if !matches!(peel(ty), Type::Reference(r) if r.mutability.is_some()) {
-                errors.at(
-                    ty,
-                    "the response stream is written to: take it as `&mut ResponseStream`",
-                );
-            }
-            stream = Some(ty);
-            continue;
-        }
-        if first_index + index >= most {
-            errors.at(
-                ty,
-                "too many parameters: a handler takes the event, then an optional `&Context`, then an optional `&State` with `#[handler(init = …)]`",
-            );
-            continue;
-        }
-        if let Some(owned) = context_type(ty) {
-            if context.is_some() {
-                errors.at(ty, "`Context` is taken twice: remove this parameter");
-            } else if stream.is_some() {
-                errors.at(
-                    ty,
-                    "the context comes before the response stream: move this parameter before it (the order is event, context, stream, state)",
-                );
-            } else if state.is_some() {
-                errors.at(
-                    ty,
-                    "the context comes before the state: move this parameter before it (the order is event, context, state)",
-                );
-            } else if let Type::Reference(reference) = peel(ty) {
-                if let Some(mutability) = &reference.mutability {
-                    errors.at(
-                        mutability,
-                        "the context cannot be borrowed mutably: take `&Context`",
-                    );
-                }
-            }
-            context = Some(ContextArg {
-                ty: referent(ty),
-                owned,
-            });
-            continue;
-        }
-        match peel(ty) {
-            Type::Reference(reference) => {
-                if state.is_some() {
-                    errors.at(ty, "only one state parameter is allowed: remove this one");
-                } else if !args.init_written {
-                    errors.at(
-                        ty,
-                        "a state parameter needs an `init` function that builds the state: add `#[handler(init = make_state)]`",
-                    );
-                } else if let Some(mutability) = &reference.mutability {
-                    errors.at(
-                        mutability,
-                        "the state is shared by every invocation: take it as `&S` and use `Cell`, `Mutex` or atomics for what changes",
-                    );
-                }
-                state = Some(&reference.elem);
-            }
-            _ if args.init_written && state.is_none() => {
-                errors.at(
-                    ty,
-                    format_args!(
-                        "the state is built once and shared by every invocation: take it by reference, `&{}`",
-                        ty.to_token_stream()
-                    ),
-                );
-                state = Some(ty);
-            }
-            _ => errors.at(
-                ty,
-                "unexpected parameter: after the event, a handler takes an optional `&Context`, then an optional `&State` with `#[handler(init = …)]`",
-            ),
+impl Slot {
+    /// The slot, as messages name it.
+    fn name(self) -> &'static str {
+        match self {
+            Slot::Context => "the context",
+            Slot::Stream => "the response stream",
+            Slot::State => "the state",
         }
     }
 
-    if let (Some(init), None) = (&args.init, state) {
+    /// The message for a second parameter in this slot.
+    fn taken_twice(self) -> &'static str {
+        match self {
+            Slot::Context => "`Context` is taken twice: remove this parameter",
+            Slot::Stream => "the response stream is taken twice: remove this parameter",
+            Slot::State => "only one state parameter is allowed: remove this one",
+        }
+    }
+}
+
+/// The parameters given a slot so far: at most one in each.
+#[derive(Default)]
+struct Taken<'a> {
+    context: Option<ContextArg<'a>>,
+    stream: Option<&'a Type>,
+    state: Option<&'a Type>,
+}
+
+impl<'a> Taken<'a> {
+    fn has(&self, slot: Slot) -> bool {
+        match slot {
+            Slot::Context => self.context.is_some(),
+            Slot::Stream => self.stream.is_some(),
+            Slot::State => self.state.is_some(),
+        }
+    }
+
+    /// The first slot taken that comes after `slot`: `slot` is then out of order.
+    fn after(&self, slot: Slot) -> Option<Slot> {
+        [Slot::Context, Slot::Stream, Slot::State]
+            .into_iter()
+            .find(|&taken| taken > slot && self.has(taken))
+    }
+}
+
+/// The parameters of a handler in the event form: the event first, then at most one context,
+/// one response stream and one state, in that order; a state only with `init`, and `init` only
+/// with a state.
+///
+/// Each parameter after the event is reported once at most, for the first of these it breaks:
+/// a place for it (not too many, not unexpected), one per slot, the order of the slots, then how
+/// it is taken ([`check_taken`]).
+fn event_inputs<'a>(sig: &Signature<'a>, args: &'a Args, errors: &mut Errors) -> Inputs<'a> {
+    let mut taken = Taken::default();
+    // The event is the first parameter whatever its type, unless that is a context: then the
+    // context is misplaced and the event is the parameter after it.
+    let (event, rest) = match &sig.params[..] {
+        [] => {
+            if sig.receiver.is_none() {
+                errors.push(syn::Error::new(
+                    sig.item.paren_token.span.join(),
+                    "a handler takes the event as its first parameter: add one, e.g. `event: &str`",
+                ));
+            }
+            return Inputs::Event {
+                event: Event::Str,
+                context: None,
+                stream: None,
+                state: None,
+            };
+        }
+        [
+            context @ Param {
+                kind: Kind::Context { arg, .. },
+                ..
+            },
+            event,
+            ..,
+        ] => {
+            errors.at(
+                context.ty,
+                "the event comes first: move the `Context` parameter after it (the order is event, context, state)",
+            );
+            taken.context = Some(*arg);
+            (event.event(), 2)
+        }
+        [
+            context @ Param {
+                kind: Kind::Context { .. },
+                ..
+            },
+        ] => {
+            errors.at(
+                context.ty,
+                "a handler's first parameter is the event: add it before the `Context`, e.g. `event: &str`",
+            );
+            (Event::Str, 1)
+        }
+        [event, ..] => (event.event(), 1),
+    };
+
+    // Three places, for the event, a context and a state; a response stream is one more.
+    let streams = sig.params[rest..]
+        .iter()
+        .any(|param| matches!(param.kind, Kind::Stream { .. }));
+    let places = 3 + usize::from(streams);
+    for (index, param) in sig.params.iter().enumerate().skip(rest) {
+        let slot = match param.kind {
+            Kind::Stream { .. } => Slot::Stream,
+            _ if index >= places => {
+                errors.at(
+                    param.ty,
+                    "too many parameters: a handler takes the event, then an optional `&Context`, then an optional `&State` with `#[handler(init = …)]`",
+                );
+                continue;
+            }
+            Kind::Context { .. } => Slot::Context,
+            Kind::State { .. } => Slot::State,
+            // A type by value is a state (taken the wrong way) while there is none.
+            Kind::Other if args.init_written && taken.state.is_none() => Slot::State,
+            Kind::Other => {
+                errors.at(
+                    param.ty,
+                    "unexpected parameter: after the event, a handler takes an optional `&Context`, then an optional `&State` with `#[handler(init = …)]`",
+                );
+                continue;
+            }
+        };
+        if taken.has(slot) {
+            errors.at(param.ty, slot.taken_twice());
+        } else if let Some(after) = taken.after(slot) {
+            let order = if Slot::Stream == slot || Slot::Stream == after {
+                "event, context, stream, state"
+            } else {
+                "event, context, state"
+            };
+            errors.at(
+                param.ty,
+                format_args!(
+                    "{} comes before {}: move this parameter before it (the order is {order})",
+                    slot.name(),
+                    after.name()
+                ),
+            );
+        } else {
+            check_taken(param, args, errors);
+        }
+        match param.kind {
+            Kind::Context { arg, .. } => taken.context = Some(arg),
+            Kind::Stream { .. } => taken.stream = Some(param.ty),
+            Kind::State { ty, .. } => taken.state = Some(ty),
+            Kind::Other => taken.state = Some(param.ty),
+        }
+    }
+
+    if let (Some(init), None) = (&args.init, taken.state) {
         errors.at(
             init,
             "`init` builds a state, but the handler has no state parameter: add one after the event and the context, e.g. `state: &State`",
@@ -407,233 +340,81 @@ fn inputs<'a>(
 
     Inputs::Event {
         event,
-        context,
-        stream,
-        state,
+        context: taken.context,
+        stream: taken.stream,
+        state: taken.state,
     }
 }
 
-/// The event kind, from the syntax of its type: the four raw forms, or JSON.
-fn event(ty: &Type) -> Event<'_> {
-    if is_str_ref(ty) {
-        Event::Str
-    } else if is_bytes_ref(ty) {
-        Event::Bytes
-    } else if is_string(ty) {
-        Event::String
-    } else if is_byte_vec(ty) {
-        Event::ByteVec
-    } else if is_http_request(ty) {
-        Event::Http(ty)
-    } else {
-        Event::Json(ty)
+/// A parameter in its slot and in order: how it is taken. A context by `&` or by value, a
+/// stream by `&mut`, a state by `&` and only with `init`.
+fn check_taken(param: &Param<'_>, args: &Args, errors: &mut Errors) {
+    match param.kind {
+        Kind::Context {
+            mutability: Some(mutability),
+            ..
+        } => errors.at(
+            mutability,
+            "the context cannot be borrowed mutably: take `&Context`",
+        ),
+        Kind::Context { .. } => {}
+        Kind::Stream { mutable: false } => errors.at(
+            param.ty,
+            "the response stream is written to: take it as `&mut ResponseStream`",
+        ),
+        Kind::Stream { mutable: true } => {}
+        Kind::State { .. } if !args.init_written => errors.at(
+            param.ty,
+            "a state parameter needs an `init` function that builds the state: add `#[handler(init = make_state)]`",
+        ),
+        Kind::State {
+            mutability: Some(mutability),
+            ..
+        } => errors.at(
+            mutability,
+            "the state is shared by every invocation: take it as `&S` and use `Cell`, `Mutex` or atomics for what changes",
+        ),
+        Kind::State { .. } => {}
+        Kind::Other => errors.at(
+            param.ty,
+            format_args!(
+                "the state is built once and shared by every invocation: take it by reference, `&{}`",
+                param.ty.to_token_stream()
+            ),
+        ),
     }
 }
 
-/// `Request<Body>` (any paths ending in them): an HTTP event.
-fn is_http_request(ty: &Type) -> bool {
-    let Type::Path(path) = peel(ty) else {
-        return false;
+/// The reply: none from a handler that streams; any reply of an HTTP handler is a response.
+fn output<'a>(sig: &Signature<'a>, inputs: &Inputs<'a>, errors: &mut Errors) -> Output<'a> {
+    let (streams, http) = match inputs {
+        Inputs::Event { event, stream, .. } => (stream.is_some(), matches!(event, Event::Http(_))),
+        Inputs::Ruchy => (false, false),
     };
-    let Some(last) = path.path.segments.last() else {
-        return false;
+    let (Output::Reply(reply) | Output::Result { ok: reply, .. }) = &sig.output;
+    if streams && !matches!(reply, Reply::Unit) {
+        if let Some(ty) = sig.return_type {
+            errors.at(
+                ty,
+                "a streaming handler writes its reply to the stream: return `()` or `Result<(), E>`",
+            );
+        }
+    }
+    if !http || streams {
+        return sig.output;
+    }
+    // Whatever an HTTP handler returns is a response: `IntoResponse` decides.
+    let http_reply = |reply: Reply<'a>| match reply {
+        Reply::Json(ty) => Reply::Http(Some(ty)),
+        Reply::Unit | Reply::Raw | Reply::Http(_) => Reply::Http(None),
     };
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return false;
-    };
-    path.qself.is_none()
-        && last.ident == "Request"
-        && args.args.len() == 1
-        && matches!(args.args.first(), Some(GenericArgument::Type(Type::Path(body)))
-            if body.path.segments.last().is_some_and(|s| s.ident == "Body" && s.arguments.is_none()))
-}
-
-/// The reply kind, from the syntax of the return type.
-fn output(ty: &Type) -> Output<'_> {
-    match result_type(ty) {
-        Some((ok, err)) => Output::Result {
-            ok: reply(ok),
-            err: err.unwrap_or(ty),
+    match sig.output {
+        Output::Reply(reply) => Output::Reply(http_reply(reply)),
+        Output::Result { ok, err } => Output::Result {
+            ok: http_reply(ok),
+            err,
         },
-        None => Output::Reply(reply(ty)),
     }
-}
-
-/// How a returned value is sent. Only the outer `Result` is a fallible handler: a `Result`
-/// inside it is an ordinary value, sent as JSON.
-fn reply(ty: &Type) -> Reply<'_> {
-    if matches!(peel(ty), Type::Tuple(tuple) if tuple.elems.is_empty()) {
-        Reply::Unit
-    } else if is_str_ref(ty) || is_bytes_ref(ty) || is_string(ty) || is_byte_vec(ty) {
-        Reply::Raw
-    } else {
-        Reply::Json(ty)
-    }
-}
-
-/// Strips the invisible groups macros wrap types in, and parentheses.
-fn peel(mut ty: &Type) -> &Type {
-    loop {
-        match ty {
-            Type::Group(group) => ty = &group.elem,
-            Type::Paren(paren) => ty = &paren.elem,
-            _ => return ty,
-        }
-    }
-}
-
-/// The type a reference points to, or the type itself.
-fn referent(ty: &Type) -> &Type {
-    match peel(ty) {
-        Type::Reference(reference) => &reference.elem,
-        other => other,
-    }
-}
-
-/// `&str` (any lifetime).
-fn is_str_ref(ty: &Type) -> bool {
-    matches!(peel(ty), Type::Reference(r) if r.mutability.is_none() && is_path(&r.elem, &[], "str"))
-}
-
-/// `&[u8]` (any lifetime).
-fn is_bytes_ref(ty: &Type) -> bool {
-    matches!(peel(ty), Type::Reference(r) if r.mutability.is_none()
-        && matches!(peel(&r.elem), Type::Slice(s) if is_path(&s.elem, &[], "u8")))
-}
-
-/// `String`, `std::string::String` or `alloc::string::String`.
-fn is_string(ty: &Type) -> bool {
-    is_path(ty, &["string"], "String")
-}
-
-/// `Vec<u8>`, `std::vec::Vec<u8>` or `alloc::vec::Vec<u8>`.
-fn is_byte_vec(ty: &Type) -> bool {
-    let Some(segment) = std_path(ty, &["vec"], "Vec") else {
-        return false;
-    };
-    let PathArguments::AngleBracketed(args) = &segment.arguments else {
-        return false;
-    };
-    args.args.len() == 1
-        && matches!(args.args.first(), Some(GenericArgument::Type(elem)) if is_path(elem, &[], "u8"))
-}
-
-/// The type is `name` without generic arguments, or `std::<module…>::name` /
-/// `alloc::<module…>::name`, with or without a leading `::`.
-fn is_path(ty: &Type, module: &[&str], name: &str) -> bool {
-    std_path(ty, module, name).is_some_and(|segment| segment.arguments.is_none())
-}
-
-/// The last segment of `ty` when it is `name` or its full path in `std` or `alloc`.
-fn std_path<'a>(ty: &'a Type, module: &[&str], name: &str) -> Option<&'a syn::PathSegment> {
-    let Type::Path(path) = peel(ty) else {
-        return None;
-    };
-    if path.qself.is_some() {
-        return None;
-    }
-    let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
-    let (last, prefix) = segments.split_last()?;
-    if last.ident != name {
-        return None;
-    }
-    if prefix.is_empty() {
-        return path.path.leading_colon.is_none().then_some(*last);
-    }
-    let (root, modules) = prefix.split_first()?;
-    let in_std = (root.ident == "std" || root.ident == "alloc" || root.ident == "core")
-        && modules.len() == module.len()
-        && modules.iter().zip(module).all(|(s, m)| s.ident == m)
-        && prefix.iter().all(|s| s.arguments.is_none());
-    in_std.then_some(*last)
-}
-
-/// `Some(owned)` when the type is a context: a path ending in `Context`, by reference
-/// (`owned == false`) or by value.
-fn context_type(ty: &Type) -> Option<bool> {
-    let (ty, owned) = match peel(ty) {
-        Type::Reference(reference) => (&*reference.elem, false),
-        other => (other, true),
-    };
-    let Type::Path(path) = peel(ty) else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    (path.qself.is_none() && last.ident == "Context" && last.arguments.is_none()).then_some(owned)
-}
-
-/// `ResponseStream` (any path ending in it, with or without a lifetime argument), by reference or
-/// by value: the writer of a streaming handler.
-fn is_stream(ty: &Type) -> bool {
-    let ty = referent(ty);
-    let Type::Path(path) = peel(ty) else {
-        return false;
-    };
-    path.qself.is_none()
-        && path.path.segments.last().is_some_and(|last| {
-            last.ident == "ResponseStream"
-                && match &last.arguments {
-                    PathArguments::None => true,
-                    PathArguments::AngleBracketed(args) => args
-                        .args
-                        .iter()
-                        .all(|arg| matches!(arg, GenericArgument::Lifetime(_))),
-                    PathArguments::Parenthesized(_) => false,
-                }
-        })
-}
-
-/// `Result<R, E>` (any path ending in `Result`): `R`, and `E` when it is written.
-fn result_type(ty: &Type) -> Option<(&Type, Option<&Type>)> {
-    let Type::Path(path) = peel(ty) else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if path.qself.is_some() || last.ident != "Result" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    let mut types = args.args.iter().filter_map(|arg| match arg {
-        GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    });
-    let ok = types.next()?;
-    Some((ok, types.next()))
-}
-
-/// The first `impl Trait` in a type, if any.
-fn find_impl_trait(ty: &Type) -> Option<&Type> {
-    match ty {
-        Type::ImplTrait(_) => Some(ty),
-        Type::Group(group) => find_impl_trait(&group.elem),
-        Type::Paren(paren) => find_impl_trait(&paren.elem),
-        Type::Reference(reference) => find_impl_trait(&reference.elem),
-        Type::Ptr(ptr) => find_impl_trait(&ptr.elem),
-        Type::Slice(slice) => find_impl_trait(&slice.elem),
-        Type::Array(array) => find_impl_trait(&array.elem),
-        Type::Tuple(tuple) => first_impl_trait(&tuple.elems),
-        Type::Path(path) => {
-            path.path
-                .segments
-                .iter()
-                .find_map(|segment| match &segment.arguments {
-                    PathArguments::AngleBracketed(args) => {
-                        args.args.iter().find_map(|arg| match arg {
-                            GenericArgument::Type(ty) => find_impl_trait(ty),
-                            _ => None,
-                        })
-                    }
-                    _ => None,
-                })
-        }
-        _ => None,
-    }
-}
-
-fn first_impl_trait(types: &Punctuated<Type, syn::Token![,]>) -> Option<&Type> {
-    types.iter().find_map(find_impl_trait)
 }
 
 #[cfg(test)]
@@ -659,88 +440,6 @@ mod tests {
         let function = crate::parse::function(function).unwrap();
         let handler = handler(&args, &function).unwrap_or_else(|e| panic!("{e}"));
         look(&handler)
-    }
-
-    fn event_kind(ty: TokenStream) -> &'static str {
-        with(quote!(), quote!(fn h(e: #ty) {}), |h| match &h.inputs {
-            Inputs::Event { event, .. } => match event {
-                Event::Str => "str",
-                Event::Bytes => "bytes",
-                Event::String => "string",
-                Event::ByteVec => "vec",
-                Event::Http(_) => "http",
-                Event::Json(_) => "json",
-            },
-            Inputs::Ruchy => "ruchy",
-        })
-    }
-
-    fn output_kind(ty: TokenStream) -> String {
-        fn reply(reply: &Reply<'_>) -> &'static str {
-            match reply {
-                Reply::Unit => "unit",
-                Reply::Raw => "raw",
-                Reply::Json(_) => "json",
-                Reply::Http(_) => "http",
-            }
-        }
-        fn name(output: &Output<'_>) -> String {
-            match output {
-                Output::Reply(r) => reply(r).into(),
-                Output::Result { ok, err } => {
-                    format!("result({}, {})", reply(ok), err.to_token_stream())
-                }
-            }
-        }
-        with(quote!(), quote!(fn h(e: &str) -> #ty { todo!() }), |h| {
-            name(&h.output)
-        })
-    }
-
-    #[test]
-    fn events_are_classified_by_syntax() {
-        assert_eq!(event_kind(quote!(&str)), "str");
-        assert_eq!(event_kind(quote!(&'static str)), "str");
-        assert_eq!(event_kind(quote!(&[u8])), "bytes");
-        assert_eq!(event_kind(quote!(String)), "string");
-        assert_eq!(event_kind(quote!(std::string::String)), "string");
-        assert_eq!(event_kind(quote!(::alloc::string::String)), "string");
-        assert_eq!(event_kind(quote!(Vec<u8>)), "vec");
-        assert_eq!(event_kind(quote!(std::vec::Vec<u8>)), "vec");
-        assert_eq!(event_kind(quote!(Vec<u16>)), "json");
-        assert_eq!(event_kind(quote!(Order)), "json");
-        assert_eq!(event_kind(quote!(my::String)), "json");
-        assert_eq!(event_kind(quote!(serde_json::Value)), "json");
-        assert_eq!(event_kind(quote!(&mut str)), "json");
-        assert_eq!(event_kind(quote!(Request<Body>)), "http");
-        assert_eq!(
-            event_kind(quote!(http::Request<ruchy_lambda::http::Body>)),
-            "http"
-        );
-        assert_eq!(event_kind(quote!(Request)), "json");
-        assert_eq!(event_kind(quote!(Request<Order>)), "json");
-    }
-
-    #[test]
-    fn outputs_are_classified_by_syntax() {
-        assert_eq!(output_kind(quote!(())), "unit");
-        assert_eq!(output_kind(quote!(String)), "raw");
-        assert_eq!(output_kind(quote!(&'static str)), "raw");
-        assert_eq!(output_kind(quote!(Vec<u8>)), "raw");
-        assert_eq!(output_kind(quote!(&'static [u8])), "raw");
-        assert_eq!(output_kind(quote!(Receipt)), "json");
-        assert_eq!(
-            output_kind(quote!(Result<Receipt, MyError>)),
-            "result(json, MyError)"
-        );
-        assert_eq!(
-            output_kind(quote!(std::result::Result<String, String>)),
-            "result(raw, String)"
-        );
-        assert_eq!(
-            output_kind(quote!(io::Result<()>)),
-            "result(unit, io :: Result < () >)"
-        );
     }
 
     #[test]
