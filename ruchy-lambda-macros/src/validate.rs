@@ -527,6 +527,27 @@ mod tests {
             ),
             Ok(())
         );
+        // A response stream is a fourth parameter.
+        assert_eq!(
+            check(
+                quote!(init = s),
+                quote!(
+                    fn h(e: Order, c: Context, o: &mut ResponseStream, s: &S) {}
+                )
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                quote!(),
+                quote!(
+                    fn h(e: &str, o: &mut ResponseStream) -> Result<(), E> {
+                        todo!()
+                    }
+                )
+            ),
+            Ok(())
+        );
     }
 
     #[test]
@@ -706,12 +727,125 @@ mod tests {
                 ),
                 "the two-`&str` form `fn(request_id: &str, body: &str)` takes no state",
             ),
+            (
+                quote!(),
+                quote!(
+                    fn h(e: &str, c: &mut Context) {}
+                ),
+                "the context cannot be borrowed mutably",
+            ),
+            (
+                quote!(init = i),
+                quote!(
+                    fn h(e: &str, s: &S, t: &S) {}
+                ),
+                "only one state parameter is allowed",
+            ),
+            (
+                quote!(init = i),
+                quote!(
+                    fn h(e: &str, s: &S, n: u32) {}
+                ),
+                "unexpected parameter",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn h(e: &str, o: &mut ResponseStream, p: &mut ResponseStream) {}
+                ),
+                "the response stream is taken twice",
+            ),
+            (
+                quote!(init = i),
+                quote!(
+                    fn h(e: &str, s: &S, o: &mut ResponseStream) {}
+                ),
+                "the response stream comes before the state",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn h(e: &str, o: &ResponseStream) {}
+                ),
+                "the response stream is written to",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn h(e: &str, o: &mut ResponseStream, c: &Context) {}
+                ),
+                "the context comes before the response stream",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn h(e: &str, o: &mut ResponseStream) -> String {
+                        todo!()
+                    }
+                ),
+                "a streaming handler writes its reply to the stream",
+            ),
         ];
         for (args, function, expected) in cases {
             let errors = check(args, function.clone()).unwrap_err();
             assert_eq!(errors.len(), 1, "{function}: {errors:#?}");
             assert!(errors[0].starts_with(expected), "{function}: {errors:#?}");
             assert!(!errors[0].ends_with('.'), "{}", errors[0]);
+        }
+    }
+
+    /// Within one parameter, the first rule broken is reported: too many, then taken twice, then
+    /// out of order, then how it is taken.
+    #[test]
+    fn one_error_per_parameter_the_first_rule_broken() {
+        let cases = [
+            (
+                quote!(init = i),
+                quote!(
+                    fn h(e: &str, c: &Context, s: &S, d: &mut Context) {}
+                ),
+                "too many parameters",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn h(e: &str, c: &Context, d: &mut Context) {}
+                ),
+                "`Context` is taken twice",
+            ),
+            (
+                quote!(init = i),
+                quote!(
+                    fn h(e: &str, o: &mut ResponseStream, s: &S, c: &mut Context) {}
+                ),
+                "the context comes before the response stream",
+            ),
+            (
+                quote!(init = i),
+                quote!(
+                    fn h(e: &str, s: &S, o: &ResponseStream) {}
+                ),
+                "the response stream comes before the state",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn h(e: &str, s: &mut S) {}
+                ),
+                "a state parameter needs an `init` function",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn h(c: &Context, d: &mut Context) {}
+                ),
+                "the event comes first",
+            ),
+        ];
+        for (args, function, expected) in cases {
+            let errors = check(args, function.clone()).unwrap_err();
+            assert_eq!(errors.len(), 1, "{function}: {errors:#?}");
+            assert!(errors[0].starts_with(expected), "{function}: {errors:#?}");
         }
     }
 
