@@ -194,13 +194,18 @@ fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream 
             let ok = reply(private, ok);
             let error = quote_spanned! {err.span()=>
                 {
-                    // One of the two is used, depending on whether the error implements
-                    // `ErrorType`.
+                    // One of each group is used: the `errorType` depends on whether the error
+                    // implements `ErrorType`, its causes on whether it is an `Error`, derefs to
+                    // a `dyn Error`, or neither.
                     #[allow(unused_imports)]
                     use #private::{ViaErrorType as _, ViaTypeName as _};
-                    #private::error_diagnostic(
-                        &__error,
-                        (&#private::ErrorKind(&__error)).__error_type(),
+                    #[allow(unused_imports)]
+                    use #private::{ViaError as _, ViaDynError as _, ViaDisplay as _};
+                    (&&&#private::ErrorSources(&__error)).__with_causes(
+                        #private::error_diagnostic(
+                            &__error,
+                            &(&#private::ErrorKind(&__error)).__error_type(),
+                        ),
                     )
                 }
             };

@@ -72,13 +72,47 @@
 //! - any other type `T: serde::Serialize` — sent as JSON (a failure is reported with
 //!   `errorType` `SerializationError`);
 //! - `Result<R, E>` with `E: Display` — `R` sent as above, or `E` reported as the invocation's
-//!   error: `errorMessage` is its `Display` text, `errorType` its type name (the last segment
-//!   of its path, `OrderError` for `shop::OrderError`) unless it implements [`ErrorType`].
-//!   The return type must be spelled `Result<…>` (any path ending in `Result`, such as
-//!   `io::Result<T>`); an alias with another name is sent as JSON.
+//!   error: `errorMessage` is its `Display` text followed by its causes, `errorType` its type
+//!   name (`OrderError` for `shop::OrderError`) unless it implements [`ErrorType`]; see
+//!   [Errors](#errors). The return type must be spelled `Result<…>` (any path ending in
+//!   `Result`, such as `io::Result<T>` or `anyhow::Result<T>`); an alias with another name is
+//!   sent as JSON.
 //!
 //! Anything else is a compile error on the offending token, saying what to do; see
 //! [`handler`] for each form and the code it stands for.
+//!
+//! # Errors
+//!
+//! A handler's `Err(e)` is reported to Lambda as
+//! `{"errorMessage": …, "errorType": …, "stackTrace": []}`:
+//!
+//! - `errorMessage` is `e`'s `Display` text; then, when `e` is a [`std::error::Error`] or
+//!   derefs to one (`Box<dyn Error + Send + Sync>`, `anyhow::Error`, `eyre::Report`), each cause
+//!   of its [`source`](std::error::Error::source) chain as `: cause`, as anyhow's `{:#}` prints
+//!   it: `.context("cannot total order 42")` on `item 7 has no price` gives
+//!   `cannot total order 42: item 7 has no price`. A cause whose text already ends the message
+//!   (a `Display` that prints its source, such as thiserror's `#[error("bad quantity: {0}")]`
+//!   with `#[from]`) is not repeated, and at most 32 causes are followed. An error that is only
+//!   `Display` (a `String`, a type of your own without an `Error` impl) gives its text alone.
+//! - `errorType` is what its [`ErrorType`] impl returns, else the name of its type: the last
+//!   segment of the path without generic arguments (`OrderError` for `shop::OrderError<u32>`,
+//!   `String`, `ParseIntError`), but a type named `Error` keeps its module (`io::Error` for
+//!   `std::io::Error`, `anyhow::Error`, `serde_json::Error`), and a `Box<T>` is named as `T`,
+//!   `Box<dyn Error>` (with or without `+ Send + Sync`) as `BoxError`. The error inside a box
+//!   or an `anyhow::Error` is known only at run time and Rust cannot name it: errors a caller
+//!   must tell apart (a Step Functions `Retry`) need a type of their own, whose [`ErrorType`]
+//!   impl may name each variant.
+//! - `stackTrace` is empty: a Rust error has no frames, and its causes are in the message.
+//!
+//! | `Err(…)` of a handler returning | `errorType` | `errorMessage` |
+//! | --- | --- | --- |
+//! | `anyhow::Result<T>`: `Err(anyhow!("item 7 has no price")).context("cannot total order 42")` | `anyhow::Error` | `cannot total order 42: item 7 has no price` |
+//! | `Result<T, Box<dyn Error + Send + Sync>>`: `"4x2".parse::<u32>()?` | `BoxError` | `invalid digit found in string` |
+//! | `std::io::Result<T>`: `std::fs::read("/nonexistent")` | `io::Error` | `No such file or directory (os error 2)` |
+//! | `Result<T, OrderError>` (thiserror): `OrderError::Prices(e)`, `#[error("cannot read the price list")]`, `#[source] e: io::Error` | `OrderError` | `cannot read the price list: the disk is full` |
+//!
+//! The error of `init` or of a lifecycle hook is named by the same rule; its message is its
+//! `Display` text.
 //!
 //! # Panics
 //!

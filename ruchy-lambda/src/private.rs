@@ -3,8 +3,11 @@
 //! Type checks are bounds on helper traits with `#[diagnostic::on_unimplemented]`: the macro
 //! spans each call on the user's type, so rustc reports the problem there, in our words.
 
+use std::borrow::Cow;
+use std::error::Error;
 use std::fmt::Display;
 use std::marker::PhantomData;
+use std::ops::Deref;
 use std::process::ExitCode;
 
 use ruchy_lambda_runtime_core as core_rt;
@@ -379,7 +382,8 @@ pub trait LambdaError: Display {}
 
 impl<T: Display + ?Sized> LambdaError for T {}
 
-/// The diagnostic for a handler's error.
+/// The diagnostic for a handler's error: `errorMessage` its `Display` text (its causes are
+/// added by `__with_causes`, see [`ErrorSources`]).
 pub fn error_diagnostic<E: LambdaError + ?Sized>(error: &E, error_type: &str) -> Diagnostic {
     Diagnostic::new(error_type, error.to_string())
 }
@@ -405,14 +409,125 @@ impl<E: ErrorType + ?Sized> ViaErrorType for ErrorKind<'_, E> {
 /// The `errorType` from the error's type name.
 pub trait ViaTypeName {
     /// The `errorType`.
-    fn __error_type(&self) -> &str;
+    fn __error_type(&self) -> Cow<'static, str>;
 }
 
 impl<E: ?Sized> ViaTypeName for &ErrorKind<'_, E> {
     #[inline]
-    fn __error_type(&self) -> &str {
+    fn __error_type(&self) -> Cow<'static, str> {
         short_type_name::<E>()
     }
+}
+
+/// Borrows a handler's error to add its causes to its diagnostic, following the `source()`
+/// chain of a `dyn Error` view of it ([`with_causes`]): [`ViaError`] when the type implements
+/// [`Error`] (an `io::Error`, a `thiserror` enum), else [`ViaDynError`] when it derefs to a
+/// `dyn Error` (`Box<dyn Error>`, `anyhow::Error`, `eyre::Report`), else [`ViaDisplay`], which
+/// leaves the diagnostic as it is (autoderef specialization: the generated code calls
+/// `(&&&ErrorSources(&error)).__with_causes(diagnostic)`, and the first that applies wins).
+pub struct ErrorSources<'a, E: ?Sized>(pub &'a E);
+
+/// The error is an [`Error`].
+pub trait ViaError {
+    /// `diagnostic` with the error's causes.
+    fn __with_causes(&self, diagnostic: Diagnostic) -> Diagnostic;
+}
+
+impl<E: Error> ViaError for &&ErrorSources<'_, E> {
+    #[inline]
+    fn __with_causes(&self, diagnostic: Diagnostic) -> Diagnostic {
+        with_causes(diagnostic, self.0)
+    }
+}
+
+/// The error derefs to a `dyn Error`, with or without `Send` and `Sync`.
+pub trait ViaDynError {
+    /// `diagnostic` with the causes of the `dyn Error` the error derefs to.
+    fn __with_causes(&self, diagnostic: Diagnostic) -> Diagnostic;
+}
+
+impl<E> ViaDynError for &ErrorSources<'_, E>
+where
+    E: Deref + ?Sized,
+    E::Target: DynError,
+{
+    #[inline]
+    fn __with_causes(&self, diagnostic: Diagnostic) -> Diagnostic {
+        with_causes(diagnostic, self.0.deref().as_dyn_error())
+    }
+}
+
+/// The error is only `Display`: no causes to add.
+pub trait ViaDisplay {
+    /// `diagnostic` as it is.
+    fn __with_causes(&self, diagnostic: Diagnostic) -> Diagnostic;
+}
+
+impl<E: ?Sized> ViaDisplay for ErrorSources<'_, E> {
+    #[inline]
+    fn __with_causes(&self, diagnostic: Diagnostic) -> Diagnostic {
+        diagnostic
+    }
+}
+
+/// A `dyn Error` trait object, whatever its auto traits.
+pub trait DynError {
+    /// As a plain `dyn Error`.
+    fn as_dyn_error(&self) -> &dyn Error;
+}
+
+impl DynError for dyn Error + '_ {
+    #[inline]
+    fn as_dyn_error(&self) -> &dyn Error {
+        self
+    }
+}
+
+impl DynError for dyn Error + Send + '_ {
+    #[inline]
+    fn as_dyn_error(&self) -> &dyn Error {
+        self
+    }
+}
+
+impl DynError for dyn Error + Sync + '_ {
+    #[inline]
+    fn as_dyn_error(&self) -> &dyn Error {
+        self
+    }
+}
+
+impl DynError for dyn Error + Send + Sync + '_ {
+    #[inline]
+    fn as_dyn_error(&self) -> &dyn Error {
+        self
+    }
+}
+
+/// How many causes [`with_causes`] follows at most: a `source()` chain that loops cannot hold
+/// the invocation.
+pub const MAX_CAUSES: usize = 32;
+
+/// `diagnostic` with the causes of `error` (its `source()` chain, not `error` itself) after its
+/// message, as `: cause` each, but for a cause whose text already ends the message (an error
+/// whose `Display` prints its source).
+pub fn with_causes(mut diagnostic: Diagnostic, error: &dyn Error) -> Diagnostic {
+    let mut cause = error.source();
+    let mut text = String::new();
+    for _ in 0..MAX_CAUSES {
+        let Some(error) = cause else { break };
+        text.clear();
+        {
+            use std::fmt::Write as _;
+            let _ = write!(text, "{error}");
+        }
+        if !diagnostic.error_message.ends_with(text.as_str()) {
+            diagnostic.error_message.push_str(": ");
+            diagnostic.error_message.push_str(&text);
+        }
+        cause = error.source();
+    }
+    diagnostic
 }
 
 // ---- state ----
@@ -478,7 +593,7 @@ pub struct ResultInit;
 impl ResultInit {
     /// The state, or the init error with the error's type name as its `errorType`.
     pub fn into_init<S, E: LambdaError>(self, built: Result<S, E>) -> Result<S, Diagnostic> {
-        built.map_err(|error| error_diagnostic(&error, short_type_name::<E>()))
+        built.map_err(|error| error_diagnostic(&error, &short_type_name::<E>()))
     }
 }
 
@@ -613,6 +728,157 @@ mod tests {
         assert_eq!((&ErrorKind(&String::new())).__error_type(), "String");
         let d = error_diagnostic(&Named, (&ErrorKind(&Named)).__error_type());
         assert_eq!(d, Diagnostic::new("Custom.Named", "named"));
+    }
+
+    /// The diagnostic the generated code builds for a handler's `Err(error)`.
+    macro_rules! reported {
+        ($error:expr) => {{
+            let __error = $error;
+            (&&&ErrorSources(&__error)).__with_causes(error_diagnostic(
+                &__error,
+                &(&ErrorKind(&__error)).__error_type(),
+            ))
+        }};
+    }
+
+    #[derive(Debug)]
+    struct Leaf(&'static str);
+    impl Display for Leaf {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl Error for Leaf {}
+
+    /// An error with a source: its `Display` says `text`, or `text: {source}` with `prints`.
+    #[derive(Debug)]
+    struct Wrapping {
+        text: &'static str,
+        prints: bool,
+        source: Box<dyn Error + Send + Sync>,
+    }
+    impl Display for Wrapping {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            if self.prints {
+                write!(f, "{}: {}", self.text, self.source)
+            } else {
+                f.write_str(self.text)
+            }
+        }
+    }
+    impl Error for Wrapping {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&*self.source)
+        }
+    }
+
+    fn wrap(text: &'static str, source: impl Error + Send + Sync + 'static) -> Wrapping {
+        Wrapping {
+            text,
+            prints: false,
+            source: Box::new(source),
+        }
+    }
+
+    /// Like `anyhow::Error`: `Display` is the outermost error, not an `Error` itself, derefs to
+    /// the `dyn Error` that has the chain.
+    struct Report(Box<dyn Error + Send + Sync>);
+    impl Display for Report {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            Display::fmt(&self.0, f)
+        }
+    }
+    impl Deref for Report {
+        type Target = dyn Error + Send + Sync + 'static;
+        fn deref(&self) -> &Self::Target {
+            &*self.0
+        }
+    }
+
+    #[test]
+    fn causes_follow_the_message() {
+        let chain = || wrap("outer", wrap("middle", Leaf("root")));
+        let expected = |error_type: &str| Diagnostic::new(error_type, "outer: middle: root");
+        assert_eq!(reported!(chain()), expected("Wrapping"));
+        // Boxed, with or without `Send + Sync`: the same chain, named `BoxError`.
+        let boxed: Box<dyn Error + Send + Sync> = Box::new(chain());
+        assert_eq!(reported!(boxed), expected("BoxError"));
+        let boxed: Box<dyn Error> = Box::new(chain());
+        assert_eq!(reported!(boxed), expected("BoxError"));
+        let boxed: Box<dyn Error + Send> = Box::new(chain());
+        assert_eq!(reported!(boxed), expected("BoxError"));
+        // A box of a concrete type is an `Error`, named by what it holds.
+        assert_eq!(reported!(Box::new(chain())), expected("Wrapping"));
+        // A type that derefs to `dyn Error`, as `anyhow::Error` does.
+        assert_eq!(reported!(Report(Box::new(chain()))), expected("Report"));
+        // No source: the message alone.
+        assert_eq!(reported!(Leaf("alone")), Diagnostic::new("Leaf", "alone"));
+        let boxed: Box<dyn Error + Send + Sync> = "from a &str".into();
+        assert_eq!(reported!(boxed), Diagnostic::new("BoxError", "from a &str"));
+    }
+
+    #[test]
+    fn a_cause_the_message_already_ends_with_is_not_repeated() {
+        let mut error = wrap("outer", wrap("middle", Leaf("root")));
+        error.prints = true;
+        // `outer: middle` already ends with `middle`; `root` is added.
+        assert_eq!(reported!(error).error_message, "outer: middle: root");
+        let empty = wrap("outer", Leaf(""));
+        assert_eq!(reported!(empty).error_message, "outer");
+        // Only a whole ending counts.
+        let inside = wrap("middle of it", wrap("middle", Leaf("root")));
+        assert_eq!(
+            reported!(inside).error_message,
+            "middle of it: middle: root"
+        );
+    }
+
+    #[test]
+    fn std_errors_and_plain_displays() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, wrap("no order", Leaf("id 7")));
+        assert_eq!(
+            reported!(io),
+            Diagnostic::new("io::Error", "no order: id 7")
+        );
+        let io = std::io::Error::from(std::io::ErrorKind::TimedOut);
+        assert_eq!(reported!(io), Diagnostic::new("io::Error", "timed out"));
+        let parse = "x".parse::<u8>().unwrap_err();
+        assert_eq!(
+            reported!(parse),
+            Diagnostic::new("ParseIntError", "invalid digit found in string")
+        );
+        // Only `Display`: as before.
+        assert_eq!(reported!(Plain), Diagnostic::new("Plain", "plain"));
+        assert_eq!(
+            reported!(String::from("no")),
+            Diagnostic::new("String", "no")
+        );
+        assert_eq!(reported!("no"), Diagnostic::new("str", "no"));
+        // `ErrorType` and causes are independent.
+        assert_eq!(reported!(Named), Diagnostic::new("Custom.Named", "named"));
+    }
+
+    #[test]
+    fn a_looping_chain_ends() {
+        #[derive(Debug)]
+        struct Looping(bool);
+        impl Display for Looping {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(if self.0 { "tick" } else { "tock" })
+            }
+        }
+        impl Error for Looping {
+            fn source(&self) -> Option<&(dyn Error + 'static)> {
+                Some(if self.0 {
+                    &Looping(false)
+                } else {
+                    &Looping(true)
+                })
+            }
+        }
+        let message = reported!(Looping(true)).error_message;
+        assert_eq!(message.matches(": ").count(), MAX_CAUSES);
+        assert!(message.starts_with("tick: tock: tick: "), "{message}");
     }
 
     #[test]
