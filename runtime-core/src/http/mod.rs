@@ -63,8 +63,8 @@ enum BodyAt {
 
 /// One TCP connection and the bytes read from it that are not consumed yet.
 #[derive(Debug)]
-struct Conn {
-    stream: TcpStream,
+struct Conn<S = TcpStream> {
+    stream: S,
     /// Read buffer; `buf[start..end]` holds unread bytes. It only grows (zeroed once).
     buf: Vec<u8>,
     start: usize,
@@ -73,7 +73,7 @@ struct Conn {
     close_after: bool,
 }
 
-impl Conn {
+impl<S: Read> Conn<S> {
     /// Reads more bytes after `end`, growing the buffer when full. Returns 0 at end of stream.
     fn fill(&mut self) -> io::Result<usize> {
         if self.end == self.buf.len() {
@@ -445,8 +445,8 @@ fn is_idle(stream: &TcpStream) -> bool {
 }
 
 /// Reads one response from `conn`; on return `conn.start` points past it.
-fn read_response(
-    conn: &mut Conn,
+fn read_response<S: Read>(
+    conn: &mut Conn<S>,
     limits: &Limits,
     headers: &mut Vec<(Range<usize>, Range<usize>)>,
     decoded: &mut Vec<u8>,
@@ -542,8 +542,8 @@ fn read_response(
 
 /// Decodes a chunked body that starts at `body_start` into `decoded`. The raw chunk bytes are
 /// read into the buffer behind the header section, which is reused as they are consumed.
-fn read_chunked(
-    conn: &mut Conn,
+fn read_chunked<S: Read>(
+    conn: &mut Conn<S>,
     body_start: usize,
     limits: &Limits,
     decoded: &mut Vec<u8>,
@@ -551,7 +551,7 @@ fn read_chunked(
     decoded.clear();
     let mut pos = body_start;
     // Reads at least one more byte, reusing the area behind the header section once consumed.
-    let more = |conn: &mut Conn, pos: &mut usize| -> Result<(), HttpError> {
+    let more = |conn: &mut Conn<S>, pos: &mut usize| -> Result<(), HttpError> {
         if *pos == conn.end {
             *pos = body_start;
             conn.end = body_start;
@@ -562,7 +562,7 @@ fn read_chunked(
         Ok(())
     };
     // Returns the next line (without its ending) as a range, reading as needed.
-    let line = |conn: &mut Conn, pos: &mut usize, cap: usize| -> Result<Range<usize>, HttpError> {
+    let line = |conn: &mut Conn<S>, pos: &mut usize, cap| -> Result<Range<usize>, HttpError> {
         loop {
             if let Some(nl) = conn.buf[*pos..conn.end].iter().position(|&b| b == b'\n') {
                 let mut stop = *pos + nl;
@@ -628,6 +628,93 @@ fn read_chunked(
     }
     conn.start = pos;
     Ok(())
+}
+
+/// Entry points for the fuzz targets in `fuzz/`: not part of the API, no stability promise.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{Conn, HttpError, Limits, Range, Read, read_response as read};
+    use std::io;
+
+    /// One response as [`read_response`] read it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct FuzzResponse {
+        /// The status code of the final (non-interim) response.
+        pub status: u16,
+        /// Its status line and header section, as the client kept them.
+        pub head: Vec<u8>,
+        /// Name and value of each header field, as ranges into `head`.
+        pub headers: Vec<(Range<usize>, Range<usize>)>,
+        /// The decoded body.
+        pub body: Vec<u8>,
+        /// Input bytes the response took, interim responses included.
+        pub consumed: usize,
+        /// Bytes read past the response and kept for the next one.
+        pub unread: Vec<u8>,
+        /// Whether the client would close the connection after this response.
+        pub close_after: bool,
+    }
+
+    /// `input`, handed out at most `reads[i % reads.len()]` bytes (at least 1) per read, then end
+    /// of stream. No `reads`: as much as the reader asks for.
+    #[derive(Debug)]
+    struct Pieces<'a> {
+        input: &'a [u8],
+        reads: &'a [usize],
+        count: usize,
+        pos: usize,
+    }
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut n = buf.len().min(self.input.len() - self.pos);
+            if !self.reads.is_empty() {
+                n = n.min(self.reads[self.count % self.reads.len()].max(1));
+            }
+            self.count += 1;
+            buf[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    /// Reads one response from `input` the way [`super::HttpClient`] reads it from a
+    /// connection whose reads return `reads` bytes at a time (see `Pieces`).
+    pub fn read_response(
+        input: &[u8],
+        reads: &[usize],
+        limits: &Limits,
+    ) -> Result<FuzzResponse, HttpError> {
+        let mut conn = Conn {
+            stream: Pieces {
+                input,
+                reads,
+                count: 0,
+                pos: 0,
+            },
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            close_after: false,
+        };
+        let mut headers = Vec::new();
+        let mut decoded = Vec::new();
+        let meta = read(&mut conn, limits, &mut headers, &mut decoded)?;
+        let body = match meta.body {
+            super::BodyAt::Buffer(from, to) => conn.buf[from..to].to_vec(),
+            super::BodyAt::Decoded => decoded,
+        };
+        let unread = conn.buf[conn.start..conn.end].to_vec();
+        Ok(FuzzResponse {
+            status: meta.status,
+            head: conn.buf[..meta.head_len].to_vec(),
+            headers,
+            body,
+            consumed: conn.stream.pos - unread.len(),
+            unread,
+            close_after: conn.close_after,
+        })
+    }
 }
 
 #[cfg(test)]
