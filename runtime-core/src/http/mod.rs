@@ -561,10 +561,14 @@ fn read_chunked<S: Read>(
         }
         Ok(())
     };
-    // Returns the next line (without its ending) as a range, reading as needed.
+    // Returns the next line (without its ending) as a range, reading as needed. A line of more
+    // than `cap` bytes before its LF is refused, whether or not it arrived in one read.
     let line = |conn: &mut Conn<S>, pos: &mut usize, cap| -> Result<Range<usize>, HttpError> {
         loop {
             if let Some(nl) = conn.buf[*pos..conn.end].iter().position(|&b| b == b'\n') {
+                if nl > cap {
+                    return Err(HttpError::InvalidChunk);
+                }
                 let mut stop = *pos + nl;
                 if stop > *pos && conn.buf[stop - 1] == b'\r' {
                     stop -= 1;

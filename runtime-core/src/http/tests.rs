@@ -495,3 +495,36 @@ fn bytes_past_a_response_are_never_taken_for_the_next_answer() {
     );
     assert_eq!(client.connections_opened(), 2);
 }
+
+#[test]
+fn chunk_line_caps_hold_however_the_bytes_arrive() {
+    // Found by the `chunked` fuzz target: a chunk-size line over 1024 bytes, or a trailer line
+    // over the header cap, used to pass when it arrived within one read (the cap was only checked
+    // while the line was incomplete) and fail when trickled.
+    let limits = Limits {
+        max_head_bytes: 100,
+        ..Limits::default()
+    };
+    let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    // 1025 and 101 bytes before the LF (the CR counts).
+    let long_size = [&head[..], &b"0".repeat(1023), b"5\r\nhello\r\n0\r\n\r\n"].concat();
+    let long_trailer = [&head[..], b"0\r\nX: ", &b"x".repeat(97), b"\r\n\r\n"].concat();
+    for input in [long_size, long_trailer] {
+        for reads in [&[][..], &[1], &[1000]] {
+            let got = fuzzing::read_response(&input, reads, &limits);
+            assert!(
+                matches!(got, Err(HttpError::InvalidChunk)),
+                "reads {reads:?}: {got:?}"
+            );
+        }
+    }
+    // At the caps exactly (1024 and 100 bytes before the LF), both pass.
+    let at_cap_size = [&head[..], &b"0".repeat(1022), b"5\r\nhello\r\n0\r\n\r\n"].concat();
+    let at_cap_trailer = [&head[..], b"0\r\nX: ", &b"x".repeat(96), b"\r\n\r\n"].concat();
+    for input in [at_cap_size, at_cap_trailer] {
+        for reads in [&[][..], &[1], &[1000]] {
+            let got = fuzzing::read_response(&input, reads, &limits);
+            assert!(got.is_ok(), "reads {reads:?}: {got:?}");
+        }
+    }
+}
