@@ -1,5 +1,5 @@
 //! runtime-core's chunked-body decoder, as the client runs it on a response with
-//! `Transfer-Encoding: chunked` (`http::fuzzing::read_response`).
+//! `Transfer-Encoding: chunked` (`http::fuzzing::read_response`, fed by `ruchy_lambda_fuzz`).
 //!
 //! The first input byte picks the mode:
 //! - high bit clear: the rest is a chunked body, read with caps and read sizes picked by the low
@@ -14,7 +14,7 @@
 
 use libfuzzer_sys::arbitrary::{Result as ArbResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use ruchy_lambda_runtime_core::http::fuzzing::read_response;
+use ruchy_lambda_fuzz::{Response, read_response};
 use ruchy_lambda_runtime_core::http::{HttpError, Limits};
 
 const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -33,9 +33,7 @@ enum Outcome {
     HeadTooLarge,
 }
 
-fn outcome(
-    r: Result<ruchy_lambda_runtime_core::http::fuzzing::FuzzResponse, HttpError>,
-) -> Outcome {
+fn outcome(r: Result<Response, HttpError>) -> Outcome {
     match r {
         Ok(r) => Outcome::Ok {
             body: r.body,

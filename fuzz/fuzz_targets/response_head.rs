@@ -1,6 +1,6 @@
 //! runtime-core's response-head parser (`http::parse_head`) on arbitrary bytes, and the client's
-//! reading of a whole response (`http::fuzzing::read_response`) with the input split into reads
-//! of different sizes.
+//! reading of a whole response (`http::fuzzing::read_response`, fed by `ruchy_lambda_fuzz`) with
+//! the input split into reads of different sizes.
 //!
 //! Invariants:
 //! - never panics;
@@ -19,7 +19,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ruchy_lambda_runtime_core::http::fuzzing::{FuzzResponse, read_response};
+use ruchy_lambda_fuzz::{Response as FuzzResponse, read_response};
 use ruchy_lambda_runtime_core::http::{Head, HttpError, Limits, parse_head};
 
 const TIGHT: Limits = Limits {

@@ -487,14 +487,14 @@ fn measure_cold_starts(
     runtimes: &[Runtime],
     settings: &Settings,
 ) -> Result<(), String> {
-    let mut subjects: Vec<(usize, Runtime, Subject)> = Vec::new();
+    let mut subjects: Vec<(usize, Runtime, Handler, Subject)> = Vec::new();
     for (c, per_runtime) in binaries.iter().enumerate() {
         for handler in Handler::ALL {
             for &runtime in runtimes {
                 if let Some(paths) = &per_runtime[runtime.index()] {
                     let name = subject_name(results[c].config, runtime, handler);
                     let subject = Subject::new(&paths.handlers[handler.index()], name, handler)?;
-                    subjects.push((c, runtime, subject));
+                    subjects.push((c, runtime, handler, subject));
                 }
             }
         }
@@ -508,9 +508,9 @@ fn measure_cold_starts(
     for round in 0..settings.spawns {
         for start in (0..subjects.len()).step_by(group) {
             for offset in rotation(group, round) {
-                let (c, runtime, subject) = &mut subjects[start + offset];
+                let (c, runtime, handler, subject) = &mut subjects[start + offset];
                 let (init, rss) = subject.cold_start()?;
-                let h = subject.handler.index();
+                let h = handler.index();
                 let figures = results[*c].figures[runtime.index()]
                     .as_mut()
                     .ok_or("cold start of a runtime that was not built")?;

@@ -18,18 +18,39 @@ use crate::subjects::Handler;
 /// Longest any single invocation may take before the run is abandoned.
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What every invocation of a subject is sent, and the reply it must get, byte for byte.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub event: Vec<u8>,
+    pub reply: Vec<u8>,
+}
+
+impl From<Handler> for Exchange {
+    /// [`Handler::event`] and [`Handler::reply`].
+    fn from(handler: Handler) -> Exchange {
+        Exchange {
+            event: handler.event().to_vec(),
+            reply: handler.reply().to_vec(),
+        }
+    }
+}
+
 /// A bootstrap under a local Lambda.
 pub struct Subject {
     pub name: String,
-    pub handler: Handler,
+    exchange: Exchange,
     function: Function,
 }
 
 impl Subject {
     /// Starts the local Lambda for `path`; the runtime is stopped at once (no figure comes from
     /// this first spawn).
-    pub fn new(path: &Path, name: String, handler: Handler) -> Result<Subject, String> {
-        Subject::with_output(path, name, handler, Vec::new(), Output::Null)
+    pub fn new(
+        path: &Path,
+        name: String,
+        exchange: impl Into<Exchange>,
+    ) -> Result<Subject, String> {
+        Subject::with_output(path, name, exchange, Vec::new(), Output::Null)
     }
 
     /// [`Subject::new`] with more environment variables, and the runtime's stdout and stderr
@@ -37,25 +58,25 @@ impl Subject {
     pub fn with_output(
         path: &Path,
         name: String,
-        handler: Handler,
+        exchange: impl Into<Exchange>,
         env: Vec<(String, String)>,
         output: Output,
     ) -> Result<Subject, String> {
-        Subject::with_config(path, name, handler, function_config(env, output))
+        Subject::with_config(path, name, exchange, function_config(env, output))
     }
 
     /// [`Subject::new`] with the local Lambda configured by `config` (see [`function_config`]).
     pub fn with_config(
         path: &Path,
         name: String,
-        handler: Handler,
+        exchange: impl Into<Exchange>,
         config: FunctionConfig,
     ) -> Result<Subject, String> {
         let mut function = Function::start(path, config).map_err(|e| format!("{name}: {e}"))?;
         function.stop();
         Ok(Subject {
             name,
-            handler,
+            exchange: exchange.into(),
             function,
         })
     }
@@ -81,7 +102,7 @@ impl Subject {
             .map_err(|e| format!("{}: {e}", self.name))?;
         let report = self
             .function
-            .invoke(Event::new(self.handler.event()))
+            .invoke(self.event())
             .map_err(|e| format!("{}: {e}", self.name))?;
         self.check(&report.outcome)?;
         Ok(report)
@@ -92,7 +113,7 @@ impl Subject {
         self.function.stop();
         let report = self
             .function
-            .invoke(Event::new(self.handler.event()))
+            .invoke(self.event())
             .map_err(|e| format!("{}: {e}", self.name))?;
         self.check(&report.outcome)
     }
@@ -103,7 +124,7 @@ impl Subject {
         let server = self.function.server();
         for _ in 0..count {
             let record = server
-                .invoke(Event::new(self.handler.event()), INVOKE_TIMEOUT)
+                .invoke(self.event(), INVOKE_TIMEOUT)
                 .map_err(|e| format!("{}: {e}", self.name))?;
             self.check(&record.outcome)?;
             samples.push(duration(&record, &self.name)?);
@@ -118,9 +139,7 @@ impl Subject {
     pub fn throughput(&mut self, count: usize) -> Result<f64, String> {
         let server: &RuntimeApiServer = self.function.server();
         server.clear_history();
-        let ids: Vec<String> = (0..count)
-            .map(|_| server.enqueue(Event::new(self.handler.event())))
-            .collect();
+        let ids: Vec<String> = (0..count).map(|_| server.enqueue(self.event())).collect();
         let last = ids.last().ok_or("throughput over no invocation")?;
         let deadline = Instant::now() + INVOKE_TIMEOUT * 6;
         server
@@ -150,7 +169,7 @@ impl Subject {
     pub fn peak_rss(&mut self) -> Result<u64, String> {
         let report = self
             .function
-            .invoke(Event::new(self.handler.event()))
+            .invoke(self.event())
             .map_err(|e| format!("{}: {e}", self.name))?;
         self.check(&report.outcome)?;
         report
@@ -169,9 +188,13 @@ impl Subject {
         &self.function
     }
 
+    fn event(&self) -> Event {
+        Event::new(self.exchange.event.clone())
+    }
+
     fn check(&self, outcome: &Outcome) -> Result<(), String> {
         match outcome {
-            Outcome::Response(body) if body == self.handler.reply() => Ok(()),
+            Outcome::Response(body) if *body == self.exchange.reply => Ok(()),
             Outcome::Response(body) => Err(format!(
                 "{}: unexpected reply {:?}",
                 self.name,

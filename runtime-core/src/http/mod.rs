@@ -635,10 +635,10 @@ fn read_chunked<S: Read>(
 }
 
 /// Entry points for the fuzz targets in `fuzz/`: not part of the API, no stability promise.
+/// Generic, so that nothing of it is compiled into a build that does not call it.
 #[doc(hidden)]
 pub mod fuzzing {
     use super::{Conn, HttpError, Limits, Range, Read, read_response as read};
-    use std::io;
 
     /// One response as [`read_response`] read it.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -651,51 +651,20 @@ pub mod fuzzing {
         pub headers: Vec<(Range<usize>, Range<usize>)>,
         /// The decoded body.
         pub body: Vec<u8>,
-        /// Input bytes the response took, interim responses included.
-        pub consumed: usize,
-        /// Bytes read past the response and kept for the next one.
+        /// Bytes read from `stream` past the response and kept for the next one.
         pub unread: Vec<u8>,
         /// Whether the client would close the connection after this response.
         pub close_after: bool,
     }
 
-    /// `input`, handed out at most `reads[i % reads.len()]` bytes (at least 1) per read, then end
-    /// of stream. No `reads`: as much as the reader asks for.
-    #[derive(Debug)]
-    struct Pieces<'a> {
-        input: &'a [u8],
-        reads: &'a [usize],
-        count: usize,
-        pos: usize,
-    }
-
-    impl Read for Pieces<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let mut n = buf.len().min(self.input.len() - self.pos);
-            if !self.reads.is_empty() {
-                n = n.min(self.reads[self.count % self.reads.len()].max(1));
-            }
-            self.count += 1;
-            buf[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
-            self.pos += n;
-            Ok(n)
-        }
-    }
-
-    /// Reads one response from `input` the way [`super::HttpClient`] reads it from a
-    /// connection whose reads return `reads` bytes at a time (see `Pieces`).
-    pub fn read_response(
-        input: &[u8],
-        reads: &[usize],
+    /// Reads one response from `stream` the way [`super::HttpClient`] reads it from a
+    /// connection (end of stream is the peer closing).
+    pub fn read_response<R: Read>(
+        stream: &mut R,
         limits: &Limits,
     ) -> Result<FuzzResponse, HttpError> {
         let mut conn = Conn {
-            stream: Pieces {
-                input,
-                reads,
-                count: 0,
-                pos: 0,
-            },
+            stream,
             buf: Vec::new(),
             start: 0,
             end: 0,
@@ -708,14 +677,12 @@ pub mod fuzzing {
             super::BodyAt::Buffer(from, to) => conn.buf[from..to].to_vec(),
             super::BodyAt::Decoded => decoded,
         };
-        let unread = conn.buf[conn.start..conn.end].to_vec();
         Ok(FuzzResponse {
             status: meta.status,
             head: conn.buf[..meta.head_len].to_vec(),
             headers,
             body,
-            consumed: conn.stream.pos - unread.len(),
-            unread,
+            unread: conn.buf[conn.start..conn.end].to_vec(),
             close_after: conn.close_after,
         })
     }
