@@ -159,30 +159,30 @@ impl Builder {
         Ok(out_dir)
     }
 
-    /// Builds the peer's `minimal-shutdown` (lambda_runtime's `graceful-shutdown` feature) with
-    /// `config`; returns its path. A build of its own in the peer's target directory, so that
-    /// the feature is not compiled into the peer's other binaries (the peer's `--bins` build,
-    /// without the feature, leaves this one alone).
-    pub fn build_peer_shutdown(&self, config: Config) -> Result<PathBuf, String> {
+    /// Builds the peer's `binary` with its `feature` (`minimal-shutdown` with lambda_runtime's
+    /// `graceful-shutdown`, `batch` with `sqs`, aws_lambda_events' SQS types) with `config`;
+    /// returns its path. A build of its own in the peer's target directory, so that the feature
+    /// is not compiled into the peer's other binaries (the peer's `--bins` build, without the
+    /// feature, leaves this one alone).
+    pub fn build_peer_alone(
+        &self,
+        config: Config,
+        binary: &str,
+        feature: &str,
+    ) -> Result<PathBuf, String> {
         let target_dir = self.target_dir(Runtime::Peer, config);
         let (mut command, out_dir) = self.cargo(config, &target_dir)?;
         command
             .arg("--manifest-path")
             .arg(manifest(&self.repo, "peer"))
-            .args([
-                "--bin",
-                "minimal-shutdown",
-                "--features",
-                "graceful-shutdown",
-                "--locked",
-            ]);
+            .args(["--bin", binary, "--features", feature, "--locked"]);
         let what = format!(
-            "lambda_runtime `minimal-shutdown` with `graceful-shutdown` ({})",
+            "lambda_runtime `{binary}` with `{feature}` ({})",
             config.label()
         );
         eprintln!("building {what} in {}", out_dir.display());
         self.run(command, &what)?;
-        let path = out_dir.join("minimal-shutdown");
+        let path = out_dir.join(binary);
         if !path.is_file() {
             return Err(format!("the build did not produce {}", path.display()));
         }

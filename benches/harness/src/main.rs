@@ -255,11 +255,16 @@ fn run(options: Options) -> Result<(), String> {
         None
     };
 
-    let peer_shutdown = if runs(Section::Lifecycle) && runtimes.contains(&Runtime::Peer) {
-        Some(builder.build_peer_shutdown(configs[shipping])?)
-    } else {
-        None
+    let peer_alone = |section: Section, binary: &str, feature: &str| {
+        if runs(section) && runtimes.contains(&Runtime::Peer) {
+            builder
+                .build_peer_alone(configs[shipping], binary, feature)
+                .map(Some)
+        } else {
+            Ok(None)
+        }
     };
+    let peer_shutdown = peer_alone(Section::Lifecycle, "minimal-shutdown", "graceful-shutdown")?;
 
     let mut binaries: Vec<[Option<Built>; 3]> = Vec::new();
     for &config in &configs {
