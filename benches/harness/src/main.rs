@@ -463,15 +463,7 @@ fn run(options: Options) -> Result<(), String> {
         (&svg_path, chart::svg(&run.results)),
         (
             &tsv_path,
-            report::tsv(
-                &run.results,
-                run.concurrency.as_ref(),
-                run.logs.as_ref(),
-                run.streaming.as_ref(),
-                run.http.as_ref(),
-                run.ruchy.as_ref(),
-                run.lifecycle.as_ref(),
-            ),
+            report::tsv(&run),
         ),
     ] {
         if let Some(dir) = path.parent() {

@@ -458,19 +458,11 @@ fn static_tradeoff(md: &mut String, results: &[ConfigResults]) {
     let _ = writeln!(md);
 }
 
-/// Every figure, one line per configuration, figure and runtime, tab-separated.
-pub fn tsv(
-    results: &[ConfigResults],
-    concurrency: Option<&Concurrency>,
-    logs: Option<&crate::logs::Logs>,
-    streaming: Option<&crate::streaming::Streaming>,
-    http: Option<&crate::http::Http>,
-    ruchy: Option<&crate::ruchy::Ruchy>,
-    lifecycle: Option<&crate::lifecycle::Lifecycle>,
-) -> String {
+/// Every figure of `run`, one line per configuration, figure and runtime, tab-separated.
+pub fn tsv(run: &Run) -> String {
     let mut out =
         String::from("configuration\tfigure\tunit\truntime\tmedian\tlow\thigh\tcount\tspread\n");
-    for result in results {
+    for result in &run.results {
         for row in figures::rows(result) {
             for runtime in Runtime::ALL {
                 let Some(v) = row.value(runtime) else {
@@ -497,22 +489,22 @@ pub fn tsv(
             }
         }
     }
-    if let Some(c) = concurrency {
+    if let Some(c) = &run.concurrency {
         concurrency_tsv(&mut out, c);
     }
-    if let Some(logs) = logs {
+    if let Some(logs) = &run.logs {
         crate::logs::tsv(&mut out, logs);
     }
-    if let Some(streaming) = streaming {
+    if let Some(streaming) = &run.streaming {
         crate::streaming::tsv(&mut out, streaming);
     }
-    if let Some(http) = http {
+    if let Some(http) = &run.http {
         crate::http::tsv(&mut out, http);
     }
-    if let Some(ruchy) = ruchy {
+    if let Some(ruchy) = &run.ruchy {
         crate::ruchy::tsv(&mut out, ruchy);
     }
-    if let Some(lifecycle) = lifecycle {
+    if let Some(lifecycle) = &run.lifecycle {
         crate::lifecycle::tsv(&mut out, lifecycle);
     }
     out
