@@ -5,7 +5,7 @@
 //! Invariants, for the server's default caps (with a smaller body cap) and for tight caps:
 //! - never panics; consumed bytes never exceed the input;
 //! - `Ok(None)` only at the very end of the input;
-//! - a head took at most `header_bytes`, has at most `headers` fields, a token method, a target
+//! - a head took at most `max_head_bytes`, has at most `max_headers` fields, a token method, a target
 //!   in origin form (`/` and visible ASCII), token field names, values with no CR, LF or NUL
 //!   and no surrounding whitespace; its framing is what its fields say (`Chunked` only for
 //!   HTTP/1.1, `Transfer-Encoding: chunked` alone and no `Content-Length`; otherwise
@@ -27,8 +27,8 @@ use ruchy_lambda_local::http::{
 };
 
 const TIGHT: Limits = Limits {
-    header_bytes: 256,
-    headers: 4,
+    max_head_bytes: 256,
+    max_headers: 4,
     body_keep: 10,
     body_discard: 20,
 };
@@ -47,7 +47,7 @@ fn check_head(head: &RequestHead, limits: &Limits) {
     assert!(!head.method.is_empty() && head.method.bytes().all(is_tchar));
     assert!(head.target.starts_with('/'));
     assert!(head.target.bytes().all(|b| b.is_ascii_graphic()));
-    assert!(head.headers.len() <= limits.headers);
+    assert!(head.headers.len() <= limits.max_headers);
     for (name, value) in &head.headers {
         assert!(!name.is_empty() && name.bytes().all(is_tchar), "{name:?}");
         assert!(!value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0));
@@ -105,7 +105,7 @@ fn stream_chunked(input: &[u8], at: usize, piece: usize, limits: &Limits) -> Str
                 chunked.read(&mut r, &mut data, piece, limits),
                 Ok(ChunkRead::End)
             ));
-            assert!(chunked.trailers().len() <= limits.headers);
+            assert!(chunked.trailers().len() <= limits.max_headers);
             let body = if chunked.total() > limits.body_keep as u64 {
                 format!(
                     "{:?}",
@@ -144,7 +144,7 @@ fn connection(input: &[u8], capacity: usize, limits: &Limits) -> Vec<String> {
             }
         };
         let at = position(&r);
-        assert!(at - start <= limits.header_bytes);
+        assert!(at - start <= limits.max_head_bytes);
         check_head(&head, limits);
         let body = read_body(&mut r, &head, limits);
         let end = position(&r);

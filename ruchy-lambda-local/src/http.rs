@@ -2,7 +2,7 @@
 //! writing responses.
 //!
 //! Blocking and bounded: the request line and headers together may not exceed
-//! [`Limits::header_bytes`], nor the header count [`Limits::headers`]. A body is kept in memory up
+//! [`Limits::max_head_bytes`], nor the header count [`Limits::max_headers`]. A body is kept in memory up
 //! to [`Limits::body_keep`] bytes; a larger one is read and thrown away (so the connection stays
 //! usable and the caller can answer `413`) up to [`Limits::body_discard`] bytes, past which reading
 //! stops with [`HttpError::BodyTooLarge`] and the connection must be closed.
@@ -15,7 +15,7 @@ use std::fmt;
 use std::io::{self, BufRead, Read, Write};
 
 /// Default cap on the request line plus headers: 64 KiB.
-pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
+pub const DEFAULT_MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Default cap on the number of header fields.
 pub const DEFAULT_MAX_HEADERS: usize = 128;
 /// Longest chunk-size line accepted in a chunked body.
@@ -25,9 +25,9 @@ const MAX_CHUNK_LINE: usize = 4096;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Request line plus header section, in bytes.
-    pub header_bytes: usize,
+    pub max_head_bytes: usize,
     /// Number of header fields.
-    pub headers: usize,
+    pub max_headers: usize,
     /// A body up to this size is kept; a larger one is read and discarded.
     pub body_keep: usize,
     /// A body over this size is not read at all: the connection must be closed.
@@ -39,8 +39,8 @@ impl Limits {
     /// `body_keep + 32 MiB`.
     pub fn with_body(body_keep: usize) -> Self {
         Limits {
-            header_bytes: DEFAULT_MAX_HEADER_BYTES,
-            headers: DEFAULT_MAX_HEADERS,
+            max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
+            max_headers: DEFAULT_MAX_HEADERS,
             body_keep,
             body_discard: (body_keep as u64).saturating_add(32 * 1024 * 1024),
         }
@@ -55,9 +55,9 @@ pub enum HttpError {
     Io(io::Error),
     /// The connection closed in the middle of a request (more bytes were needed).
     UnexpectedEof,
-    /// The request line and headers are larger than [`Limits::header_bytes`].
-    HeaderTooLarge,
-    /// More header fields than [`Limits::headers`].
+    /// The request line and headers are larger than [`Limits::max_head_bytes`].
+    HeadTooLarge,
+    /// More header fields than [`Limits::max_headers`].
     TooManyHeaders,
     /// The request line is not `METHOD target HTTP/1.x`.
     InvalidRequestLine,
@@ -72,8 +72,8 @@ pub enum HttpError {
     UnsupportedTransferEncoding,
     /// A chunked body is malformed: a bad chunk-size line, or no CRLF after a chunk's data.
     InvalidChunk,
-    /// The trailer section of a chunked body is larger than [`Limits::header_bytes`] or has more
-    /// fields than [`Limits::headers`].
+    /// The trailer section of a chunked body is larger than [`Limits::max_head_bytes`] or has more
+    /// fields than [`Limits::max_headers`].
     TrailerTooLarge,
     /// A trailer field is malformed, or is one that may not be a trailer (`Content-Length`,
     /// `Transfer-Encoding`, `Trailer`).
@@ -88,7 +88,7 @@ impl HttpError {
     pub fn status(&self) -> Option<u16> {
         match self {
             HttpError::Io(_) | HttpError::UnexpectedEof => None,
-            HttpError::HeaderTooLarge | HttpError::TooManyHeaders => Some(431),
+            HttpError::HeadTooLarge | HttpError::TooManyHeaders => Some(431),
             HttpError::UnsupportedVersion => Some(505),
             HttpError::UnsupportedTransferEncoding => Some(501),
             HttpError::BodyTooLarge => Some(413),
@@ -107,7 +107,7 @@ impl fmt::Display for HttpError {
         match self {
             HttpError::Io(e) => write!(f, "connection error: {e}"),
             HttpError::UnexpectedEof => f.write_str("connection closed in the middle of a request"),
-            HttpError::HeaderTooLarge => f.write_str("request header section too large"),
+            HttpError::HeadTooLarge => f.write_str("request header section too large"),
             HttpError::TooManyHeaders => f.write_str("too many request header fields"),
             HttpError::InvalidRequestLine => f.write_str("malformed request line"),
             HttpError::UnsupportedVersion => f.write_str("unsupported HTTP version"),
@@ -229,12 +229,12 @@ pub fn read_head<R: BufRead>(
     reader: &mut R,
     limits: &Limits,
 ) -> Result<Option<RequestHead>, HttpError> {
-    let mut budget = limits.header_bytes;
+    let mut budget = limits.max_head_bytes;
     let mut line = Vec::new();
     // Request line, skipping leading empty lines (RFC 9112 §2.2).
     loop {
-        match read_line(reader, &mut line, &mut budget, HttpError::HeaderTooLarge)? {
-            None if budget == limits.header_bytes => return Ok(None),
+        match read_line(reader, &mut line, &mut budget, HttpError::HeadTooLarge)? {
+            None if budget == limits.max_head_bytes => return Ok(None),
             None => return Err(HttpError::UnexpectedEof),
             Some(()) if line.is_empty() => continue,
             Some(()) => break,
@@ -244,11 +244,11 @@ pub fn read_head<R: BufRead>(
 
     let mut headers = Vec::new();
     loop {
-        match read_line(reader, &mut line, &mut budget, HttpError::HeaderTooLarge)? {
+        match read_line(reader, &mut line, &mut budget, HttpError::HeadTooLarge)? {
             None => return Err(HttpError::UnexpectedEof),
             Some(()) if line.is_empty() => break,
             Some(()) => {
-                if headers.len() == limits.headers {
+                if headers.len() == limits.max_headers {
                     return Err(HttpError::TooManyHeaders);
                 }
                 headers.push(parse_header(&line)?);
@@ -346,7 +346,7 @@ enum ChunkState {
 ///   (ignored); no leading whitespace, sign or `0x`; at most 4096 bytes; a size that does not fit
 ///   in 64 bits is refused;
 /// - each chunk's data is followed by exactly CRLF (or a bare LF);
-/// - the trailer section is bounded by [`Limits::header_bytes`] and [`Limits::headers`], its
+/// - the trailer section is bounded by [`Limits::max_head_bytes`] and [`Limits::max_headers`], its
 ///   fields are parsed like header fields, and the framing fields `Content-Length`,
 ///   `Transfer-Encoding` and `Trailer` are refused in it.
 ///
@@ -462,14 +462,14 @@ fn read_trailers<R: BufRead>(
     limits: &Limits,
 ) -> Result<Vec<(String, String)>, HttpError> {
     let mut trailers = Vec::new();
-    let mut budget = limits.header_bytes;
+    let mut budget = limits.max_head_bytes;
     let mut line = Vec::new();
     loop {
         match read_line(reader, &mut line, &mut budget, HttpError::TrailerTooLarge)? {
             None => return Err(HttpError::UnexpectedEof),
             Some(()) if line.is_empty() => return Ok(trailers),
             Some(()) => {
-                if trailers.len() == limits.headers {
+                if trailers.len() == limits.max_headers {
                     return Err(HttpError::TrailerTooLarge);
                 }
                 let (name, value) = parse_header(&line).map_err(|_| HttpError::InvalidTrailer)?;
@@ -749,8 +749,8 @@ mod tests {
 
     fn limits() -> Limits {
         Limits {
-            header_bytes: 256,
-            headers: 4,
+            max_head_bytes: 256,
+            max_headers: 4,
             body_keep: 10,
             body_discard: 20,
         }
@@ -843,7 +843,7 @@ mod tests {
         let mut raw = b"GET /a HTTP/1.1\r\nX: ".to_vec();
         raw.extend(std::iter::repeat_n(b'a', 300));
         raw.extend_from_slice(b"\r\n\r\n");
-        assert!(matches!(parse(&raw), Err(HttpError::HeaderTooLarge)));
+        assert!(matches!(parse(&raw), Err(HttpError::HeadTooLarge)));
     }
 
     #[test]

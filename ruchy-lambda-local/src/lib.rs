@@ -51,7 +51,7 @@
 //! # Invocation ids
 //!
 //! Every event handed out carries a fresh `Lambda-Runtime-Invocation-Id`
-//! ([`HEADER_INVOCATION_ID`], recorded in [`InvocationRecord::invocation_id`]); a runtime echoes
+//! ([`headers::INVOCATION_ID`], recorded in [`InvocationRecord::invocation_id`]); a runtime echoes
 //! it on that invocation's `/response` or `/error` ([`RequestLogEntry::invocation_id`] shows what
 //! each request carried). A reply with a different id is refused with `410 Gone` and the
 //! invocation stays pending; a reply without the header is accepted.
@@ -169,6 +169,7 @@ pub mod elf;
 pub mod faults;
 pub mod front;
 mod function;
+pub mod headers;
 pub mod http;
 mod ids;
 mod invocation;
@@ -189,8 +190,7 @@ pub use logging::{LogFormat, LogLevel};
 pub use report::{InvocationReport, Lifecycle, PhaseEnd};
 pub use sandbox::{Output, OutputLine, Stream, describe_exit};
 pub use server::{
-    DeliveredEvent, Extension, ExtensionEvent, HEADER_EXTENSION_ID, HEADER_INVOCATION_ID,
-    InvokeTimeout, MAX_EXTENSIONS, MAX_RESPONSE_BYTES, RawRequest, RequestLogEntry,
-    RuntimeApiServer, ServerConfig, ShutdownReason,
+    DeliveredEvent, Extension, ExtensionEvent, InvokeTimeout, MAX_EXTENSIONS, MAX_RESPONSE_BYTES,
+    RawRequest, RequestLogEntry, RuntimeApiServer, ServerConfig, ShutdownReason,
 };
 pub use stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamProgress, StreamRead, StreamRecord};

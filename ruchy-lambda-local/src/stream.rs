@@ -5,7 +5,7 @@
 //! `Lambda-Runtime-Function-Response-Mode: streaming` and `Transfer-Encoding: chunked`,
 //! declaring `Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body`,
 //! and sending the body in chunks as it is produced. A function that fails after the first byte
-//! ends the body with the trailers [`TRAILER_ERROR_TYPE`] and [`TRAILER_ERROR_BODY`] (the error
+//! ends the body with the trailers [`FUNCTION_ERROR_TYPE`](crate::headers::FUNCTION_ERROR_TYPE) and [`FUNCTION_ERROR_BODY`](crate::headers::FUNCTION_ERROR_BODY) (the error
 //! JSON, base64-encoded).
 //!
 //! Lambda's limits ([response streaming](https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html)):
@@ -19,6 +19,7 @@
 //! [`HTTP_INTEGRATION_CONTENT_TYPE`] starts with a JSON prelude (`statusCode`, `headers`,
 //! `cookies`) and 8 NUL bytes before the body ([`HttpPrelude`]).
 
+use crate::headers;
 use std::time::{Duration, Instant};
 
 use crate::invocation::ErrorReport;
@@ -26,12 +27,6 @@ use crate::invocation::ErrorReport;
 /// The largest streamed reply Lambda passes on: 200 MiB.
 pub const MAX_STREAMED_BYTES: u64 = 200 * 1024 * 1024;
 
-/// `Lambda-Runtime-Function-Response-Mode`: `streaming` for a streamed reply.
-pub const HEADER_RESPONSE_MODE: &str = "Lambda-Runtime-Function-Response-Mode";
-/// The trailer with the error type of a function that failed mid-stream.
-pub const TRAILER_ERROR_TYPE: &str = "Lambda-Runtime-Function-Error-Type";
-/// The trailer with the error JSON (base64) of a function that failed mid-stream.
-pub const TRAILER_ERROR_BODY: &str = "Lambda-Runtime-Function-Error-Body";
 /// The content type of a streamed HTTP reply for a function URL: prelude, 8 NULs, body.
 pub const HTTP_INTEGRATION_CONTENT_TYPE: &str =
     "application/vnd.awslambda.http-integration-response";
@@ -74,8 +69,8 @@ impl StreamBandwidth {
 /// How it ends, in [`crate::InvocationRecord::outcome`]:
 /// - completed without error trailers: [`crate::Outcome::Response`] with every byte; `body`
 ///   is then empty (the bytes moved);
-/// - completed with [`TRAILER_ERROR_TYPE`]: [`crate::Outcome::Error`], the error body decoded
-///   from [`TRAILER_ERROR_BODY`] and parsed like an `/error` body; the bytes streamed before it
+/// - completed with [`FUNCTION_ERROR_TYPE`](crate::headers::FUNCTION_ERROR_TYPE): [`crate::Outcome::Error`], the error body decoded
+///   from [`FUNCTION_ERROR_BODY`](crate::headers::FUNCTION_ERROR_BODY) and parsed like an `/error` body; the bytes streamed before it
 ///   stay in `body`;
 /// - over the limit, or cut off: [`crate::Outcome::Failed`] with `Function.ResponseSizeTooLarge`
 ///   or `Runtime.TruncatedResponse`; the bytes received stay in `body`.
@@ -138,14 +133,17 @@ impl StreamRecord {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The error the trailers report, if [`TRAILER_ERROR_TYPE`] is there and not empty: the
-    /// body from [`TRAILER_ERROR_BODY`] base64-decoded (kept as sent when it is not base64).
+    /// The error the trailers report, if [`FUNCTION_ERROR_TYPE`](crate::headers::FUNCTION_ERROR_TYPE) is there and not empty: the
+    /// body from [`FUNCTION_ERROR_BODY`](crate::headers::FUNCTION_ERROR_BODY) base64-decoded (kept as sent when it is not base64).
     pub fn trailer_error(&self) -> Option<ErrorReport> {
-        let error_type = self.trailer(TRAILER_ERROR_TYPE)?.trim();
+        let error_type = self.trailer(headers::FUNCTION_ERROR_TYPE)?.trim();
         if error_type.is_empty() {
             return None;
         }
-        let raw = self.trailer(TRAILER_ERROR_BODY).unwrap_or_default().trim();
+        let raw = self
+            .trailer(headers::FUNCTION_ERROR_BODY)
+            .unwrap_or_default()
+            .trim();
         let body = base64_decode(raw).unwrap_or_else(|| raw.as_bytes().to_vec());
         Some(ErrorReport::parse(body, Some(error_type.to_owned())))
     }

@@ -238,7 +238,10 @@ fn error_trailers_fail_the_invocation_and_keep_the_partial_body() {
     assert_eq!(report.kind(), "Broken");
     assert_eq!(record.streamed_body(), Some(&b"partial"[..]));
     let s = record.stream.as_ref().unwrap();
-    assert_eq!(s.trailer(stream::TRAILER_ERROR_TYPE), Some("Broken"));
+    assert_eq!(
+        s.trailer(ruchy_lambda_local::headers::FUNCTION_ERROR_TYPE),
+        Some("Broken")
+    );
 }
 
 #[test]
@@ -254,7 +257,7 @@ fn malformed_chunks_and_oversized_trailers_get_400_and_no_answer() {
     let big_trailer = format!("5\r\nhello\r\n0\r\nX-Big: {}\r\n\r\n", "a".repeat(2048));
     let forbidden = b"5\r\nhello\r\n0\r\nContent-Length: 5\r\n\r\n";
     let server = server(ServerConfig {
-        max_header_bytes: 1024,
+        max_head_bytes: 1024,
         ..ServerConfig::default()
     });
     let all = cases

@@ -14,7 +14,7 @@
 //! **Shutdown**: Lambda lets a runtime clean up only when an extension is registered: it then
 //! sends `SIGTERM` to the runtime and `SIGKILL` about 500 ms later. Internal extensions may not
 //! register for the `SHUTDOWN` event (AWS's Extensions API reference), so with a shutdown hook
-//! the runtime registers an internal extension for no event ([`EXTENSION_NAME`], before the first
+//! the runtime registers an internal extension for no event ([`SHUTDOWN_EXTENSION_NAME`], before the first
 //! `/next`), leaves its `/event/next` pending, and waits for `SIGTERM` (or `SIGINT`) on one extra
 //! thread, which runs the hook and ends the process. Linux only (where Lambda runs); elsewhere a
 //! start-up line says the hook will not run.
@@ -41,7 +41,12 @@ pub const AFTER_RESTORE_ERROR: &str = "Runtime.AfterRestoreError";
 /// The error type of the init error when the shutdown hook's extension cannot be registered.
 pub const EXTENSION_REGISTRATION_ERROR: &str = "Runtime.ExtensionRegistrationError";
 /// The name the shutdown hook's internal extension registers with.
-pub const EXTENSION_NAME: &str = "ruchy-lambda-shutdown";
+pub const SHUTDOWN_EXTENSION_NAME: &str = "ruchy-lambda-shutdown";
+/// Request header of `/extension/register`: the name an extension registers under.
+pub const EXTENSION_NAME: &str = "Lambda-Extension-Name";
+/// Response header of `/extension/register`, request header of `/extension/event/next`: the
+/// extension's id.
+pub const EXTENSION_IDENTIFIER: &str = "Lambda-Extension-Identifier";
 
 /// A lifecycle hook: gets the state `init` built.
 pub type Hook<S> = fn(&S) -> Result<(), Diagnostic>;
@@ -309,11 +314,10 @@ mod extension {
     use crate::endpoint::{API_VERSION, Endpoint};
     use crate::http::{HttpClient, USER_AGENT};
 
-    use super::EXTENSION_NAME;
+    use super::{EXTENSION_IDENTIFIER as IDENTIFIER, EXTENSION_NAME, SHUTDOWN_EXTENSION_NAME};
 
     /// The Extensions API version.
     const EXTENSIONS_API: &str = "2020-01-01";
-    const IDENTIFIER: &str = "Lambda-Extension-Identifier";
 
     /// Registers the extension and sends its `/event/next`; the connection it waits on is
     /// returned, to be kept open as long as the process runs.
@@ -325,7 +329,7 @@ mod extension {
         let mut http = HttpClient::new(endpoint.authority.clone());
         let path = format!("{prefix}{EXTENSIONS_API}/extension/register");
         let headers = [
-            ("Lambda-Extension-Name", EXTENSION_NAME),
+            (EXTENSION_NAME, SHUTDOWN_EXTENSION_NAME),
             ("Content-Type", "application/json"),
         ];
         let response = http

@@ -42,6 +42,7 @@
 //! running invocations fail. A second signal during the sequence kills what is left and exits
 //! at once (status 128 + the signal).
 
+use ruchy_lambda_local::headers;
 use std::collections::HashMap;
 use std::io::BufReader;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -1310,8 +1311,8 @@ impl<'a> Relay<'a> {
             "X-Amzn-RequestId: {request_id}\r\nX-Amz-Executed-Version: {}\r\n\
              Transfer-Encoding: chunked\r\nTrailer: {}, {}, X-Amz-Function-Error\r\n\r\n",
             report::VERSION,
-            stream::TRAILER_ERROR_TYPE,
-            stream::TRAILER_ERROR_BODY,
+            headers::FUNCTION_ERROR_TYPE,
+            headers::FUNCTION_ERROR_BODY,
         ));
         std::io::Write::write_all(self.writer()?, head.as_bytes())
     }
@@ -1337,8 +1338,8 @@ impl<'a> Relay<'a> {
                 http::write_last_chunk(
                     w,
                     &[
-                        (stream::TRAILER_ERROR_TYPE, &kind),
-                        (stream::TRAILER_ERROR_BODY, &body),
+                        (headers::FUNCTION_ERROR_TYPE, &kind),
+                        (headers::FUNCTION_ERROR_BODY, &body),
                         ("X-Amz-Function-Error", "Unhandled"),
                     ],
                 )

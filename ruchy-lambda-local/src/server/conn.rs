@@ -1,6 +1,7 @@
 //! Connections: the accept loop, one thread per connection reading requests one after another
 //! (kept alive), the fault hooks around each request, and answering requests that cannot be read.
 
+use crate::headers;
 use std::io::{self, BufRead, BufReader, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -10,12 +11,12 @@ use std::time::{Duration, Instant};
 use crate::faults::{self, Fault, Preempted};
 use crate::http::{self, ChunkRead, ChunkedReader, Framing, HttpError, Limits, RequestHead};
 use crate::invocation::{ErrorReport, Outcome};
-use crate::stream::{self, HEADER_RESPONSE_MODE};
+use crate::stream::{self};
 
 use super::endpoints::{ACCEPTED_BODY, Reply};
 use super::routes::{Route, route};
 use super::state::Rejection;
-use super::{HEADER_INVOCATION_ID, RawRequest, Shared, lock};
+use super::{RawRequest, Shared, lock};
 
 /// Largest piece of a streamed body read (and published) at once.
 const STREAM_PIECE: usize = 64 * 1024;
@@ -244,7 +245,7 @@ fn streamed_response(shared: &Shared, head: &RequestHead) -> Option<String> {
     let Route::Response(id) = route(&shared.prefix, &head.method, head.path()) else {
         return None;
     };
-    (head.header(HEADER_RESPONSE_MODE) == Some("streaming")).then(|| id.to_owned())
+    (head.header(headers::RESPONSE_MODE) == Some("streaming")).then(|| id.to_owned())
 }
 
 /// Where the body of a streamed `/response` comes from.
@@ -331,7 +332,7 @@ fn serve_stream(
     let begun = lock(&shared.state).begin_stream(
         generation,
         id,
-        head.header(HEADER_INVOCATION_ID),
+        head.header(headers::INVOCATION_ID),
         head.header("content-type").map(str::to_owned),
         received_at,
     );

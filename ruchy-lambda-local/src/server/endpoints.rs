@@ -1,21 +1,16 @@
 //! The endpoints: a routed request applied to the state machine, and the reply to write.
 
+use crate::headers;
 use std::net::TcpStream;
 use std::time::Instant;
 
 use crate::http::{Body, RequestHead};
 use crate::invocation::ErrorReport;
 
-use super::lifecycle::{
-    HEADER_EXTENSION_EVENT_ID, HEADER_EXTENSION_ID, HEADER_EXTENSION_NAME, Refusal,
-};
+use super::lifecycle::Refusal;
 use super::routes::{Route, route};
 use super::state::{Answer, HandOut, Rejection};
-use super::{
-    HEADER_CLIENT_CONTEXT, HEADER_COGNITO_IDENTITY, HEADER_DEADLINE, HEADER_ERROR_TYPE,
-    HEADER_FUNCTION_ARN, HEADER_INVOCATION_ID, HEADER_REQUEST_ID, HEADER_TENANT_ID,
-    HEADER_TRACE_ID, Shared, lock,
-};
+use super::{Shared, lock};
 
 pub(super) const ACCEPTED_BODY: &[u8] = br#"{"status":"OK"}"#;
 
@@ -108,8 +103,8 @@ impl Shared {
         // one sees the other.
         let mut st = lock(&self.state);
         let max = self.config.max_response_bytes;
-        let error_type = || head.header(HEADER_ERROR_TYPE).map(str::to_owned);
-        let invocation_id = head.header(HEADER_INVOCATION_ID);
+        let error_type = || head.header(headers::FUNCTION_ERROR_TYPE).map(str::to_owned);
+        let invocation_id = head.header(headers::INVOCATION_ID);
         let reply = match route {
             Route::Next | Route::RestoreNext | Route::ExtensionNext => Reply::Close, // above
             Route::Response(id) => Reply::of(
@@ -199,7 +194,7 @@ impl Shared {
             }
         };
         let registered = st.extensions.register(
-            head.header(HEADER_EXTENSION_NAME),
+            head.header(headers::EXTENSION_NAME),
             &body,
             &self.config.function_name,
             Instant::now(),
@@ -207,7 +202,7 @@ impl Shared {
         match registered {
             Ok((id, body)) => Reply::Send {
                 status: 200,
-                headers: vec![(HEADER_EXTENSION_ID, id)],
+                headers: vec![(headers::EXTENSION_IDENTIFIER, id)],
                 body,
                 handed_out: None,
             },
@@ -223,7 +218,7 @@ impl Shared {
         head: &RequestHead,
         received_at: Instant,
     ) -> Reply {
-        let id = head.header(HEADER_EXTENSION_ID);
+        let id = head.header(headers::EXTENSION_IDENTIFIER);
         let mut st = lock(&self.state);
         if st.shutdown || st.generation != generation {
             st.log_request(conn, Some(head), None, received_at);
@@ -263,7 +258,10 @@ impl Shared {
                 self.changed.notify_all();
                 return Reply::Send {
                     status: 200,
-                    headers: vec![(HEADER_EXTENSION_EVENT_ID, crate::ids::request_id())],
+                    headers: vec![(
+                        headers::EXTENSION_EVENT_IDENTIFIER,
+                        crate::ids::request_id(),
+                    )],
                     body: event,
                     handed_out: None,
                 };
@@ -326,16 +324,16 @@ impl Shared {
             event,
         } = hand_out;
         let mut headers = vec![
-            (HEADER_REQUEST_ID, request_id.clone()),
-            (HEADER_DEADLINE, deadline_ms.to_string()),
-            (HEADER_FUNCTION_ARN, self.function_arn.clone()),
-            (HEADER_TRACE_ID, trace_id),
+            (headers::REQUEST_ID, request_id.clone()),
+            (headers::DEADLINE_MS, deadline_ms.to_string()),
+            (headers::INVOKED_FUNCTION_ARN, self.function_arn.clone()),
+            (headers::TRACE_ID, trace_id),
         ];
         let optional = [
-            (HEADER_CLIENT_CONTEXT, event.client_context),
-            (HEADER_COGNITO_IDENTITY, event.cognito_identity),
-            (HEADER_TENANT_ID, event.tenant_id),
-            (HEADER_INVOCATION_ID, invocation_id),
+            (headers::CLIENT_CONTEXT, event.client_context),
+            (headers::COGNITO_IDENTITY, event.cognito_identity),
+            (headers::TENANT_ID, event.tenant_id),
+            (headers::INVOCATION_ID, invocation_id),
         ];
         for (name, value) in optional {
             if let Some(value) = value {

@@ -16,13 +16,6 @@ use serde::Serialize;
 
 use crate::ids;
 
-/// `Lambda-Extension-Name`: the name an extension registers under.
-pub(crate) const HEADER_EXTENSION_NAME: &str = "Lambda-Extension-Name";
-/// `Lambda-Extension-Identifier`: the id `/extension/register` gives, sent back on `/event/next`.
-pub const HEADER_EXTENSION_ID: &str = "Lambda-Extension-Identifier";
-/// `Lambda-Extension-Event-Identifier`: a fresh id with each event `/event/next` hands out.
-pub(crate) const HEADER_EXTENSION_EVENT_ID: &str = "Lambda-Extension-Event-Identifier";
-
 /// How many extensions a function may have, as on Lambda (`core.MaxAgentsAllowed`).
 pub const MAX_EXTENSIONS: usize = 10;
 

@@ -52,26 +52,12 @@ mod lifecycle;
 mod routes;
 mod state;
 
-pub use lifecycle::{
-    DeliveredEvent, Extension, ExtensionEvent, HEADER_EXTENSION_ID, MAX_EXTENSIONS, ShutdownReason,
-};
+pub use lifecycle::{DeliveredEvent, Extension, ExtensionEvent, MAX_EXTENSIONS, ShutdownReason};
 
 use state::State;
 
 /// The largest reply Lambda accepts for a buffered (not streamed) invocation: 6 MB.
 pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
-
-const HEADER_REQUEST_ID: &str = "Lambda-Runtime-Aws-Request-Id";
-const HEADER_DEADLINE: &str = "Lambda-Runtime-Deadline-Ms";
-const HEADER_FUNCTION_ARN: &str = "Lambda-Runtime-Invoked-Function-Arn";
-const HEADER_TRACE_ID: &str = "Lambda-Runtime-Trace-Id";
-const HEADER_CLIENT_CONTEXT: &str = "Lambda-Runtime-Client-Context";
-const HEADER_COGNITO_IDENTITY: &str = "Lambda-Runtime-Cognito-Identity";
-const HEADER_TENANT_ID: &str = "Lambda-Runtime-Aws-Tenant-Id";
-const HEADER_ERROR_TYPE: &str = "Lambda-Runtime-Function-Error-Type";
-/// Sent with each event by `/next`; a runtime echoes it on that invocation's `/response` or
-/// `/error`.
-pub const HEADER_INVOCATION_ID: &str = "Lambda-Runtime-Invocation-Id";
 
 /// How the Runtime API server behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +77,7 @@ pub struct ServerConfig {
     /// Largest reply accepted by `/response` (and error bodies); larger ones get 413.
     pub max_response_bytes: usize,
     /// Cap on a request's line plus header section.
-    pub max_header_bytes: usize,
+    pub max_head_bytes: usize,
     /// Scripted misbehaviour, for testing how a runtime copes (see [`FaultPlan`]); default
     /// `None`: the server behaves.
     pub faults: Option<FaultPlan>,
@@ -132,7 +118,7 @@ impl Default for ServerConfig {
             account_id: "012345678912".to_owned(),
             timeout: Duration::from_secs(3),
             max_response_bytes: MAX_RESPONSE_BYTES,
-            max_header_bytes: http::DEFAULT_MAX_HEADER_BYTES,
+            max_head_bytes: http::DEFAULT_MAX_HEAD_BYTES,
             faults: None,
             max_concurrency: 1,
             send_invocation_id: true,
@@ -246,7 +232,7 @@ impl RuntimeApiServer {
         let addr = listener.local_addr()?;
         let prefix = routes::normalize_prefix(&config.path_prefix);
         let mut limits = Limits::with_body(config.max_response_bytes);
-        limits.header_bytes = config.max_header_bytes;
+        limits.max_head_bytes = config.max_head_bytes;
         let state = State::with_arn(
             config.max_concurrency,
             config.send_invocation_id,

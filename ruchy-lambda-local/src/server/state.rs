@@ -8,6 +8,7 @@
 //!    └──not written────┘     ──settled────▶ TimedOut | Failed | Abandoned
 //! ```
 
+use crate::headers;
 use std::collections::{HashMap, VecDeque};
 use std::net::{Shutdown, TcpStream};
 use std::time::Instant;
@@ -18,7 +19,7 @@ use crate::invocation::{ErrorReport, Event, InvocationRecord, Outcome};
 use crate::stream::StreamRecord;
 
 use super::lifecycle::{DeliveredEvent, Extensions, Restore};
-use super::{HEADER_INVOCATION_ID, RawRequest, RequestLogEntry};
+use super::{RawRequest, RequestLogEntry};
 
 /// What a runtime posted for an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +144,7 @@ impl State {
             status,
             received_at,
             invocation_id: head
-                .and_then(|h| h.header(HEADER_INVOCATION_ID))
+                .and_then(|h| h.header(headers::INVOCATION_ID))
                 .map(str::to_owned),
         });
     }

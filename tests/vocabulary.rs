@@ -1,4 +1,6 @@
-//! The request-id check of the runtime (runtime-core) and of the local Lambda, side by side.
+//! One vocabulary on both sides of the socket: the runtime (runtime-core) and the local Lambda
+//! name the Runtime API's and the Extensions API's headers alike, and their request-id checks
+//! differ only where intended.
 //!
 //! The two crates stay independent (the local Lambda does not depend on the runtime it tests),
 //! so each has its own check; this table pins what each accepts, and the one intended
@@ -6,8 +8,41 @@
 //! builds (`/runtime/invocation/../response`), while the local Lambda, which routes by segment and
 //! only hands out UUIDs, has no reason to.
 
+use ruchy_lambda_local::headers as local;
 use ruchy_lambda_local::is_valid_request_id as local_accepts;
 use ruchy_lambda_runtime_core::api::is_valid_request_id as runtime_accepts;
+use ruchy_lambda_runtime_core::{api, lifecycle};
+
+#[test]
+fn both_sides_name_the_headers_alike() {
+    // (the runtime's, the local Lambda's), by the one name both give it.
+    let pairs = [
+        (api::REQUEST_ID, local::REQUEST_ID),
+        (api::DEADLINE_MS, local::DEADLINE_MS),
+        (api::INVOKED_FUNCTION_ARN, local::INVOKED_FUNCTION_ARN),
+        (api::TRACE_ID, local::TRACE_ID),
+        (api::CLIENT_CONTEXT, local::CLIENT_CONTEXT),
+        (api::COGNITO_IDENTITY, local::COGNITO_IDENTITY),
+        (api::TENANT_ID, local::TENANT_ID),
+        (api::INVOCATION_ID, local::INVOCATION_ID),
+        (api::FUNCTION_ERROR_TYPE, local::FUNCTION_ERROR_TYPE),
+        (api::FUNCTION_ERROR_BODY, local::FUNCTION_ERROR_BODY),
+        (api::RESPONSE_MODE, local::RESPONSE_MODE),
+        (lifecycle::EXTENSION_NAME, local::EXTENSION_NAME),
+        (lifecycle::EXTENSION_IDENTIFIER, local::EXTENSION_IDENTIFIER),
+    ];
+    for (runtime, local) in pairs {
+        assert_eq!(runtime, local);
+    }
+}
+
+#[test]
+fn both_sides_cap_a_head_alike() {
+    let runtime = ruchy_lambda_runtime_core::http::Limits::default();
+    let local = ruchy_lambda_local::http::Limits::with_body(0);
+    assert_eq!(runtime.max_head_bytes, local.max_head_bytes);
+    assert_eq!(runtime.max_headers, local.max_headers);
+}
 
 #[test]
 fn both_checks_agree_but_for_the_dot_segments() {
