@@ -14,7 +14,8 @@ pub struct Built {
     /// The concurrency figures' bootstraps, by [`Workload::index`].
     pub workloads: [PathBuf; 2],
     /// Where they are, with the runtime's other bootstraps (`log10` of the floor and the peer,
-    /// `http` of ruchy-lambda and the peer, the peer's `minimal-snap-hooks`).
+    /// `http` of ruchy-lambda and the peer, ruchy-lambda's `batch`, the peer's
+    /// `minimal-snap-hooks`).
     pub dir: PathBuf,
 }
 
@@ -44,8 +45,9 @@ impl Builder {
                     command.args(["--example", handler.name()]);
                 }
                 command.args(["--example", Workload::Sleep.binary(runtime)]);
-                // The HTTP functions section's bootstrap (beside the peer's `http`).
-                command.args(["--example", "http"]);
+                // The HTTP functions section's bootstrap (beside the peer's `http`), and the
+                // borrowed events section's (beside `batch-owned` and the peer's `batch`).
+                command.args(["--example", "http", "--example", "batch"]);
             }
             Runtime::Floor => {
                 command
@@ -80,8 +82,8 @@ impl Builder {
     }
 
     /// Builds ruchy-lambda's extra bootstraps (`benches/ours/`: `log10`, `nolog`, `stream64`,
-    /// `http-aws-events`, `minimal`, `minimal-shutdown`, `minimal-snap-hooks`, and
-    /// `log10-tracing` with the `tracing` feature) with `config`; returns their directory.
+    /// `http-aws-events`, `minimal`, `minimal-shutdown`, `minimal-snap-hooks`, `batch-owned`,
+    /// and `log10-tracing` with the `tracing` feature) with `config`; returns their directory.
     pub fn build_ours_extra(&self, config: Config) -> Result<PathBuf, String> {
         let target_dir = self.ours_target_dir(config);
         let manifest = manifest(&self.repo, "ours");

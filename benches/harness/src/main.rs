@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+mod batch;
 mod builds;
 mod chart;
 mod concurrency;
@@ -37,7 +38,7 @@ const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                           [--spawns N] [--warm N]
                           [--concurrency-only | --logs-only | --streaming-only | --http-only
-                           | --ruchy-only | --lifecycle-only]
+                           | --ruchy-only | --lifecycle-only | --batch-only]
                           [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
@@ -58,6 +59,8 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
   --ruchy-only       only the Ruchy handlers section, in the same configuration, likewise
                      (skipped, and said so, without the `ruchy` transpiler)
   --lifecycle-only   only the lifecycle section (SnapStart and shutdown hooks), likewise
+  --batch-only       only the borrowed events section (an SQS batch, borrowed vs owned),
+                     likewise
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -69,7 +72,7 @@ struct Options {
     spawns: Option<usize>,
     warm: Option<usize>,
     /// Only this section (`--concurrency-only`, `--logs-only`, `--streaming-only`,
-    /// `--http-only`, `--ruchy-only`, `--lifecycle-only`).
+    /// `--http-only`, `--ruchy-only`, `--lifecycle-only`, `--batch-only`).
     only: Option<Section>,
     invoked_as: Option<String>,
 }
@@ -101,6 +104,7 @@ fn parse_args() -> Result<Options, String> {
             "--http-only" => options.only = Some(Section::Http),
             "--ruchy-only" => options.only = Some(Section::Ruchy),
             "--lifecycle-only" => options.only = Some(Section::Lifecycle),
+            "--batch-only" => options.only = Some(Section::Batch),
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -118,6 +122,7 @@ enum Section {
     Http,
     Ruchy,
     Lifecycle,
+    Batch,
 }
 
 impl Section {
@@ -129,6 +134,7 @@ impl Section {
             Section::Http => "http",
             Section::Ruchy => "ruchy",
             Section::Lifecycle => "lifecycle",
+            Section::Batch => "batch",
         }
     }
 }
@@ -203,14 +209,15 @@ fn run(options: Options) -> Result<(), String> {
 
     // Build everything first, one cargo at a time; ruchy-lambda's extra bootstraps and the
     // examples with other features first, as they share its target directory (see
-    // `build_examples_with`). The logs, streaming, HTTP and lifecycle sections are measured in
-    // one configuration.
+    // `build_examples_with`). The logs, streaming, HTTP, lifecycle and borrowed events sections
+    // are measured in one configuration.
     let shipping = shipping_index(&configs);
     let extra = if [
         Section::Logs,
         Section::Streaming,
         Section::Http,
         Section::Lifecycle,
+        Section::Batch,
     ]
     .into_iter()
     .any(runs)
@@ -265,6 +272,7 @@ fn run(options: Options) -> Result<(), String> {
         }
     };
     let peer_shutdown = peer_alone(Section::Lifecycle, "minimal-shutdown", "graceful-shutdown")?;
+    let peer_batch = peer_alone(Section::Batch, batch::Bootstrap::Peer.binary(), "sqs")?;
 
     let mut binaries: Vec<[Option<Built>; 3]> = Vec::new();
     for &config in &configs {
@@ -408,6 +416,17 @@ fn run(options: Options) -> Result<(), String> {
         )?),
         _ => None,
     };
+    let batch = match &extra {
+        Some(extra) if runs(Section::Batch) => Some(measure_batch(
+            configs[shipping],
+            &binaries[shipping],
+            extra,
+            peer_batch.as_deref(),
+            batch::Plan::new(settings.warm),
+            &repo,
+        )?),
+        _ => None,
+    };
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
         .and_then(|(before, after)| after.others_since(before));
@@ -451,6 +470,7 @@ fn run(options: Options) -> Result<(), String> {
         http,
         ruchy,
         lifecycle,
+        batch,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,
@@ -461,10 +481,7 @@ fn run(options: Options) -> Result<(), String> {
     for (path, text) in [
         (&markdown_path, report::markdown(&run)),
         (&svg_path, chart::svg(&run.results)),
-        (
-            &tsv_path,
-            report::tsv(&run),
-        ),
+        (&tsv_path, report::tsv(&run)),
     ] {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -812,6 +829,45 @@ fn measure_lifecycle(
         plan,
         shutdown_budget: ruchy_lambda_local::FunctionConfig::default().shutdown_budget,
         peer_version: peer.and_then(|_| builds::locked_version(repo, "peer", "lambda_runtime")),
+        measured,
+    })
+}
+
+/// The borrowed events figures, in `config`: ruchy-lambda's `batch` example, `batch-owned` (in
+/// `extra`), and the peer's `batch` (`peer_batch`, built alone) when it was built.
+fn measure_batch(
+    config: Config,
+    binaries: &[Option<Built>; 3],
+    extra: &Path,
+    peer_batch: Option<&Path>,
+    plan: batch::Plan,
+    repo: &Path,
+) -> Result<batch::Batch, String> {
+    use batch::Bootstrap;
+    let mut bootstraps = Vec::new();
+    if let Some(built) = &binaries[Runtime::Ours.index()] {
+        bootstraps.push((
+            Bootstrap::Borrowed,
+            built.dir.join(Bootstrap::Borrowed.binary()),
+        ));
+    }
+    bootstraps.push((Bootstrap::Owned, extra.join(Bootstrap::Owned.binary())));
+    if let Some(path) = peer_batch {
+        bootstraps.push((Bootstrap::Peer, path.to_path_buf()));
+    }
+    let started = Instant::now();
+    let (measured, events) = batch::measure(&bootstraps, &plan)?;
+    eprintln!(
+        "batch: measured in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    let locked = |name: &str| builds::locked_version(repo, "peer", name);
+    Ok(batch::Batch {
+        config,
+        plan,
+        events,
+        peer_versions: peer_batch
+            .and_then(|_| locked("lambda_runtime").zip(locked("aws_lambda_events"))),
         measured,
     })
 }

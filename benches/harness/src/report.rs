@@ -70,6 +70,7 @@ pub struct Run {
     pub http: Option<crate::http::Http>,
     pub ruchy: Option<crate::ruchy::Ruchy>,
     pub lifecycle: Option<crate::lifecycle::Lifecycle>,
+    pub batch: Option<crate::batch::Batch>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -239,6 +240,9 @@ pub fn markdown(run: &Run) -> String {
     if let Some(lifecycle) = &run.lifecycle {
         crate::lifecycle::markdown(&mut md, lifecycle);
     }
+    if let Some(batch) = &run.batch {
+        crate::batch::markdown(&mut md, batch);
+    }
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -252,6 +256,7 @@ pub fn markdown(run: &Run) -> String {
          benches/run --http-only\n\
          benches/run --ruchy-only\n\
          benches/run --lifecycle-only\n\
+         benches/run --batch-only\n\
          benches/run --concurrency-only\n\
          benches/run --help     # counts, output and target directories\n\
          ```\n\n\
@@ -272,6 +277,7 @@ fn own_sections(run: &Run) -> String {
         run.http.as_ref().map(|_| "HTTP functions"),
         run.ruchy.as_ref().map(|_| "Ruchy handlers"),
         run.lifecycle.as_ref().map(|_| "lifecycle hooks"),
+        run.batch.as_ref().map(|_| "borrowed events"),
     ]
     .into_iter()
     .flatten()
@@ -507,6 +513,9 @@ pub fn tsv(run: &Run) -> String {
     if let Some(lifecycle) = &run.lifecycle {
         crate::lifecycle::tsv(&mut out, lifecycle);
     }
+    if let Some(batch) = &run.batch {
+        crate::batch::tsv(&mut out, batch);
+    }
     out
 }
 
@@ -546,6 +555,7 @@ pub fn summary(run: &Run) -> String {
         run.lifecycle
             .as_ref()
             .map(|l| ("lifecycle", l.config, l.targets())),
+        run.batch.as_ref().map(|b| ("batch", b.config, b.targets())),
     ];
     for (name, config, targets) in sections.into_iter().flatten() {
         let _ = writeln!(out, "{name} ({}):", config.label());

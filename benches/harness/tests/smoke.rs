@@ -2,10 +2,10 @@
 //! profile, no peer), runs every measurement a few times on the local Lambda (the concurrency
 //! figures at N = 1 and 2, the logs section with two feature choices, 1 MiB streams, the HTTP
 //! functions section without its peer, the Ruchy handlers section when the `ruchy` transpiler is
-//! there and its skip line when it is not, the lifecycle section without its peer), and writes
-//! every figure. Nothing here judges a figure: only that each one was produced, that N = 2 really
+//! there and its skip line when it is not, the lifecycle section and the borrowed events section
+//! without their peer), and writes every figure. Nothing here judges a figure: only that each one was produced, that N = 2 really
 //! had 2 invocations in flight at once, that the records were written in the JSON format, and
-//! (in the harness) that every stream came through byte for byte.
+//! (in the harness) that every stream and every batch reply came through byte for byte.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -134,6 +134,14 @@ fn smoke_run_produces_every_figure() {
         ("lifecycle-restore-minimal", "ours"),
         ("lifecycle-restore-minimal-snap-hooks", "ours"),
         ("lifecycle-stop-exit0-minimal-shutdown", "ours"),
+        ("batch-size-batch", "ours"),
+        ("batch-size-batch-owned", "ours"),
+        ("batch-warm-256k-batch", "ours"),
+        ("batch-warm-256k-batch-owned", "ours"),
+        ("batch-warm-4m-batch", "ours"),
+        ("batch-warm-4m-batch-owned", "ours"),
+        ("batch-rss-256k-batch", "ours"),
+        ("batch-rss-4m-batch-owned", "ours"),
     ] {
         let line = tsv
             .lines()
@@ -175,6 +183,8 @@ fn smoke_run_produces_every_figure() {
         "## Ruchy handlers",
         "## Lifecycle: SnapStart and shutdown",
         "### Lifecycle targets",
+        "## Borrowed events",
+        "### Borrowed events targets",
         "## How to rerun",
     ] {
         assert!(markdown.contains(section), "no `{section}` in\n{markdown}");
@@ -192,6 +202,7 @@ fn smoke_run_produces_every_figure() {
         "| `minimal-shutdown`: every stop ends in exit status 0 before the deadline | 2 of 2 \
          (kills: 0) | pass |"
     ));
+    assert!(markdown.contains("| `batch`, 4 MiB event: warm median borrowed ≤ 0.7× owned |"));
     if markdown.contains("Skipped: no `ruchy` transpiler") {
         assert!(markdown.contains("cargo install ruchy --version 4.2.1 --locked"));
         assert!(!tsv.contains("\truchy-"), "figures of a skipped section");
