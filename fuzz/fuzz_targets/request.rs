@@ -5,9 +5,9 @@
 //! Invariants, for the server's default caps (with a smaller body cap) and for tight caps:
 //! - never panics; consumed bytes never exceed the input;
 //! - `Ok(None)` only at the very end of the input;
-//! - a head took at most `max_head_bytes`, has at most `max_headers` fields, a token method, a target
-//!   in origin form (`/` and visible ASCII), token field names, values with no CR, LF or NUL
-//!   and no surrounding whitespace; its framing is what its fields say (`Chunked` only for
+//! - a head took at most `max_head_bytes`, has at most `max_headers` fields, a token method, a
+//!   target in origin form (`/` and visible ASCII), token field names, values with no CR, LF or
+//!   NUL and no surrounding whitespace; its framing is what its fields say (`Chunked` only for
 //!   HTTP/1.1, `Transfer-Encoding: chunked` alone and no `Content-Length`; otherwise
 //!   `Length(n)` with every `Content-Length` value equal to `n`, 0 when there is none);
 //! - a body is within the caps: `Complete` is at most `body_keep` bytes (for `Content-Length`,
