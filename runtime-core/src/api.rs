@@ -184,13 +184,21 @@ impl RuntimeApiClient {
     }
 
     /// `GET /runtime/invocation/next`: waits (without a timeout) for the next event.
+    ///
+    /// The body is the connection's read buffer itself, moved out (not copied); give it back
+    /// with [`recycle`](Self::recycle) once the invocation is answered.
     pub fn next_invocation(&mut self) -> Result<Invocation, ApiError> {
         let response = get(&mut self.http, &self.next_path)?;
         let context = context_from(&response, &self.config)?;
         Ok(Invocation {
             context,
-            body: response.body.to_vec(),
+            body: self.http.take_body(),
         })
+    }
+
+    /// Gives back the body of an answered invocation: the next event is read into it.
+    pub fn recycle(&mut self, body: Vec<u8>) {
+        self.http.recycle(body);
     }
 
     /// `POST /runtime/invocation/{request_id}/response`: the function's reply. `invocation_id`

@@ -153,6 +153,7 @@ impl Runtime {
                 &reply,
             );
             logs::set_request_id(None);
+            self.api.recycle(invocation.body);
         }
     }
 
@@ -189,6 +190,7 @@ impl Runtime {
                 Ended::Sent(posted) => log_posted(request_id, "streamed response", posted),
             }
             logs::set_request_id(None);
+            self.api.recycle(invocation.body);
         }
     }
 

@@ -116,6 +116,10 @@ pub struct HttpClient {
     headers: Vec<(Range<usize>, Range<usize>)>,
     /// Decoded body of the last chunked or close-framed response, reused.
     decoded: Vec<u8>,
+    /// Where the body of the last response is, for [`take_body`](Self::take_body).
+    last_body: Option<BodyAt>,
+    /// A read buffer waiting for the connection (see [`recycle`](Self::recycle)).
+    spare: Vec<u8>,
     connects: u64,
 }
 
@@ -132,6 +136,8 @@ impl HttpClient {
             out: Vec::with_capacity(512),
             headers: Vec::with_capacity(16),
             decoded: Vec::new(),
+            last_body: None,
+            spare: Vec::new(),
             connects: 0,
         }
     }
@@ -150,6 +156,41 @@ impl HttpClient {
     /// Closes the kept connection, if any: the next request opens a new one.
     pub fn disconnect(&mut self) {
         self.conn = None;
+    }
+
+    /// The body of the last response, moved out of the client: the connection's read buffer
+    /// itself when the response was framed by `Content-Length` and nothing was read past it
+    /// (the body is moved to its front, no second buffer is allocated), otherwise a copy. Give
+    /// the buffer back with [`recycle`](Self::recycle) when done, so that the next response is
+    /// read into it. Empty after a request whose response had no body or was already taken.
+    pub fn take_body(&mut self) -> Vec<u8> {
+        let (Some(BodyAt::Buffer(from, to)), Some(conn)) = (self.last_body.take(), &mut self.conn)
+        else {
+            return std::mem::take(&mut self.decoded);
+        };
+        if conn.start != to || conn.end != to {
+            return conn.buf[from..to].to_vec();
+        }
+        let mut buf = std::mem::replace(&mut conn.buf, std::mem::take(&mut self.spare));
+        conn.start = 0;
+        conn.end = 0;
+        buf.copy_within(from..to, 0);
+        buf.truncate(to - from);
+        buf
+    }
+
+    /// Takes back a buffer [`take_body`](Self::take_body) gave out: it becomes the idle
+    /// connection's read buffer when it is the larger one (its old contents are overwritten as
+    /// the next response arrives); the smaller one is kept for the next [`take_body`].
+    pub fn recycle(&mut self, buf: Vec<u8>) {
+        if let Some(conn) = &mut self.conn
+            && conn.start == conn.end
+            && buf.len() > conn.buf.len()
+        {
+            conn.start = 0;
+            conn.end = 0;
+            self.spare = std::mem::replace(&mut conn.buf, buf);
+        }
     }
 
     /// Sends one request and reads its response. `headers` are written as given, after `Host`
@@ -189,9 +230,11 @@ impl HttpClient {
             Err(e) => {
                 // The connection is in an unknown state: never reuse it.
                 self.conn = None;
+                self.last_body = None;
                 return Err(e);
             }
         };
+        self.last_body = Some(meta.body);
         self.response(meta)
     }
 
@@ -397,7 +440,7 @@ impl HttpClient {
             self.connects += 1;
             self.conn = Some(Conn {
                 stream,
-                buf: Vec::new(),
+                buf: std::mem::take(&mut self.spare),
                 start: 0,
                 end: 0,
                 close_after: false,

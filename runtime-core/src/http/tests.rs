@@ -553,3 +553,55 @@ impl Read for Reads<'_> {
         Ok(n)
     }
 }
+
+#[test]
+fn a_body_is_moved_out_of_the_read_buffer_and_the_buffer_comes_back() {
+    let body: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let reply = [
+        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes(),
+        body.clone(),
+    ]
+    .concat();
+    let (addr, _rx) = server(1, move |_, s| {
+        for i in 0..4 {
+            read_request(s);
+            if i == 2 {
+                s.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok")
+                    .unwrap();
+            } else {
+                s.write_all(&reply).unwrap();
+            }
+        }
+    });
+    let mut client = HttpClient::new(addr);
+    client.request("GET", "/next", &[], &[]).unwrap();
+    let first = client.take_body();
+    assert_eq!(first, body);
+    // Taken, not copied: what is left to take is nothing.
+    assert!(client.take_body().is_empty());
+    let at = first.as_ptr();
+    client.recycle(first);
+    client.request("GET", "/next", &[], &[]).unwrap();
+    let second = client.take_body();
+    assert_eq!(second, body);
+    // The next body was read into the buffer given back: no second one was allocated.
+    assert_eq!(second.as_ptr(), at);
+    // A small answer in between is read into the small buffer kept aside.
+    assert_eq!(client.request("POST", "/r", &[], b"x").unwrap().body, b"ok");
+    client.recycle(second);
+    client.request("GET", "/next", &[], &[]).unwrap();
+    assert_eq!(client.take_body().as_ptr(), at);
+    assert_eq!(client.connections_opened(), 1);
+}
+
+#[test]
+fn a_chunked_body_is_taken_too() {
+    let (addr, _rx) = server(1, |_, s| {
+        read_request(s);
+        s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+            .unwrap();
+    });
+    let mut client = HttpClient::new(addr);
+    client.request("GET", "/", &[], &[]).unwrap();
+    assert_eq!(client.take_body(), b"abc");
+}
