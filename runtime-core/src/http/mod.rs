@@ -158,25 +158,35 @@ impl HttpClient {
         self.conn = None;
     }
 
-    /// The body of the last response, moved out of the client: the connection's read buffer
-    /// itself when the response was framed by `Content-Length` and nothing was read past it
-    /// (the body is moved to its front, no second buffer is allocated), otherwise a copy. Give
-    /// the buffer back with [`recycle`](Self::recycle) when done, so that the next response is
-    /// read into it. Empty after a request whose response had no body or was already taken.
+    /// The body of the last response, moved out of the client. A body larger than one read
+    /// (16 KiB) framed by `Content-Length`, with nothing read past it, is the connection's read
+    /// buffer itself: the body is moved to its front and no second buffer of its size is
+    /// allocated. A smaller one is copied, which costs less than taking the buffer away from
+    /// the connection. Give a taken buffer back with [`recycle`](Self::recycle), so that the
+    /// next response is read into it. Empty after a request whose response had no body, or
+    /// whose body was already taken.
     pub fn take_body(&mut self) -> Vec<u8> {
-        let (Some(BodyAt::Buffer(from, to)), Some(conn)) = (self.last_body.take(), &mut self.conn)
-        else {
-            return std::mem::take(&mut self.decoded);
+        let Some(body) = self.last_body.take() else {
+            return Vec::new();
         };
-        if conn.start != to || conn.end != to {
-            return conn.buf[from..to].to_vec();
+        match (body, &mut self.conn) {
+            (BodyAt::Buffer(from, to), Some(conn))
+                if to - from > READ_CHUNK && conn.start == to && conn.end == to =>
+            {
+                let mut buf = std::mem::replace(&mut conn.buf, std::mem::take(&mut self.spare));
+                conn.start = 0;
+                conn.end = 0;
+                buf.copy_within(from..to, 0);
+                buf.truncate(to - from);
+                buf
+            }
+            (BodyAt::Buffer(from, to), Some(conn)) => conn.buf[from..to].to_vec(),
+            (BodyAt::Buffer(..), None) => Vec::new(),
+            (BodyAt::Decoded, _) if self.decoded.len() > READ_CHUNK => {
+                std::mem::take(&mut self.decoded)
+            }
+            (BodyAt::Decoded, _) => self.decoded.clone(),
         }
-        let mut buf = std::mem::replace(&mut conn.buf, std::mem::take(&mut self.spare));
-        conn.start = 0;
-        conn.end = 0;
-        buf.copy_within(from..to, 0);
-        buf.truncate(to - from);
-        buf
     }
 
     /// Takes back a buffer [`take_body`](Self::take_body) gave out: it becomes the idle
