@@ -49,7 +49,10 @@ fn before_snapshot(instance: &Instance) {
 
 /// Under SnapStart, in every restored copy, before its first event.
 fn after_restore(instance: &Instance) -> Result<(), std::sync::PoisonError<()>> {
-    let mut id = instance.id.lock().map_err(|_| std::sync::PoisonError::new(()))?;
+    let mut id = instance
+        .id
+        .lock()
+        .map_err(|_| std::sync::PoisonError::new(()))?;
     *id = fresh_id();
     instance.restored.store(true, Ordering::Relaxed);
     log::info!("restored as instance {id}");
@@ -72,7 +75,11 @@ fn shutdown(instance: &Instance) {
 )]
 fn handle(_event: &[u8], instance: &Instance) -> Reply {
     Reply {
-        instance: instance.id.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        instance: instance
+            .id
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone(),
         restored: instance.restored.load(Ordering::Relaxed),
         invocation: instance.invocations.fetch_add(1, Ordering::Relaxed) + 1,
     }
