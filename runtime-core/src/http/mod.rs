@@ -191,7 +191,7 @@ impl HttpClient {
 
     /// Takes back a buffer [`take_body`](Self::take_body) gave out: it becomes the idle
     /// connection's read buffer when it is the larger one (its old contents are overwritten as
-    /// the next response arrives); the smaller one is kept for the next [`take_body`].
+    /// the next response arrives); the smaller one is kept for the next [`take_body`](Self::take_body).
     pub fn recycle(&mut self, buf: Vec<u8>) {
         if let Some(conn) = &mut self.conn
             && conn.start == conn.end
