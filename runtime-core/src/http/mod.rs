@@ -118,8 +118,6 @@ pub struct HttpClient {
     decoded: Vec<u8>,
     /// Where the body of the last response is, for [`take_body`](Self::take_body).
     last_body: Option<BodyAt>,
-    /// A read buffer waiting for the connection (see [`recycle`](Self::recycle)).
-    spare: Vec<u8>,
     connects: u64,
 }
 
@@ -137,7 +135,6 @@ impl HttpClient {
             headers: Vec::with_capacity(16),
             decoded: Vec::new(),
             last_body: None,
-            spare: Vec::new(),
             connects: 0,
         }
     }
@@ -173,7 +170,7 @@ impl HttpClient {
             (BodyAt::Buffer(from, to), Some(conn))
                 if to - from > READ_CHUNK && conn.start == to && conn.end == to =>
             {
-                let mut buf = std::mem::replace(&mut conn.buf, std::mem::take(&mut self.spare));
+                let mut buf = std::mem::take(&mut conn.buf);
                 conn.start = 0;
                 conn.end = 0;
                 buf.copy_within(from..to, 0);
@@ -182,16 +179,14 @@ impl HttpClient {
             }
             (BodyAt::Buffer(from, to), Some(conn)) => conn.buf[from..to].to_vec(),
             (BodyAt::Buffer(..), None) => Vec::new(),
-            (BodyAt::Decoded, _) if self.decoded.len() > READ_CHUNK => {
-                std::mem::take(&mut self.decoded)
-            }
-            (BodyAt::Decoded, _) => self.decoded.clone(),
+            // A chunked or close-framed body (Lambda frames events by length).
+            (BodyAt::Decoded, _) => std::mem::take(&mut self.decoded),
         }
     }
 
     /// Takes back a buffer [`take_body`](Self::take_body) gave out: it becomes the idle
     /// connection's read buffer when it is the larger one (its old contents are overwritten as
-    /// the next response arrives); the smaller one is kept for the next [`take_body`](Self::take_body).
+    /// the next response arrives).
     pub fn recycle(&mut self, buf: Vec<u8>) {
         if let Some(conn) = &mut self.conn
             && conn.start == conn.end
@@ -199,7 +194,7 @@ impl HttpClient {
         {
             conn.start = 0;
             conn.end = 0;
-            self.spare = std::mem::replace(&mut conn.buf, buf);
+            conn.buf = buf;
         }
     }
 
@@ -450,7 +445,7 @@ impl HttpClient {
             self.connects += 1;
             self.conn = Some(Conn {
                 stream,
-                buf: std::mem::take(&mut self.spare),
+                buf: Vec::new(),
                 start: 0,
                 end: 0,
                 close_after: false,

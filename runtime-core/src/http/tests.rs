@@ -586,7 +586,7 @@ fn a_body_is_moved_out_of_the_read_buffer_and_the_buffer_comes_back() {
     assert_eq!(second, body);
     // The next body was read into the buffer given back: no second one was allocated.
     assert_eq!(second.as_ptr(), at);
-    // A small answer in between is read into the small buffer kept aside.
+    // A small answer in between is read into a small buffer of its own.
     assert_eq!(client.request("POST", "/r", &[], b"x").unwrap().body, b"ok");
     client.recycle(second);
     client.request("GET", "/next", &[], &[]).unwrap();
