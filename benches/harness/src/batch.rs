@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::figures::Target;
 use crate::measure::{Exchange, Subject, rotation};
-use crate::report::{median_p5_p95, number, verdict};
+use crate::report::{median_p5_p95, number, targets_table};
 use crate::stats::Summary;
 use crate::subjects::{Config, Runtime};
 
@@ -684,19 +684,7 @@ pub fn markdown(md: &mut String, b: &Batch) {
             growth.join(", ")
         );
     }
-    let _ = writeln!(md, "### Borrowed events targets\n");
-    let _ = writeln!(md, "| target | found | result |");
-    let _ = writeln!(md, "|---|---|---|");
-    for target in b.targets() {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} |",
-            target.what,
-            target.found,
-            verdict(&target)
-        );
-    }
-    let _ = writeln!(md);
+    targets_table(md, "Borrowed events", b.targets());
     let large = &b.events[Size::Large.index()];
     if large.not_copied() < large.bytes {
         let _ = writeln!(

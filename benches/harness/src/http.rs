@@ -16,7 +16,7 @@ use ruchy_lambda_local::{Event, Function, FunctionConfig, Outcome, Output};
 
 use crate::figures::Target;
 use crate::measure::rotation;
-use crate::report::{number, verdict};
+use crate::report::{number, targets_table};
 use crate::stats::Summary;
 use crate::subjects::{Config, Runtime};
 
@@ -394,19 +394,7 @@ pub fn markdown(md: &mut String, h: &Http) {
             ours.cold_rss.median / f.cold_rss.median
         );
     }
-    let _ = writeln!(md, "### HTTP targets\n");
-    let _ = writeln!(md, "| target | found | result |");
-    let _ = writeln!(md, "|---|---|---|");
-    for target in h.targets() {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} |",
-            target.what,
-            target.found,
-            verdict(&target)
-        );
-    }
-    let _ = writeln!(md);
+    targets_table(md, "HTTP", h.targets());
 }
 
 /// The HTTP rows of the result file.

@@ -21,7 +21,7 @@ use ruchy_lambda_local::{Lifecycle as Line, Output, PhaseEnd, Shutdown};
 
 use crate::figures::Target;
 use crate::measure::{Subject, function_config, rotation};
-use crate::report::{median_p5_p95, number, verdict};
+use crate::report::{median_p5_p95, number, targets_table};
 use crate::stats::Summary;
 use crate::subjects::{Config, Handler, Runtime};
 
@@ -478,19 +478,7 @@ pub fn markdown(md: &mut String, l: &Lifecycle) {
         );
     }
     let _ = writeln!(md);
-    let _ = writeln!(md, "### Lifecycle targets\n");
-    let _ = writeln!(md, "| target | found | result |");
-    let _ = writeln!(md, "|---|---|---|");
-    for target in l.targets() {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} |",
-            target.what,
-            target.found,
-            verdict(&target)
-        );
-    }
-    let _ = writeln!(md);
+    targets_table(md, "Lifecycle", l.targets());
 }
 
 /// The measured bootstraps that `keep`, in table order: floor, ruchy-lambda, lambda_runtime;

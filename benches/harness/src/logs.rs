@@ -20,7 +20,7 @@ use ruchy_lambda_local::{Output, OutputLine, Stream};
 
 use crate::figures::Target;
 use crate::measure::{Subject, rotation};
-use crate::report::{number, verdict};
+use crate::report::{number, targets_table};
 use crate::stats::Summary;
 use crate::subjects::{Config, Handler, Runtime};
 
@@ -537,19 +537,7 @@ pub fn markdown(md: &mut String, logs: &Logs) {
         }
     }
     let _ = writeln!(md, "```\n");
-    let _ = writeln!(md, "### Logs targets\n");
-    let _ = writeln!(md, "| target | found | result |");
-    let _ = writeln!(md, "|---|---|---|");
-    for target in logs.targets() {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} |",
-            target.what,
-            target.found,
-            verdict(&target)
-        );
-    }
-    let _ = writeln!(md);
+    targets_table(md, "Logs", logs.targets());
 }
 
 /// The logs rows of the result file.

@@ -383,6 +383,27 @@ pub(crate) fn median_p5_p95(s: &Summary) -> String {
     format!("{} ({}–{})", number(s.median), number(s.p5), number(s.p95))
 }
 
+/// A section's targets as a table under `### <title> targets`, each with its verdict.
+pub(crate) fn targets_table(
+    md: &mut String,
+    title: &str,
+    targets: impl IntoIterator<Item = Target>,
+) {
+    let _ = writeln!(md, "### {title} targets\n");
+    let _ = writeln!(md, "| target | found | result |");
+    let _ = writeln!(md, "|---|---|---|");
+    for target in targets {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |",
+            target.what,
+            target.found,
+            verdict(&target)
+        );
+    }
+    let _ = writeln!(md);
+}
+
 pub(crate) fn verdict(target: &Target) -> &'static str {
     match target.pass {
         Some(true) => "pass",
@@ -727,19 +748,7 @@ fn concurrency_section(md: &mut String, run: &Run) {
         }
         let _ = writeln!(md);
     }
-    let _ = writeln!(md, "### Concurrency targets\n");
-    let _ = writeln!(md, "| target | found | result |");
-    let _ = writeln!(md, "|---|---|---|");
-    for target in concurrency_targets(c) {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} |",
-            target.what,
-            target.found,
-            verdict(&target)
-        );
-    }
-    let _ = writeln!(md);
+    targets_table(md, "Concurrency", concurrency_targets(c));
 }
 
 /// The concurrency targets, checked against this run's figures.

@@ -18,7 +18,7 @@ use ruchy_lambda_local::{
 
 use crate::figures::Target;
 use crate::measure::rotation;
-use crate::report::{number, verdict};
+use crate::report::{number, targets_table};
 use crate::stats::Summary;
 use crate::subjects::{Config, Runtime};
 
@@ -417,19 +417,7 @@ pub fn markdown(md: &mut String, s: &Streaming) {
             m.prelude
         );
     }
-    let _ = writeln!(md, "### Streaming targets\n");
-    let _ = writeln!(md, "| target | found | result |");
-    let _ = writeln!(md, "|---|---|---|");
-    for target in s.targets() {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} |",
-            target.what,
-            target.found,
-            verdict(&target)
-        );
-    }
-    let _ = writeln!(md);
+    targets_table(md, "Streaming", s.targets());
 }
 
 /// The streaming rows of the result file.
