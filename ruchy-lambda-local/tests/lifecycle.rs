@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ruchy_lambda_local::{
     ExtensionEvent, Function, FunctionConfig, Lifecycle, Outcome, Output, OutputLine, PhaseEnd,
@@ -240,7 +240,20 @@ fn extensions_get_invoke_events_and_are_reported_at_init() {
         function.lifecycle()[1].line(),
         "EXTENSION\tName: watcher\tState: Ready\tEvents: [INVOKE]"
     );
-    // One INVOKE per invocation, with its request id, deadline, ARN and trace header.
+    // One INVOKE per invocation, with its request id, deadline, ARN and trace header. The
+    // second is handed out when the extension polls again, which may come after the invocation
+    // ended: wait for it.
+    let until = Instant::now() + Duration::from_secs(10);
+    let answered_polls = || {
+        server
+            .request_log()
+            .iter()
+            .filter(|e| e.target == "/2020-01-01/extension/event/next")
+            .count()
+    };
+    while (server.extension_events().len() < 2 || answered_polls() < 2) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let events = server.extension_events();
     assert_eq!(events.len(), 2, "{events:?}");
     for (event, report) in events.iter().zip([&first, &second]) {

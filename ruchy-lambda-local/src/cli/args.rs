@@ -154,24 +154,36 @@ pub struct InvokeArgs {
 /// `serve`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeArgs {
-    /// The bootstrap.
-    pub source: Source,
-    /// The function's configuration.
-    pub function: FunctionArgs,
+    /// The functions, in the order given.
+    pub functions: Vec<ServedFunction>,
     /// `--host`, default `127.0.0.1`.
     pub host: String,
     /// `--port`, default 8080; 0 picks a free one.
     pub port: u16,
-    /// `--instances N`: up to N processes, each started on demand, requests beyond them
-    /// throttled; `None`: one process, requests queue.
-    pub instances: Option<usize>,
-    /// `--http FRONT`: an HTTP front (API Gateway, load balancer, function URL) instead of the
-    /// Invoke endpoint.
-    pub http: Option<Front>,
+    /// `--http [NAME:]FRONT`: an HTTP front (API Gateway, load balancer, function URL) before
+    /// the function named, instead of the Invoke endpoint.
+    pub http: Option<(String, Front)>,
     /// `--stage NAME` (with `--http apigw-v1`), default `prod`.
     pub stage: Option<String>,
     /// `--multi-value-headers` (with `--http alb`).
     pub multi_value_headers: bool,
+}
+
+/// One function of `serve`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedFunction {
+    /// Its name: `--function`'s NAME; else `--name`, or empty when the name comes from the
+    /// bootstrap (the example's or the file's name).
+    pub name: String,
+    /// The bootstrap.
+    pub source: Source,
+    /// Its configuration.
+    pub function: FunctionArgs,
+    /// `--instances N`: up to N processes, each started on demand, requests beyond them
+    /// throttled; `None`: one process, requests queue.
+    pub instances: Option<usize>,
+    /// Given with `--function`: the Invoke API does not answer to `function` and `_` for it.
+    pub named: bool,
 }
 
 /// `package`
@@ -600,12 +612,16 @@ fn parse_command(topic: Topic, parser: &mut Parser) -> Result<Command, CliError>
             json: raw.json,
         }),
         Topic::Serve => Command::Serve(ServeArgs {
-            source,
-            function: raw.function,
+            functions: vec![ServedFunction {
+                name: raw.function.name.clone().unwrap_or_default(),
+                source,
+                function: raw.function,
+                instances: raw.instances,
+                named: false,
+            }],
             host: raw.host.unwrap_or_else(|| "127.0.0.1".to_owned()),
             port: raw.port.unwrap_or(8080),
-            instances: raw.instances,
-            http: raw.http,
+            http: raw.http.map(|front| (String::new(), front)),
             stage: raw.stage,
             multi_value_headers: raw.multi_value_headers,
         }),
@@ -1227,18 +1243,28 @@ mod tests {
         assert_eq!(
             parse_str(&["serve", "--bin", "b"]).unwrap(),
             Command::Serve(ServeArgs {
-                source: Source::Bin("b".into()),
-                function: FunctionArgs::default(),
+                functions: vec![ServedFunction {
+                    name: String::new(),
+                    source: Source::Bin("b".into()),
+                    function: FunctionArgs::default(),
+                    instances: None,
+                    named: false,
+                }],
                 host: "127.0.0.1".into(),
                 port: 8080,
-                instances: None,
                 http: None,
                 stage: None,
                 multi_value_headers: false,
             })
         );
         match parse_str(&["serve", "--bin", "b", "--instances", "4"]).unwrap() {
-            Command::Serve(a) => assert_eq!((a.instances, a.function.concurrency), (Some(4), 1)),
+            Command::Serve(a) => assert_eq!(
+                (
+                    a.functions[0].instances,
+                    a.functions[0].function.concurrency
+                ),
+                (Some(4), 1)
+            ),
             other => panic!("{other:?}"),
         }
         match parse_str(&["invoke", "--bin", "b", "--concurrency", "8", "1", "2"]).unwrap() {
@@ -1273,7 +1299,10 @@ mod tests {
         match parse_str(&["serve", "--bin", "b", "--log-format", "json"]).unwrap() {
             Command::Serve(a) => {
                 assert_eq!(
-                    (a.function.log_format, a.function.log_level),
+                    (
+                        a.functions[0].function.log_format,
+                        a.functions[0].function.log_level
+                    ),
                     (LogFormat::Json, None)
                 )
             }
@@ -1294,7 +1323,9 @@ mod tests {
                 level,
             ];
             match parse_str(&args).unwrap() {
-                Command::Serve(a) => assert_eq!(a.function.log_level, level.parse().ok()),
+                Command::Serve(a) => {
+                    assert_eq!(a.functions[0].function.log_level, level.parse().ok())
+                }
                 other => panic!("{other:?}"),
             }
         }
@@ -1481,14 +1512,16 @@ mod tests {
     fn http_fronts() {
         match parse_str(&["serve", "--bin", "b", "--http", "apigw-v1", "--stage", "v2"]).unwrap() {
             Command::Serve(a) => {
-                assert_eq!(a.http, Some(Front::ApiGatewayV1));
+                assert_eq!(a.http.map(|h| h.1), Some(Front::ApiGatewayV1));
                 assert_eq!(a.stage.as_deref(), Some("v2"));
                 assert!(!a.multi_value_headers);
             }
             other => panic!("{other:?}"),
         }
         match parse_str(&["serve", "--bin", "b", "--http=alb", "--multi-value-headers"]).unwrap() {
-            Command::Serve(a) => assert!(a.http == Some(Front::Alb) && a.multi_value_headers),
+            Command::Serve(a) => {
+                assert!(a.http.as_ref().map(|h| h.1) == Some(Front::Alb) && a.multi_value_headers)
+            }
             other => panic!("{other:?}"),
         }
         for (args, message) in [
@@ -1535,9 +1568,9 @@ mod tests {
         .unwrap()
         {
             Command::Serve(a) => {
-                assert_eq!(a.function.max_stream_bytes, 1000);
+                assert_eq!(a.functions[0].function.max_stream_bytes, 1000);
                 assert_eq!(
-                    a.function.stream_bandwidth,
+                    a.functions[0].function.stream_bandwidth,
                     Some(StreamBandwidth {
                         burst_bytes: 100,
                         bytes_per_second: 500
@@ -1579,7 +1612,7 @@ mod tests {
             ];
             let function = match parse_str(&args).unwrap() {
                 Command::Invoke(a) => a.function,
-                Command::Serve(a) => a.function,
+                Command::Serve(a) => a.functions[0].function.clone(),
                 other => panic!("{other:?}"),
             };
             assert_eq!(
