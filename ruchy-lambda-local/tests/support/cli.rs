@@ -129,7 +129,13 @@ impl Server {
     }
 
     /// Starts `command` (a `serve`) and waits for its `listening on` line.
-    pub fn spawn(mut command: Command) -> Server {
+    pub fn spawn(command: Command) -> Server {
+        Server::spawn_within(command, Duration::from_secs(30))
+    }
+
+    /// Starts `command` (a `serve`) and waits up to `deadline` for its `listening on` line (the
+    /// functions are built and started before it).
+    pub fn spawn_within(mut command: Command, deadline: Duration) -> Server {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -152,7 +158,7 @@ impl Server {
             path: String::new(),
             log,
         };
-        let line = server.next_line_starting("listening on ");
+        let line = server.next_line_within("listening on ", deadline);
         let url = line.trim_start_matches("listening on http://");
         let slash = url.find('/').expect("a path in the URL");
         server.addr = url[..slash].parse().expect("a socket address");
@@ -162,13 +168,18 @@ impl Server {
 
     /// Waits (at most 30 s) for a stderr line that starts with `prefix`, skipping others.
     pub fn next_line_starting(&mut self, prefix: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(30);
+        self.next_line_within(prefix, Duration::from_secs(30))
+    }
+
+    /// Waits (at most `deadline`) for a stderr line that starts with `prefix`, skipping others.
+    pub fn next_line_within(&mut self, prefix: &str, deadline: Duration) -> String {
+        let until = Instant::now() + deadline;
         loop {
             let left = until.saturating_duration_since(Instant::now());
             match self.log.recv_timeout(left) {
                 Ok(line) if line.starts_with(prefix) => return line,
                 Ok(_) => {}
-                Err(_) => panic!("no `{prefix}` line from serve within 30 s"),
+                Err(_) => panic!("no `{prefix}` line from serve within {deadline:?}"),
             }
         }
     }

@@ -18,6 +18,7 @@
 //! | `skip`      | ask for the next event without answering                               |
 //! | `exit-after`| echo, then exit 0 before the next `/next`                              |
 //! | `say` + lines | each further line `O TEXT` / `E TEXT`: write TEXT to stdout / stderr, then reply `said` |
+//! | `invoke NAME` + a line PAYLOAD | invoke NAME with PAYLOAD through the Invoke API at `AWS_ENDPOINT_URL_LAMBDA`; reply `{"invoked","status","functionError","payload"}` |
 //! | `wait:MS`   | sleep MS milliseconds, echo, then print `fixture reply <id> <status>`  |
 //! | `stream` + lines | stream the reply (chunked, `Lambda-Runtime-Function-Response-Mode: streaming`); each further line: `ct TYPE` (the Content-Type, before any chunk), `chunk TEXT` (one chunk; `\0` stands for a NUL byte), `wait-file PATH` (wait up to 30 s for PATH to exist), `error TYPE MESSAGE` (end with error trailers), `exit` (exit 1 mid-stream) |
 //! | an HTTP event (API Gateway, load balancer, function URL) for `/event`, `/scripted`, `/bare`, `/stream` or `/fail` | see [`http_reply`] |
@@ -201,6 +202,37 @@ fn sleep_forever() -> ! {
     loop {
         std::thread::sleep(Duration::from_secs(3600));
     }
+}
+
+/// `invoke NAME` + a line with the payload: invokes the function NAME through the Invoke API at
+/// `AWS_ENDPOINT_URL_LAMBDA`, as an AWS SDK would, and gives its answer as JSON.
+fn invoke_other(call: &str) -> String {
+    let (name, payload) = call.split_once('\n').unwrap_or((call, "{}"));
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_LAMBDA")
+        .unwrap_or_else(|_| fail("AWS_ENDPOINT_URL_LAMBDA not set"));
+    let authority = endpoint
+        .strip_prefix("http://")
+        .unwrap_or_else(|| fail(&format!("not an http:// endpoint: {endpoint}")))
+        .trim_end_matches('/');
+    let mut lambda = Api {
+        authority: authority.to_owned(),
+        prefix: String::new(),
+        conn: None,
+        invocation_id: None,
+    };
+    let answer = lambda.request(
+        "POST",
+        &format!("/2015-03-31/functions/{}/invocations", name.trim()),
+        &[],
+        payload.as_bytes(),
+    );
+    format!(
+        r#"{{"invoked":{},"status":{},"functionError":{},"payload":{}}}"#,
+        json_string(name.trim()),
+        answer.status,
+        json_string(answer.header("x-amz-function-error").unwrap_or("")),
+        json_string(&String::from_utf8_lossy(&answer.body))
+    )
 }
 
 fn lambda_env() -> Vec<(String, String)> {
@@ -429,6 +461,10 @@ fn worker(api: &mut Api) -> ! {
                 std::thread::sleep(Duration::from_millis(ms));
                 let status = api.post(&response_path, &[], &body);
                 println!("fixture reply {id} {status}");
+            }
+            call if call.starts_with("invoke ") => {
+                let reply = invoke_other(&call["invoke ".len()..]);
+                api.post(&response_path, &[], reply.as_bytes());
             }
             say if say.starts_with("say\n") => {
                 for line in say.lines().skip(1) {

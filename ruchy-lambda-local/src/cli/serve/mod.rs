@@ -279,7 +279,7 @@ fn announce(served: &Served, local: SocketAddr) {
             "listening on http://{local}{INVOKE_PREFIX}{RIE_NAME}{INVOKE_SUFFIX}"
         )),
         None => {
-            log::line(&format!("listening on http://{local}"));
+            log::line(&format!("listening on http://{local}/"));
             for function in &served.functions {
                 log::line(&format!(
                     "  {}: POST http://{local}{INVOKE_PREFIX}{}{INVOKE_SUFFIX}",
