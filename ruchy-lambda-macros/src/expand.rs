@@ -67,9 +67,14 @@ fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
     } else {
         (quote!(run), quote!(__reply))
     };
+    // An `async fn` handler: tokio's runtime is made before `init` and the first event.
+    let start = handler
+        .asyncness
+        .map(|_| quote!(#private::start_runtime();));
     if handler.init.is_none() && !args.hooks.any() {
         return quote! {
             fn main() -> ::std::process::ExitCode {
+                #start
                 #private::#run(|__invocation, #out| { #body })
             }
         };
@@ -80,7 +85,11 @@ fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
                 // One of the two is used, depending on what `init` returns.
                 #[allow(unused_imports)]
                 use #private::{InitResult as _, InitValue as _};
+                // An `async fn` init (a future) is awaited first; the others pass as they are.
+                #[allow(unused_imports)]
+                use #private::{AwaitFuture as _, AwaitValue as _};
                 let __state = #init();
+                let __state = (&__state).__await_kind().resolve(__state);
                 (&__state).__init_kind().into_init(__state)
             }
         },
@@ -92,6 +101,7 @@ fn main(args: &Args, handler: &Handler<'_>) -> TokenStream {
     // (autoref specialization on the type `init` builds).
     quote! {
         fn main() -> ::std::process::ExitCode {
+            #start
             let __init = || #build;
             let __lifecycle = #lifecycle;
             #[allow(unused_imports)]
@@ -188,6 +198,18 @@ fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream 
             ));
             quote!(#ident(#(#args),*))
         }
+    };
+    // An `async fn`: its future driven to its end on tokio, from this worker's thread. Spanned
+    // on `async`, where a build without the `tokio` feature is reported.
+    let call = match handler.asyncness {
+        Some(asyncness) => {
+            let private = respan(private.clone(), asyncness.span());
+            quote_spanned!(asyncness.span()=> {
+                let __future = #call;
+                #private::block_on(__future)
+            })
+        }
+        None => call,
     };
     match &handler.output {
         Output::Result { ok, err } => {
@@ -441,10 +463,10 @@ mod tests {
         let out = expand(
             quote!(),
             quote!(
-                async fn handle(event: &str) {}
+                unsafe fn handle(event: &str) {}
             ),
         );
-        assert!(out.starts_with("async fn handle (event : & str) { } fn main () { }"));
+        assert!(out.starts_with("unsafe fn handle (event : & str) { } fn main () { }"));
         assert!(out.contains("compile_error !"));
         let out = expand(
             quote!(),
@@ -470,9 +492,43 @@ mod tests {
         let out = expand(
             quote!(nope = 1),
             quote!(
-                async fn handle(e: &str) {}
+                unsafe fn handle(e: &str) {}
             ),
         );
         assert_eq!(out.matches("compile_error !").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn async_handlers_are_driven_on_the_runtime_made_first() {
+        let out = expand(
+            quote!(init = make_client),
+            quote!(
+                async fn handle(event: Order, ctx: &Context, client: &Client) -> Receipt {
+                    todo!()
+                }
+            ),
+        );
+        let start = out.find("start_runtime () ;").expect(&out);
+        assert!(start < out.find("let __init").unwrap(), "{out}");
+        assert!(
+            out.contains("let __future = handle (") && out.contains("block_on (__future)"),
+            "{out}"
+        );
+        // Any `init` may be a future: awaited before it is a state or a `Result`.
+        assert!(
+            out.contains("(& __state) . __await_kind () . resolve (__state)"),
+            "{out}"
+        );
+        // A blocking handler makes no runtime and blocks on nothing.
+        let out = expand(
+            quote!(),
+            quote!(
+                fn handle(event: &str) {}
+            ),
+        );
+        assert!(
+            !out.contains("block_on") && !out.contains("start_runtime"),
+            "{out}"
+        );
     }
 }

@@ -355,11 +355,35 @@ use proc_macro::TokenStream;
 /// }
 /// ```
 ///
+/// # Handlers that await
+///
+/// With the `tokio` feature of `ruchy-lambda`, the handler and `init` may be `async fn` (any
+/// mix: an async handler with a blocking `init`, or the reverse), with the same parameters and
+/// returns as blocking ones. tokio's runtime is made once, before `init`; each invocation's
+/// future is driven to its end from the worker that took the event; the Runtime API client stays
+/// blocking. A handler that streams stays a blocking `fn`. Without the feature, `async` is
+/// reported on its token, naming the feature.
+///
+/// ```ignore
+/// // ruchy-lambda = { version = "…", features = ["tokio"] }
+/// async fn client() -> aws_sdk_dynamodb::Client {
+///     let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+///     aws_sdk_dynamodb::Client::new(&conf)
+/// }
+///
+/// #[ruchy_lambda::handler(init = client)]
+/// async fn get(id: String, db: &aws_sdk_dynamodb::Client) -> Result<String, aws_sdk_dynamodb::Error> {
+///     // … db.get_item().table_name("items").key(…).send().await? …
+/// #   Ok(id)
+/// }
+/// ```
+///
 /// # Compile-time checks
 ///
 /// Each problem is reported on the token at fault, all of them in one compile:
 ///
-/// - `async fn`, `unsafe fn`, generic parameters (type, const or lifetime), a `where` clause,
+/// - `async fn` without the `tokio` feature, or on a handler that streams; `unsafe fn`, generic
+///   parameters (type or const), a `where` clause,
 ///   `self`, a variadic, a function named `main`, the attribute on anything but a `fn`;
 /// - no parameter, too many, a parameter pattern other than a name or `_`, `impl Trait` in a
 ///   parameter or the return type;

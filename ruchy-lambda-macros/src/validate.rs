@@ -23,6 +23,8 @@ pub struct Handler<'a> {
     pub output: Output<'a>,
     /// `init = make_state`, when given.
     pub init: Option<&'a syn::ExprPath>,
+    /// `async`, for an `async fn`: its future is driven on tokio (the `tokio` feature).
+    pub asyncness: Option<&'a syn::Token![async]>,
 }
 
 /// What a handler takes.
@@ -54,23 +56,31 @@ pub fn handler<'a>(args: &'a Args, function: &'a ItemFn) -> syn::Result<Handler<
         event_inputs(&sig, args, &mut errors)
     };
     let output = output(&sig, &inputs, &mut errors);
+    let asyncness = sig.item.asyncness.as_ref();
+    if let (
+        Some(asyncness),
+        Inputs::Event {
+            stream: Some(_), ..
+        },
+    ) = (asyncness, &inputs)
+    {
+        errors.at(
+            asyncness,
+            "a handler that streams cannot be `async fn` (the stream is a blocking writer): remove `async`, and block on what it awaits",
+        );
+    }
     errors.finish(Handler {
         ident: &sig.item.ident,
         inputs,
         output,
         init: args.init.as_ref(),
+        asyncness,
     })
 }
 
 /// The function as a whole: a plain, non-generic `fn` that is not `main`.
 fn check_function(sig: &Signature<'_>, errors: &mut Errors) {
     let item = sig.item;
-    if let Some(asyncness) = &item.asyncness {
-        errors.at(
-            asyncness,
-            "`async fn` is not supported: handlers run on a blocking loop; remove `async`",
-        );
-    }
     if let Safety::Unsafe(unsafety) = &item.safety {
         errors.at(
             unsafety,
@@ -556,9 +566,9 @@ mod tests {
             (
                 quote!(),
                 quote!(
-                    async fn h(e: &str) {}
+                    async fn h(e: &str, s: &mut ResponseStream) {}
                 ),
-                "`async fn` is not supported",
+                "a handler that streams cannot be `async fn`",
             ),
             (
                 quote!(),
@@ -854,7 +864,7 @@ mod tests {
         let errors = check(
             quote!(),
             quote!(
-                async fn main<T>((a, b): (u8, u8), s: &S) -> impl Sized {}
+                unsafe fn main<T>((a, b): (u8, u8), s: &S) -> impl Sized {}
             ),
         )
         .unwrap_err();

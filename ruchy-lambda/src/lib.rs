@@ -215,6 +215,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod awaiting;
 mod error_type;
 #[cfg(feature = "http")]
 pub mod http;

@@ -15,6 +15,10 @@ pub use ruchy_lambda_runtime_core::{Diagnostic, Invocation, Lifecycle, ResponseS
 
 use crate::error_type::{ErrorType, short_type_name};
 
+pub use crate::awaiting::{
+    AwaitFuture, AwaitValue, Awaitable, FutureInit, ReadyInit, block_on, start_runtime,
+};
+
 /// The error type of an event that is not valid UTF-8, for a `&str` or `String` event.
 pub const INVALID_UTF8: &str = "InvalidUtf8";
 /// The error type of an event that cannot be parsed as the handler's event type.

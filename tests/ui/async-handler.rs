@@ -1,4 +1,4 @@
-// Rejects an `async fn`: handlers run on a blocking loop.
+// An `async fn` handler without the `tokio` feature of ruchy-lambda: the error names the feature.
 #[ruchy_lambda::handler]
 async fn handle(event: &str) -> String {
     event.to_owned()

@@ -2,6 +2,6 @@
 struct State;
 
 #[ruchy_lambda::handler(timeout = 3)]
-async fn handle<T>((a, b): (u8, u8), _state: &State) -> impl std::fmt::Display {
+unsafe fn handle<T>((a, b): (u8, u8), _state: &State) -> impl std::fmt::Display {
     a + b
 }
