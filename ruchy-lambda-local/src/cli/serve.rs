@@ -185,15 +185,23 @@ impl Reply {
 
 /// Listens, starts the function, and serves until SIGINT or SIGTERM (see
 /// [Stopping](self#stopping)).
-pub fn run(args: ServeArgs) -> Result<(), CliError> {
+pub fn run(mut args: ServeArgs) -> Result<(), CliError> {
+    let served = match args.functions.len() {
+        1 => args.functions.remove(0),
+        _ => {
+            return Err(CliError::Usage(
+                "serving several functions at once is not implemented yet".to_owned(),
+            ));
+        }
+    };
     let addr = resolve(&args.host, args.port)?;
     let listener = TcpListener::bind(addr)
         .map_err(|e| CliError::Failed(format!("cannot listen on {addr}: {e}")))?;
     let local = listener
         .local_addr()
         .map_err(|e| CliError::Failed(format!("cannot listen on {addr}: {e}")))?;
-    let bootstrap = source::resolve(&args.source, None)?;
-    let mut config = source::function_config(&args.function, &bootstrap);
+    let bootstrap = source::resolve(&served.source, None)?;
+    let mut config = source::function_config(&served.function, &bootstrap);
     // Out of reach of the terminal's Ctrl-C: the signal thread stops the runtimes.
     config.own_process_group = true;
     let shutdown_budget = config.shutdown_budget;
@@ -203,7 +211,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("cannot handle SIGINT and SIGTERM: {e}")))?;
     let name = config.name.clone();
     let concurrency = config.concurrency;
-    let front = args.http.map(|kind| {
+    let front = args.http.map(|(_, kind)| {
         let mut front = FrontConfig::new(kind);
         if let Some(stage) = &args.stage {
             front.stage = stage.clone();
@@ -221,7 +229,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         let arn = function.function_arn();
         arn.strip_suffix(name.as_str()).unwrap_or(&arn).to_owned()
     };
-    let (functions, arn_prefix) = if let Some(n) = args.instances {
+    let (functions, arn_prefix) = if let Some(n) = served.instances {
         // The first is started now (a bootstrap that cannot start fails here), the rest when a
         // request finds every running one busy.
         let slots: Vec<Slot> = (0..n)
