@@ -504,6 +504,7 @@ enum Sub {
         override_usage = "ruchy-lambda-local invoke (--example NAME | --bin PATH | --ruchy FILE) \
                           [OPTIONS] [EVENT]...",
         help_template = TEMPLATE,
+        next_line_help = true,
         before_help = INVOKE_NOTES,
         after_help = INVOKE_EXAMPLES
     )]
@@ -517,6 +518,7 @@ enum Sub {
                           [OPTIONS]\n       ruchy-lambda-local serve --function NAME=SOURCE... \
                           [OPTIONS]",
         help_template = TEMPLATE,
+        next_line_help = true,
         before_help = SERVE_NOTES,
         after_help = SERVE_EXAMPLES
     )]
@@ -526,8 +528,9 @@ enum Sub {
         long_about = "Build a bootstrap in release and zip it for Lambda's provided.al2023 \
                       runtime: one entry,\n`bootstrap`, mode 0755, at the root of the zip.",
         override_usage = "ruchy-lambda-local package ((--example NAME | --ruchy FILE) \
-                          [--target TRIPLE] | --bin PATH) [OPTIONS]",
+                          [--target TRIPLE] | --bin PATH)\n                                  [OPTIONS]",
         help_template = TEMPLATE,
+        next_line_help = true,
         before_help = PACKAGE_NOTES
     )]
     Package(PackageCli),
@@ -535,9 +538,12 @@ enum Sub {
     #[command(
         long_about = "Write a new function's crate, ready to build, test and invoke on this \
                       local Lambda.",
-        override_usage = "ruchy-lambda-local new NAME [--http] [--path DIR | --git URL \
-                          [--rev REV | --branch NAME | --tag NAME]]",
+        override_usage = concat!(
+            "ruchy-lambda-local new NAME [--http] [--path DIR | --git URL [--rev REV | --branch NAME |\n",
+            "                                                                    --tag NAME]]"
+        ),
         help_template = TEMPLATE,
+        next_line_help = true,
         before_help = NEW_NOTES,
         after_help = NEW_EXAMPLES
     )]
@@ -609,8 +615,8 @@ const WHICH_FUNCTION: &str = "which function? give `--example NAME` (built with 
                               PATH` (a built bootstrap) or `--ruchy FILE` (a handler written in \
                               Ruchy)";
 
-/// What a running function is given: `invoke` and `serve`. In `serve`, the values marked
-/// `[NAME:]` may be given for one function.
+/// What a running function is given: `invoke` and `serve`. The values that are a [`Scoped`] may
+/// be given for one function with a `NAME:` prefix (see [`FunctionCli::resolve`]).
 #[derive(Debug, Args)]
 struct FunctionCli {
     /// Function timeout, 1 to 900 [default: 3]
@@ -1279,15 +1285,15 @@ the front does not accept, gets the front's error: 500 {\"message\":\"Internal S
 429 from a function URL and 503 from the load balancer. Only `url` streams: the other fronts
 answer once the reply is complete.",
     "\n\n",
-    "Several functions: `--function NAME=SOURCE`, repeated, serves each function under its NAME,
-from SOURCE: `example:NAME` (built as `--example` is; `--package` applies), `bin:PATH` or
+    "Several functions: `--function NAME=SOURCE`, repeated, serves each function under its NAME, from
+SOURCE: `example:NAME` (built as `--example` is; `--package` applies), `bin:PATH` or
 `ruchy:FILE`. It replaces `--example`, `--bin`, `--ruchy` and `--name`; a function given so is
 invoked by its name only (not as `function` or `_`). `--env`, `--timeout`, `--memory`,
 `--concurrency`, `--instances`, `--log-format` and `--log-level` apply to every function; a
 value prefixed with `NAME:` applies to that one only, over the unprefixed one:
 `--timeout orders:10`, `--instances orders:2`, `--env orders:KEY=VALUE` (after the unprefixed
-pairs, so that its own win). A prefix must name a function of `--function` (or the one named with `--name`).
-With several functions, `--http` serves one of them: `--http NAME:FRONT`.",
+pairs, so that its own win). A prefix must name a function of `--function` (or the one named with
+`--name`). With several functions, `--http` serves one of them: `--http NAME:FRONT`.",
     "\n\n",
     ruchy_handlers!()
 );
@@ -1609,6 +1615,16 @@ mod tests {
         assert!(usage < notes && notes < options, "{invoke}");
         assert!(invoke.contains("Ruchy handlers:") && invoke.contains("Examples:"));
         assert!(printed(&["package", "-h"]).contains("target/lambda/NAME-arm64/bootstrap.zip"));
+        // Laid out for 100 columns, in both the short and the long help.
+        for command in ["invoke", "serve", "package", "new"] {
+            for flag in ["-h", "--help"] {
+                let help = printed(&[command, flag]);
+                let long = help.lines().find(|l| l.chars().count() > 100);
+                assert_eq!(long, None, "{command} {flag}");
+            }
+        }
+        let overview = printed(&["-h"]);
+        assert_eq!(overview.lines().find(|l| l.chars().count() > 100), None);
         assert!(
             usage_message(&["package", "--bogus", "-h"]).contains("'--bogus'"),
             "an unknown option is reported even with --help after it"
