@@ -14,7 +14,6 @@ mod zip;
 
 use std::ffi::OsString;
 use std::fmt;
-use std::io::Write;
 use std::process::ExitCode;
 
 use args::Command;
@@ -28,6 +27,9 @@ pub enum CliError {
     Failed(String),
     /// Every invocation ran, and at least one failed (already reported). Exit status 1.
     FunctionFailed,
+    /// From the command line's parser: a usage error (exit status 2, on stderr, with the usage
+    /// and a hint), or the text of `--help` or `--version` (exit status 0, on stdout).
+    Clap(clap::Error),
 }
 
 impl CliError {
@@ -35,6 +37,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => 2,
             CliError::Failed(_) | CliError::FunctionFailed => 1,
+            CliError::Clap(e) => u8::try_from(e.exit_code()).unwrap_or(2),
         }
     }
 }
@@ -44,6 +47,7 @@ impl fmt::Display for CliError {
         match self {
             CliError::Usage(message) | CliError::Failed(message) => f.write_str(message),
             CliError::FunctionFailed => f.write_str("an invocation failed"),
+            CliError::Clap(e) => e.fmt(f),
         }
     }
 }
@@ -53,18 +57,6 @@ impl std::error::Error for CliError {}
 /// Runs the command line `args` (without the program name) and gives the exit status.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let result = args::parse(args).and_then(|command| match command {
-        Command::Help(topic) => {
-            print_stdout(args::help(topic));
-            Ok(())
-        }
-        Command::Version => {
-            print_stdout(concat!(
-                "ruchy-lambda-local ",
-                env!("CARGO_PKG_VERSION"),
-                "\n"
-            ));
-            Ok(())
-        }
         Command::Invoke(a) => invoke::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Package(a) => package::run(a),
@@ -73,15 +65,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::FunctionFailed) => ExitCode::from(1),
+        Err(CliError::Clap(e)) => {
+            // Help and version to stdout, errors to stderr.
+            let _ = e.print();
+            ExitCode::from(CliError::Clap(e).exit_code())
+        }
         Err(e) => {
             log::line(&format!("error: {e}"));
             ExitCode::from(e.exit_code())
         }
     }
-}
-
-fn print_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
 }

@@ -154,27 +154,16 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         }
         functions.push(deployed);
     }
-    let front = match &args.http {
-        Some((target, kind)) => {
-            let index = functions
-                .iter()
-                .position(|f| &f.name == target)
-                // One function: the front's, whatever its name turned out to be.
-                .or((functions.len() == 1).then_some(0))
-                .ok_or_else(|| {
-                    CliError::Usage(format!("`--http {target}:…`: no function named `{target}`"))
-                })?;
-            let mut front = FrontConfig::new(*kind);
-            if let Some(stage) = &args.stage {
-                front.stage = stage.clone();
-            }
-            front.multi_value_headers = args.multi_value_headers;
-            front.region = functions[index].region.clone();
-            front.function_name = functions[index].name.clone();
-            Some((index, front))
+    let front = args.http.map(|(index, kind)| {
+        let mut front = FrontConfig::new(kind);
+        if let Some(stage) = &args.stage {
+            front.stage = stage.clone();
         }
-        None => None,
-    };
+        front.multi_value_headers = args.multi_value_headers;
+        front.region = functions[index].region.clone();
+        front.function_name = functions[index].name.clone();
+        (index, front)
+    });
     let served = Arc::new(Served {
         functions,
         aliases,
@@ -229,9 +218,6 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
 fn deploy(planned: &ServedFunction, endpoint: &str) -> Result<(Deployed, String), CliError> {
     let bootstrap = source::resolve(&planned.source, None)?;
     let mut config = source::function_config(&planned.function, &bootstrap);
-    if planned.named {
-        config.name = planned.name.clone();
-    }
     // Out of reach of the terminal's Ctrl-C: the signal thread stops the runtimes.
     config.own_process_group = true;
     if !config
