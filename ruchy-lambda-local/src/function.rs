@@ -24,8 +24,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::error_report::ErrorReport;
+use crate::identity;
 use crate::ids;
-use crate::invocation::{ErrorReport, Event, Outcome};
+use crate::invocation::{Event, Outcome};
 use crate::logging::{self, LogFormat, LogLevel};
 use crate::report::{self, InvocationReport, Lifecycle, PhaseEnd};
 use crate::sandbox::{self, Output, OutputLine, Sandbox, Stream};
@@ -982,14 +984,14 @@ impl Function {
             ("AWS_LAMBDA_RUNTIME_API", self.server.runtime_api()),
             ("AWS_LAMBDA_FUNCTION_NAME", c.name.clone()),
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", c.memory_mb.to_string()),
-            ("AWS_LAMBDA_FUNCTION_VERSION", report::VERSION.to_owned()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", identity::VERSION.to_owned()),
             (
                 "AWS_LAMBDA_LOG_GROUP_NAME",
                 format!("/aws/lambda/{}", c.name),
             ),
             (
                 "AWS_LAMBDA_LOG_STREAM_NAME",
-                ids::log_stream_name(report::VERSION),
+                ids::log_stream_name(identity::VERSION),
             ),
             (
                 "AWS_LAMBDA_INITIALIZATION_TYPE",
@@ -1000,7 +1002,7 @@ impl Function {
                 }
                 .to_owned(),
             ),
-            ("_HANDLER", report::HANDLER.to_owned()),
+            ("_HANDLER", identity::HANDLER.to_owned()),
             ("LAMBDA_TASK_ROOT", self.task_root.display().to_string()),
             ("AWS_REGION", c.region.clone()),
             ("AWS_DEFAULT_REGION", c.region.clone()),

@@ -56,18 +56,13 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use crate::extension_event::ExtensionEvent;
 use crate::ids;
 use crate::invocation::Outcome;
 use crate::logging::LogFormat;
-use crate::server::ExtensionEvent;
 use crate::stream::StreamRecord;
 
-/// The function version this local Lambda runs: always `$LATEST`.
-pub const VERSION: &str = "$LATEST";
-
-/// The handler name the runtime gets in `_HANDLER` (and extensions in their registration
-/// response): always `bootstrap`, as for `provided.*` runtimes.
-pub const HANDLER: &str = "bootstrap";
+pub use crate::identity::{HANDLER, VERSION};
 
 /// The billed duration in whole milliseconds: the duration rounded up to the next millisecond,
 /// with the init duration added first on a cold start (`provided.*` runtimes bill init), and at

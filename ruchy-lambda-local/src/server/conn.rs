@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::error_report::ErrorReport;
 use crate::faults::{self, Fault, Preempted};
 use crate::http::{self, ChunkRead, ChunkedReader, Framing, HttpError, Limits, RequestHead};
-use crate::invocation::{ErrorReport, Outcome};
+use crate::invocation::Outcome;
 use crate::stream::{self};
 
 use super::endpoints::{ACCEPTED_BODY, Reply};

@@ -4,8 +4,8 @@ use crate::headers;
 use std::net::TcpStream;
 use std::time::Instant;
 
+use crate::error_report::ErrorReport;
 use crate::http::{Body, RequestHead};
-use crate::invocation::ErrorReport;
 
 use super::lifecycle::Refusal;
 use super::routes::{Route, route};

@@ -40,10 +40,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::error_report::ErrorReport;
 use crate::faults::FaultPlan;
 use crate::http::{self, Limits};
 use crate::ids;
-use crate::invocation::{ErrorReport, Event, InvocationRecord, Outcome};
+use crate::invocation::{Event, InvocationRecord, Outcome};
 use crate::stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamRead};
 
 mod conn;
@@ -52,7 +53,7 @@ mod lifecycle;
 mod routes;
 mod state;
 
-pub use lifecycle::{DeliveredEvent, Extension, ExtensionEvent, MAX_EXTENSIONS, ShutdownReason};
+pub use lifecycle::{DeliveredEvent, Extension, MAX_EXTENSIONS, ShutdownReason};
 
 use state::State;
 

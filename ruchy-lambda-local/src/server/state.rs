@@ -13,9 +13,10 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{Shutdown, TcpStream};
 use std::time::Instant;
 
+use crate::error_report::ErrorReport;
 use crate::http::{Body, RequestHead};
 use crate::ids;
-use crate::invocation::{ErrorReport, Event, InvocationRecord, Outcome};
+use crate::invocation::{Event, InvocationRecord, Outcome};
 use crate::stream::StreamRecord;
 
 use super::lifecycle::{DeliveredEvent, Extensions, Restore};
