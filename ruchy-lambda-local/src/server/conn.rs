@@ -14,8 +14,9 @@ use crate::http::{self, ChunkRead, ChunkedReader, Framing, HttpError, Limits, Re
 use crate::invocation::Outcome;
 use crate::stream::{self};
 
-use super::endpoints::{ACCEPTED_BODY, Reply};
+use super::reply::{ACCEPTED_BODY, Reply};
 use super::routes::{Route, route};
+use super::runtime_api::RuntimeRoute;
 use super::state::Rejection;
 use super::{RawRequest, Shared, lock};
 
@@ -243,7 +244,9 @@ fn serve_requests(
 /// The invocation a `/response` request streams a reply for, when it says
 /// `Lambda-Runtime-Function-Response-Mode: streaming`.
 fn streamed_response(shared: &Shared, head: &RequestHead) -> Option<String> {
-    let Route::Response(id) = route(&shared.prefix, &head.method, head.path()) else {
+    let Route::Runtime(RuntimeRoute::Response(id)) =
+        route(&shared.prefix, &head.method, head.path())
+    else {
         return None;
     };
     (head.header(headers::RESPONSE_MODE) == Some("streaming")).then(|| id.to_owned())

@@ -29,9 +29,13 @@
 //! echoes a different one, or that comes for an invocation that timed out, gets `410 Gone`; one
 //! without the header is accepted (runtimes that predate it).
 //!
-//! Layout: `state` is the invocation state machine (no sockets), `endpoints` applies a request
-//! to it and builds the reply, `routes` maps method and path to an endpoint, and `conn` owns the
-//! sockets: the accept loop, the per-connection request loop and the fault hooks.
+//! Layout: `routes` maps method and path to an endpoint of an API family, and each family is a
+//! room with its routes and its endpoints: `runtime_api` (the Runtime API) and `extensions_api`
+//! (the Extensions API); `dispatch` hands a request to its family and logs it, and `reply` is
+//! what an endpoint answers. `state` is the invocation state machine (no sockets), `lifecycle`
+//! the restore and extensions state beside it, and `conn` owns the sockets: the accept loop, the
+//! per-connection request loop, streamed replies and the fault hooks. The server's own API is in
+//! `config`, `invocations`, `execution_environment` and `request_log`.
 
 use std::fmt;
 use std::io;
@@ -44,12 +48,15 @@ use crate::http::Limits;
 
 mod config;
 mod conn;
-mod endpoints;
+mod dispatch;
 mod execution_environment;
+mod extensions_api;
 mod invocations;
 mod lifecycle;
+mod reply;
 mod request_log;
 mod routes;
+mod runtime_api;
 mod state;
 
 pub use config::{MAX_RESPONSE_BYTES, ServerConfig};
