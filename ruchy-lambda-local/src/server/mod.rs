@@ -58,6 +58,7 @@ mod request_log;
 mod routes;
 mod runtime_api;
 mod state;
+mod streamed_response;
 
 pub use config::{MAX_RESPONSE_BYTES, ServerConfig};
 pub use lifecycle::{DeliveredEvent, Extension, MAX_EXTENSIONS, ShutdownReason};
