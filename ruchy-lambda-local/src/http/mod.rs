@@ -10,13 +10,12 @@
 //! Both `Content-Length` and `Transfer-Encoding: chunked` request bodies are understood; a
 //! chunked body can also be read piece by piece as it arrives, with its trailers
 //! ([`ChunkedReader`]), and a chunked response written ([`write_chunk`], [`write_last_chunk`]).
-//!
-//! Layout: `request` reads a request's head and body, `chunked` reads a chunked body, and
-//! `response` writes responses; the limits, the error and the line reader they share are here.
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
+// Layout: `request` reads a request's head and body, `chunked` reads a chunked body, and
+// `response` writes responses; the limits, the error and the line reader they share are here.
 mod chunked;
 mod request;
 mod response;

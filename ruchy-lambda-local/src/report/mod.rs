@@ -51,15 +51,14 @@
 //! ```text
 //! {"time":"2026-11-27T17:00:00.100Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"provided:al2023.local","runtimeVersionArn":"arn:aws:lambda:us-east-1::runtime:local","functionName":"orders","functionVersion":"$LATEST"}}
 //! ```
-//!
-//! Layout: `lines` writes the Text format's lines, `json` the JSON format's system records,
-//! `billing` the billed figures, `lifecycle` the lines about init and restore, and `invocation`
-//! the report of one invocation from all of these.
 
 use std::time::SystemTime;
 
 use crate::logging::LogFormat;
 
+// Layout: `lines` writes the Text format's lines, `json` the JSON format's system records,
+// `billing` the billed figures, `lifecycle` the lines about init and restore, and `invocation`
+// the report of one invocation from all of these.
 mod billing;
 mod invocation;
 mod json;
