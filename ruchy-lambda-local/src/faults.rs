@@ -31,8 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
+use crate::error_report::ErrorReport;
 use crate::http;
-use crate::invocation::ErrorReport;
 
 /// The Runtime API endpoint a rule applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -166,11 +166,14 @@
 #![warn(missing_docs)]
 
 pub mod elf;
+mod error_report;
+mod extension_event;
 pub mod faults;
 pub mod front;
 mod function;
 pub mod headers;
 pub mod http;
+mod identity;
 mod ids;
 mod invocation;
 pub mod logging;
@@ -179,18 +182,20 @@ mod sandbox;
 mod server;
 pub mod stream;
 
+pub use error_report::ErrorReport;
+pub use extension_event::ExtensionEvent;
 pub use faults::FaultPlan;
 pub use function::{
     DEFAULT_RESTORE_PAUSE, DEFAULT_SHUTDOWN_BUDGET, Function, FunctionConfig, FunctionError,
     Progress, Shutdown, exit_error,
 };
 pub use ids::{is_valid_request_id, utc_timestamp};
-pub use invocation::{ErrorReport, Event, InvocationRecord, Outcome};
+pub use invocation::{Event, InvocationRecord, Outcome};
 pub use logging::{LogFormat, LogLevel};
 pub use report::{InvocationReport, Lifecycle, PhaseEnd};
 pub use sandbox::{Output, OutputLine, Stream, describe_exit};
 pub use server::{
-    DeliveredEvent, Extension, ExtensionEvent, InvokeTimeout, MAX_EXTENSIONS, MAX_RESPONSE_BYTES,
-    RawRequest, RequestLogEntry, RuntimeApiServer, ServerConfig, ShutdownReason,
+    DeliveredEvent, Extension, InvokeTimeout, MAX_EXTENSIONS, MAX_RESPONSE_BYTES, RawRequest,
+    RequestLogEntry, RuntimeApiServer, ServerConfig, ShutdownReason,
 };
 pub use stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamProgress, StreamRead, StreamRecord};

@@ -22,7 +22,7 @@
 use crate::headers;
 use std::time::{Duration, Instant};
 
-use crate::invocation::ErrorReport;
+use crate::error_report::ErrorReport;
 
 /// The largest streamed reply Lambda passes on: 200 MiB.
 pub const MAX_STREAMED_BYTES: u64 = 200 * 1024 * 1024;

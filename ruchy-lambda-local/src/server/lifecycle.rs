@@ -14,38 +14,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
+use crate::extension_event::ExtensionEvent;
 use crate::ids;
 
 /// How many extensions a function may have, as on Lambda (`core.MaxAgentsAllowed`).
 pub const MAX_EXTENSIONS: usize = 10;
-
-/// An event an extension can register for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ExtensionEvent {
-    /// `INVOKE`: sent when an invocation is handed out to the runtime.
-    Invoke,
-    /// `SHUTDOWN`: sent when the execution environment is shut down.
-    Shutdown,
-}
-
-impl ExtensionEvent {
-    /// `INVOKE` or `SHUTDOWN`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExtensionEvent::Invoke => "INVOKE",
-            ExtensionEvent::Shutdown => "SHUTDOWN",
-        }
-    }
-
-    /// The event named `name` (exactly `INVOKE` or `SHUTDOWN`, as Lambda spells them).
-    pub fn from_name(name: &str) -> Option<ExtensionEvent> {
-        match name {
-            "INVOKE" => Some(ExtensionEvent::Invoke),
-            "SHUTDOWN" => Some(ExtensionEvent::Shutdown),
-            _ => None,
-        }
-    }
-}
 
 /// Why an execution environment is shut down: the `shutdownReason` of the `SHUTDOWN` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,8 +254,8 @@ impl Extensions {
         });
         let body = serde_json::to_vec(&RegisterResponse {
             function_name,
-            function_version: crate::report::VERSION,
-            handler: crate::report::HANDLER,
+            function_version: crate::identity::VERSION,
+            handler: crate::identity::HANDLER,
         })
         .unwrap_or_default();
         Ok((id, body))
@@ -399,7 +372,7 @@ pub(super) struct Restore {
     /// When the supervisor released it (the snapshot "restored"): the start of restore.
     pub(super) released_at: Option<Instant>,
     /// What the runtime posted to `/runtime/restore/error`.
-    pub(super) error: Option<crate::invocation::ErrorReport>,
+    pub(super) error: Option<crate::error_report::ErrorReport>,
     /// When it posted it.
     pub(super) error_at: Option<Instant>,
 }

@@ -1,59 +1,52 @@
-//! Which Runtime API endpoint a request is for, from its method and path.
+//! Which endpoint a request is for, from its method and path.
+//!
+//! The path prefix comes off first; then each API family served on this address routes what is
+//! under its base path ([`FAMILIES`]): the Runtime API (`runtime_api`) and the Extensions API
+//! (`extensions_api`). A family is a room of its own, with its routes and its endpoints; serving
+//! another one is a new room, a [`Route`] variant and a line in [`FAMILIES`].
 
-const API_VERSION: &str = "/2018-06-01/runtime/";
-/// The Extensions API, on the same host and port.
-const EXTENSION_API: &str = "/2020-01-01/extension/";
+use super::extensions_api::{self, ExtensionRoute};
+use super::runtime_api::{self, RuntimeRoute};
 
-/// A Runtime API endpoint.
+/// An endpoint of one of the API families, or why there is none.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Route<'a> {
-    Next,
-    Response(&'a str),
-    Error(&'a str),
-    InitError,
-    /// `GET /runtime/restore/next` (SnapStart only).
-    RestoreNext,
-    /// `POST /runtime/restore/error` (SnapStart only).
-    RestoreError,
-    /// `POST /2020-01-01/extension/register`.
-    ExtensionRegister,
-    /// `GET /2020-01-01/extension/event/next`.
-    ExtensionNext,
+    /// A Runtime API endpoint (`/2018-06-01/runtime/…`).
+    Runtime(RuntimeRoute<'a>),
+    /// An Extensions API endpoint (`/2020-01-01/extension/…`), on the same host and port.
+    Extension(ExtensionRoute),
     /// A known path with the wrong method; the method it takes.
     WrongMethod(&'static str),
     NotFound,
 }
+
+/// What a family's router makes of the path under its base path: the endpoint and the method it
+/// takes, or `None` for a path it does not serve.
+type Router = for<'a> fn(&'a str) -> Option<(Route<'a>, &'static str)>;
+
+/// The API families served, each with its base path (under the prefix) and its router.
+const FAMILIES: [(&str, Router); 2] = [
+    (extensions_api::BASE, |rest| {
+        extensions_api::route(rest).map(|(route, method)| (Route::Extension(route), method))
+    }),
+    (runtime_api::BASE, |rest| {
+        runtime_api::route(rest).map(|(route, method)| (Route::Runtime(route), method))
+    }),
+];
 
 /// The endpoint for `method` and `path` under `prefix` (normalized, see [`normalize_prefix`]).
 pub(super) fn route<'a>(prefix: &str, method: &str, path: &'a str) -> Route<'a> {
     let Some(under) = path.strip_prefix(prefix) else {
         return Route::NotFound;
     };
-    if let Some(rest) = under.strip_prefix(EXTENSION_API) {
-        let (route, allowed) = match rest {
-            "register" => (Route::ExtensionRegister, "POST"),
-            "event/next" => (Route::ExtensionNext, "GET"),
-            _ => return Route::NotFound,
-        };
-        return if method == allowed {
-            route
-        } else {
-            Route::WrongMethod(allowed)
-        };
-    }
-    let Some(rest) = under.strip_prefix(API_VERSION) else {
+    let Some((rest, router)) = FAMILIES
+        .iter()
+        .find_map(|(base, router)| Some((under.strip_prefix(base)?, router)))
+    else {
         return Route::NotFound;
     };
-    let mut parts = rest.split('/');
-    let parts = (parts.next(), parts.next(), parts.next(), parts.next());
-    let (route, allowed) = match parts {
-        (Some("invocation"), Some("next"), None, None) => (Route::Next, "GET"),
-        (Some("init"), Some("error"), None, None) => (Route::InitError, "POST"),
-        (Some("restore"), Some("next"), None, None) => (Route::RestoreNext, "GET"),
-        (Some("restore"), Some("error"), None, None) => (Route::RestoreError, "POST"),
-        (Some("invocation"), Some(id), Some("response"), None) => (Route::Response(id), "POST"),
-        (Some("invocation"), Some(id), Some("error"), None) => (Route::Error(id), "POST"),
-        _ => return Route::NotFound,
+    let Some((route, allowed)) = router(rest) else {
+        return Route::NotFound;
     };
     if method == allowed {
         route
@@ -81,7 +74,7 @@ mod tests {
         let p = "/2018-06-01/runtime";
         assert_eq!(
             route("", "GET", &format!("{p}/invocation/next")),
-            Route::Next
+            Route::Runtime(RuntimeRoute::Next)
         );
         assert_eq!(
             route("", "POST", &format!("{p}/invocation/next")),
@@ -89,11 +82,11 @@ mod tests {
         );
         assert_eq!(
             route("", "POST", &format!("{p}/invocation/ab-1/response")),
-            Route::Response("ab-1")
+            Route::Runtime(RuntimeRoute::Response("ab-1"))
         );
         assert_eq!(
             route("", "POST", &format!("{p}/invocation/ab-1/error")),
-            Route::Error("ab-1")
+            Route::Runtime(RuntimeRoute::Error("ab-1"))
         );
         assert_eq!(
             route("", "GET", &format!("{p}/invocation/ab-1/error")),
@@ -101,11 +94,11 @@ mod tests {
         );
         assert_eq!(
             route("", "POST", &format!("{p}/init/error")),
-            Route::InitError
+            Route::Runtime(RuntimeRoute::InitError)
         );
         assert_eq!(
             route("", "POST", &format!("{p}/invocation//response")),
-            Route::Response("")
+            Route::Runtime(RuntimeRoute::Response(""))
         );
         assert_eq!(
             route("", "GET", &format!("{p}/invocation/next/")),
@@ -117,7 +110,7 @@ mod tests {
         );
         assert_eq!(
             route("/x", "GET", &format!("/x{p}/invocation/next")),
-            Route::Next
+            Route::Runtime(RuntimeRoute::Next)
         );
         assert_eq!(
             route("/x", "GET", &format!("{p}/invocation/next")),
@@ -129,11 +122,11 @@ mod tests {
     fn lifecycle_routes() {
         assert_eq!(
             route("", "GET", "/2018-06-01/runtime/restore/next"),
-            Route::RestoreNext
+            Route::Runtime(RuntimeRoute::RestoreNext)
         );
         assert_eq!(
             route("", "POST", "/2018-06-01/runtime/restore/error"),
-            Route::RestoreError
+            Route::Runtime(RuntimeRoute::RestoreError)
         );
         assert_eq!(
             route("", "POST", "/2018-06-01/runtime/restore/next"),
@@ -141,11 +134,11 @@ mod tests {
         );
         assert_eq!(
             route("", "POST", "/2020-01-01/extension/register"),
-            Route::ExtensionRegister
+            Route::Extension(ExtensionRoute::Register)
         );
         assert_eq!(
             route("/p", "GET", "/p/2020-01-01/extension/event/next"),
-            Route::ExtensionNext
+            Route::Extension(ExtensionRoute::EventNext)
         );
         assert_eq!(
             route("", "GET", "/2020-01-01/extension/register"),
