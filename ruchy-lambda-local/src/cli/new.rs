@@ -193,7 +193,7 @@ pub fn built_in_checkout() -> Option<PathBuf> {
 }
 
 /// The checkout `crate_dir` is a member of: its parent, if the parent's `Cargo.toml` is a
-/// workspace with the member `ruchy-lambda` and that crate is there.
+/// workspace that names `"ruchy-lambda"` (its member) and that crate is there.
 fn checkout_of(crate_dir: &Path) -> Option<PathBuf> {
     let root = crate_dir.parent()?;
     let manifest = fs::read_to_string(root.join("Cargo.toml")).ok()?;
