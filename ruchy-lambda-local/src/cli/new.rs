@@ -1,9 +1,11 @@
 //! `new NAME`: a new function's crate, ready to build, test and invoke on the local Lambda.
 //!
 //! The crate depends on `ruchy-lambda` by path (the checkout this command was built from, or
-//! `--path DIR`) or by git (`--git URL`), has the release profile of ruchy-lambda's README, a
-//! handler with its unit tests, an event file and a README. It has an empty `[workspace]`, so
-//! it builds wherever it is written, inside another workspace's folder too.
+//! `--path DIR`), by git (`--git URL`), or, when this command was not built in a checkout (it was
+//! installed from crates.io), on the version of `ruchy-lambda` that is this command's version.
+//! It has the release profile of ruchy-lambda's README, a handler with its unit tests, an event
+//! file and a README, and an empty `[workspace]`, so it builds wherever it is written, inside
+//! another workspace's folder too.
 
 use std::fs;
 use std::io::Write;
@@ -74,7 +76,11 @@ pub fn run(args: NewArgs) -> Result<(), CliError> {
         "a JSON function"
     };
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "created `{name}` ({kind}) in {shown}");
+    let _ = writeln!(
+        out,
+        "created `{name}` ({kind}) in {shown}, with {}",
+        dependency.line
+    );
     for (path, _) in &files {
         let _ = writeln!(out, "  {path}");
     }
@@ -178,22 +184,32 @@ struct Source {
     install: String,
 }
 
+/// The checkout of this repository this command was built in: the workspace whose member it
+/// is, if that workspace has the `ruchy-lambda` crate. None when it was built from a package
+/// (`cargo install ruchy-lambda-local` unpacks crates.io's copy of this crate alone) or the
+/// checkout is gone.
+pub fn built_in_checkout() -> Option<PathBuf> {
+    checkout_of(Path::new(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// The checkout `crate_dir` is a member of: its parent, if the parent's `Cargo.toml` is a
+/// workspace that names `"ruchy-lambda"` (its member) and that crate is there.
+fn checkout_of(crate_dir: &Path) -> Option<PathBuf> {
+    let root = crate_dir.parent()?;
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let is_workspace = manifest.lines().any(|l| l.trim() == "[workspace]");
+    let has_member = manifest.contains("\"ruchy-lambda\"");
+    (is_workspace && has_member && root.join("ruchy-lambda").join("Cargo.toml").is_file())
+        .then(|| root.to_path_buf())
+}
+
 fn dependency(dependency: &Dependency, http: bool) -> Result<Source, CliError> {
     let features = if http { ", features = [\"http\"]" } else { "" };
     match dependency {
-        Dependency::Checkout => {
-            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-            let root = manifest.parent().unwrap_or(manifest);
-            let crate_dir = root.join("ruchy-lambda");
-            if !crate_dir.join("Cargo.toml").is_file() {
-                return Err(CliError::Failed(format!(
-                    "the checkout this command was built from ({}) has no ruchy-lambda crate any \
-                     more: give `--path DIR` (a checkout) or `--git URL`",
-                    root.display()
-                )));
-            }
-            Ok(path_source(&crate_dir, root, features))
-        }
+        Dependency::Checkout => Ok(match built_in_checkout() {
+            Some(root) => path_source(&root.join("ruchy-lambda"), &root, features),
+            None => published_source(features),
+        }),
         Dependency::Path(dir) => {
             let shown = dir.display();
             let dir = fs::canonicalize(dir)
@@ -231,6 +247,19 @@ fn dependency(dependency: &Dependency, http: bool) -> Result<Source, CliError> {
                 install: format!("cargo install --locked --git {url}{option} ruchy-lambda-local"),
             })
         }
+    }
+}
+
+/// The `ruchy-lambda` on crates.io whose version is this command's: they are released together.
+fn published_source(features: &str) -> Source {
+    let version = env!("CARGO_PKG_VERSION");
+    Source {
+        line: if features.is_empty() {
+            format!("ruchy-lambda = \"{version}\"")
+        } else {
+            format!("ruchy-lambda = {{ version = \"{version}\"{features} }}")
+        },
+        install: "cargo install --locked ruchy-lambda-local".to_owned(),
     }
 }
 
@@ -591,6 +620,70 @@ mod tests {
         assert!(event.contains(JSON_EVENT) && event.contains(HTTP_EVENT));
         assert!(template("Cargo.toml").contains(RELEASE_PROFILE));
         assert_eq!(template(".gitignore"), "/target\n");
+    }
+
+    /// A checkout is the workspace with `ruchy-lambda` this crate is a member of; a crate
+    /// unpacked alone (as `cargo install` from crates.io does) is not one, nor a checkout that
+    /// lost the crate.
+    #[test]
+    fn the_checkout_this_command_is_built_in() {
+        let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let here = manifest_dir.parent().unwrap();
+        assert_eq!(checkout_of(manifest_dir).as_deref(), Some(here));
+        assert_eq!(built_in_checkout().as_deref(), Some(here));
+
+        let scratch = std::env::temp_dir().join(format!("rll-checkout-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&scratch);
+        let write = |path: &str, text: &str| {
+            let path = scratch.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        };
+        let local = scratch.join("ruchy-lambda-local");
+        write("ruchy-lambda-local/Cargo.toml", "[package]\n");
+        // cargo's registry: the unpacked crate has no workspace around it.
+        assert_eq!(checkout_of(&local), None);
+        // Another workspace, or this one without the crate.
+        write(
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"ruchy-lambda-local\"]\n",
+        );
+        assert_eq!(checkout_of(&local), None);
+        write(
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"ruchy-lambda\", \"ruchy-lambda-local\"]\n",
+        );
+        assert_eq!(checkout_of(&local), None);
+        write(
+            "ruchy-lambda/Cargo.toml",
+            "[package]\nname = \"ruchy-lambda\"\n",
+        );
+        assert_eq!(checkout_of(&local).as_deref(), Some(scratch.as_path()));
+        // Not a workspace manifest.
+        write("Cargo.toml", "[package]\nname = \"ruchy-lambda\"\n");
+        assert_eq!(checkout_of(&local), None);
+        fs::remove_dir_all(&scratch).unwrap();
+    }
+
+    /// Outside a checkout, `ruchy-lambda` of this command's version, from crates.io.
+    #[test]
+    fn the_published_dependency() {
+        let version = env!("CARGO_PKG_VERSION");
+        assert_eq!(
+            published_source("").line,
+            format!("ruchy-lambda = \"{version}\"")
+        );
+        let http = published_source(", features = [\"http\"]");
+        assert_eq!(
+            http.line,
+            format!("ruchy-lambda = {{ version = \"{version}\", features = [\"http\"] }}")
+        );
+        assert_eq!(http.install, "cargo install --locked ruchy-lambda-local");
+        let manifest = manifest("orders", false, &published_source(""));
+        assert!(
+            manifest.contains(&format!("\n[dependencies]\nruchy-lambda = \"{version}\"\n")),
+            "{manifest}"
+        );
     }
 
     #[test]

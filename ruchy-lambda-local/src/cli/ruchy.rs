@@ -4,8 +4,11 @@
 //! built from: a `Cargo.toml` that depends on `ruchy-lambda` and `ruchy-lambda-build` by path
 //! (and has its own `[workspace]` and the release profile of the examples), a `build.rs` that
 //! transpiles the file with `ruchy_lambda_build::transpile_file`, and a `src/main.rs` that
-//! includes the result. The crate is kept and reused: cargo rebuilds only what changed, and the
-//! build script asks to be rerun when the file changes.
+//! includes the result. A command not built in a checkout (installed from crates.io) writes the
+//! crate under `ruchy-lambda/` of the current cargo workspace's target directory (or of
+//! `target/`), depending on the crates.io versions of both that are this command's version. The
+//! crate is kept and reused: cargo rebuilds only what changed, and the build script asks to be
+//! rerun when the file changes.
 
 use std::path::{Path, PathBuf};
 
@@ -25,8 +28,8 @@ struct Crate {
 pub fn build(file: &Path, target: Option<&str>) -> Result<(PathBuf, String), CliError> {
     let file = check_file(file)?;
     let stem = stem(&file)?;
-    let checkout = checkout()?;
-    let scratch = write_crate(&checkout, &file, &stem)?;
+    let origin = origin()?;
+    let scratch = write_crate(&origin, &file, &stem)?;
     match target {
         Some(t) => log::line(&format!("building {stem}.ruchy (release, {t})…")),
         None => log::line(&format!("building {stem}.ruchy (release)…")),
@@ -39,7 +42,7 @@ pub fn build(file: &Path, target: Option<&str>) -> Result<(PathBuf, String), Cli
         &scratch.bin,
         "--target-dir",
     ]);
-    command.arg(checkout.join("target").join("ruchy-lambda").join("target"));
+    command.arg(origin.scratch().join("target"));
     if let Some(t) = target {
         command.args(["--target", t]);
     }
@@ -95,17 +98,53 @@ fn stem(file: &Path) -> Result<String, CliError> {
     Ok(stem)
 }
 
-/// The checkout this command was built from, which has `ruchy-lambda` and `ruchy-lambda-build`.
-fn checkout() -> Result<PathBuf, CliError> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let root = manifest.parent().unwrap_or(manifest);
-    let has = |name: &str| root.join(name).join("Cargo.toml").is_file();
-    if has("ruchy-lambda") && has("ruchy-lambda-build") {
-        return Ok(root.to_path_buf());
+/// Where the crate of a Ruchy handler takes `ruchy-lambda` and `ruchy-lambda-build` from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Origin {
+    /// The checkout this command was built in: path dependencies, and its `Cargo.lock`.
+    Checkout(PathBuf),
+    /// crates.io, at this command's version; the crates go under this target directory.
+    Published(PathBuf),
+}
+
+impl Origin {
+    /// The folder of the crates and of their target directory (`target`).
+    fn scratch(&self) -> PathBuf {
+        match self {
+            Origin::Checkout(root) => root.join("target").join("ruchy-lambda"),
+            Origin::Published(target) => target.join("ruchy-lambda"),
+        }
+    }
+
+    /// The dependency lines, `[dependencies]` then `[build-dependencies]`.
+    fn dependencies(&self) -> (String, String) {
+        let line = |name: &str| match self {
+            Origin::Checkout(root) => format!(
+                "{name} = {{ path = {} }}",
+                toml_string(&root.join(name).to_string_lossy())
+            ),
+            Origin::Published(_) => format!("{name} = \"{}\"", env!("CARGO_PKG_VERSION")),
+        };
+        (line("ruchy-lambda"), line("ruchy-lambda-build"))
+    }
+}
+
+/// The checkout this command was built in, which must have `ruchy-lambda-build` too; else
+/// crates.io, with the crates in the current cargo workspace's target directory (`target`
+/// outside one).
+fn origin() -> Result<Origin, CliError> {
+    let Some(root) = super::new::built_in_checkout() else {
+        let target = cargo::target_directory().unwrap_or_else(|| PathBuf::from("target"));
+        let target = std::path::absolute(&target)
+            .map_err(|e| CliError::Failed(format!("`--ruchy`: no target directory ({e})")))?;
+        return Ok(Origin::Published(target));
+    };
+    if root.join("ruchy-lambda-build").join("Cargo.toml").is_file() {
+        return Ok(Origin::Checkout(root));
     }
     Err(CliError::Failed(format!(
         "`--ruchy` builds against the ruchy-lambda checkout this command was built from ({}), \
-         which has no ruchy-lambda and ruchy-lambda-build crates any more",
+         which has no ruchy-lambda-build crate any more",
         root.display()
     )))
 }
@@ -118,12 +157,37 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Writes (or refreshes) the crate of `file`: `target/ruchy-lambda/<stem>-<hash of the path>/`.
-fn write_crate(checkout: &Path, file: &Path, stem: &str) -> Result<Crate, CliError> {
+fn write_crate(origin: &Origin, file: &Path, stem: &str) -> Result<Crate, CliError> {
     let hash = fnv1a(file.as_os_str().as_encoded_bytes());
     let bin = format!("{stem}-{:08x}", hash & 0xffff_ffff);
-    let dir = checkout.join("target").join("ruchy-lambda").join(&bin);
-    let toml_path = |p: &Path| toml_string(&p.to_string_lossy());
-    let manifest = format!(
+    let dir = origin.scratch().join(&bin);
+    let build_rs = format!(
+        "fn main() {{\n    ruchy_lambda_build::transpile_file({});\n}}\n",
+        rust_string(&file.to_string_lossy())
+    );
+    let main_rs = format!("ruchy_lambda::include_ruchy!({});\n", rust_string(stem));
+    write_if_changed(
+        &dir.join("Cargo.toml"),
+        manifest(origin, file, &bin).as_bytes(),
+    )?;
+    write_if_changed(&dir.join("build.rs"), build_rs.as_bytes())?;
+    write_if_changed(&dir.join("src").join("main.rs"), main_rs.as_bytes())?;
+    // The checkout's versions of every dependency, so the build needs nothing new.
+    let lock = dir.join("Cargo.lock");
+    if let Origin::Checkout(root) = origin {
+        if !lock.exists() {
+            if let Ok(bytes) = std::fs::read(root.join("Cargo.lock")) {
+                write_if_changed(&lock, &bytes)?;
+            }
+        }
+    }
+    Ok(Crate { dir, bin })
+}
+
+/// The `Cargo.toml` of the crate of `file`, whose binary is `bin`.
+fn manifest(origin: &Origin, file: &Path, bin: &str) -> String {
+    let (lambda, build) = origin.dependencies();
+    format!(
         "# Written by ruchy-lambda-local for {file}: a handler written in Ruchy, as a bootstrap.\n\
          [workspace]\n\n\
          [package]\n\
@@ -133,9 +197,9 @@ fn write_crate(checkout: &Path, file: &Path, stem: &str) -> Result<Crate, CliErr
          publish = false\n\
          build = \"build.rs\"\n\n\
          [dependencies]\n\
-         ruchy-lambda = {{ path = {lambda} }}\n\n\
+         {lambda}\n\n\
          [build-dependencies]\n\
-         ruchy-lambda-build = {{ path = {build} }}\n\n\
+         {build}\n\n\
          [[bin]]\n\
          name = \"{bin}\"\n\
          path = \"src/main.rs\"\n\n\
@@ -145,25 +209,7 @@ fn write_crate(checkout: &Path, file: &Path, stem: &str) -> Result<Crate, CliErr
          codegen-units = 1\n\
          strip = true\n",
         file = file.display(),
-        lambda = toml_path(&checkout.join("ruchy-lambda")),
-        build = toml_path(&checkout.join("ruchy-lambda-build")),
-    );
-    let build_rs = format!(
-        "fn main() {{\n    ruchy_lambda_build::transpile_file({});\n}}\n",
-        rust_string(&file.to_string_lossy())
-    );
-    let main_rs = format!("ruchy_lambda::include_ruchy!({});\n", rust_string(stem));
-    write_if_changed(&dir.join("Cargo.toml"), manifest.as_bytes())?;
-    write_if_changed(&dir.join("build.rs"), build_rs.as_bytes())?;
-    write_if_changed(&dir.join("src").join("main.rs"), main_rs.as_bytes())?;
-    // The checkout's versions of every dependency, so the build needs nothing new.
-    let lock = dir.join("Cargo.lock");
-    if !lock.exists() {
-        if let Ok(bytes) = std::fs::read(checkout.join("Cargo.lock")) {
-            write_if_changed(&lock, &bytes)?;
-        }
-    }
-    Ok(Crate { dir, bin })
+    )
 }
 
 /// Writes `bytes` to `path` (creating its folder) unless it holds them already: an unchanged
@@ -207,6 +253,39 @@ mod tests {
         assert_eq!(rust_string(r#"/a "b"\c"#), r#""/a \"b\"\\c""#);
         assert_eq!(toml_string(r#"/a "b"\c"#), r#""/a \"b\"\\c""#);
         assert_ne!(fnv1a(b"/a/f.ruchy"), fnv1a(b"/b/f.ruchy"));
+    }
+
+    /// In a checkout, path dependencies and its target directory; else crates.io's crates of
+    /// this command's version.
+    #[test]
+    fn the_crate_depends_on_the_checkout_or_on_crates_io() {
+        let checkout = Origin::Checkout(PathBuf::from("/src/rl"));
+        assert_eq!(
+            origin().unwrap(),
+            Origin::Checkout(super::super::new::built_in_checkout().unwrap())
+        );
+        assert_eq!(checkout.scratch(), Path::new("/src/rl/target/ruchy-lambda"));
+        let written = manifest(&checkout, Path::new("/h/f.ruchy"), "f-0");
+        assert!(
+            written.contains(
+                "[dependencies]\nruchy-lambda = { path = \"/src/rl/ruchy-lambda\" }\n\n\
+                 [build-dependencies]\nruchy-lambda-build = { path = \"/src/rl/ruchy-lambda-build\" }\n"
+            ),
+            "{written}"
+        );
+
+        let published = Origin::Published(PathBuf::from("/work/target"));
+        assert_eq!(published.scratch(), Path::new("/work/target/ruchy-lambda"));
+        let version = env!("CARGO_PKG_VERSION");
+        let written = manifest(&published, Path::new("/h/f.ruchy"), "f-0");
+        assert!(
+            written.contains(&format!(
+                "[dependencies]\nruchy-lambda = \"{version}\"\n\n\
+                 [build-dependencies]\nruchy-lambda-build = \"{version}\"\n"
+            )),
+            "{written}"
+        );
+        assert!(written.contains("[workspace]\n") && written.contains("name = \"f-0\""));
     }
 
     #[test]
