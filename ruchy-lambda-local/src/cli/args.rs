@@ -1065,7 +1065,8 @@ struct NewCli {
     #[arg(verbatim_doc_comment, long, overrides_with = "http")]
     http: bool,
     /// A path dependency on another checkout (DIR, or its ruchy-lambda folder) [default: the
-    /// checkout this command was built from]
+    /// checkout this command was built in, by path; an installed command: ruchy-lambda of its
+    /// own version from crates.io]
     #[arg(
         verbatim_doc_comment,
         long,
