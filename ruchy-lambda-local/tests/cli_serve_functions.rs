@@ -130,3 +130,29 @@ fn three_functions_each_under_its_name_one_invoking_another() {
             .contains("Init Duration")
     );
 }
+
+#[test]
+fn a_front_before_one_function_leaves_the_invoke_api_to_all() {
+    let web = format!("web=bin:{BOOTSTRAP}");
+    let worker = format!("worker=bin:{BOOTSTRAP}");
+    let mut server = Server::start(&[
+        "--function",
+        &web,
+        "--function",
+        &worker,
+        "--http",
+        "web:apigw-v2",
+    ]);
+    // Any other path is an HTTP API request for `web`…
+    let front = http(server.addr, "GET", "/event?x=1", b"");
+    assert_eq!(front.status, 200, "{front:?}");
+    let event = json(&front.body);
+    assert_eq!(event["rawPath"], "/event");
+    assert_eq!(event["requestContext"]["http"]["method"], "GET");
+    // …and the Invoke API's paths reach every function, as a chained invoke needs.
+    let invoked = http(server.addr, "POST", &invoke_path("worker"), b"[1]");
+    assert_eq!((invoked.status, invoked.text().as_str()), (200, "[1]"));
+    let invoked = http(server.addr, "POST", &invoke_path("web"), b"[2]");
+    assert_eq!((invoked.status, invoked.text().as_str()), (200, "[2]"));
+    assert!(server.next_line_starting("REPORT ").starts_with("REPORT RequestId: "));
+}

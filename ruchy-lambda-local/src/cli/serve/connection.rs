@@ -69,11 +69,17 @@ pub(super) fn serve(stream: TcpStream, served: &Arc<Served>) {
         if head.expects_continue() && http::write_continue(&mut writer).is_err() {
             return;
         }
+        // Behind a front, the Invoke API's paths still reach the Invoke API: a function invokes
+        // another through AWS_ENDPOINT_URL_LAMBDA on this port.
+        let front = served
+            .front
+            .as_ref()
+            .filter(|_| !head.path().starts_with(invoke_api::INVOKE_PREFIX));
         let body = match http::read_body(&mut reader, &head, &limits) {
             Ok(body) => body,
             Err(e) => {
                 if let Some(status) = e.status() {
-                    if let (Some((_, front)), 413) = (&served.front, status) {
+                    if let (Some((_, front)), 413) = (front, status) {
                         let _ = fronts::write_http(&mut writer, &front.too_large(), false, true);
                         return;
                     }
@@ -89,12 +95,9 @@ pub(super) fn serve(stream: TcpStream, served: &Arc<Served>) {
         let keep_alive = head.keep_alive();
         // Behind a front only a function URL streams; API Gateway and the load balancer wait
         // for the whole reply.
-        let streams = served
-            .front
-            .as_ref()
-            .is_none_or(|(_, f)| f.front == Front::FunctionUrl);
+        let streams = front.is_none_or(|(_, f)| f.front == Front::FunctionUrl);
         let mut relay = Relay::new(&mut writer, streams);
-        if let Some((index, front)) = &served.front {
+        if let Some((index, front)) = front {
             let response = fronts::route(*index, front, &head, body, &client, served, &mut relay);
             if relay.broken {
                 return;
