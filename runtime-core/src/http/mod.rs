@@ -6,15 +6,18 @@
 //! end-of-connection framing. Everything read from the network is capped: header section size,
 //! header count and body size.
 
+mod os_error;
 mod parse;
 
 pub use parse::{Head, HttpError, Limits, parse_head};
 
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::ops::Range;
 
-use parse::{Framing, framing, parse_chunk_size, parse_head_from, trim};
+use parse::{Framing, closes_after, framing, parse_chunk_size, parse_head_from};
+
+use crate::text::{eq_ignore_case, push_digits};
 
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("ruchy-lambda/", env!("CARGO_PKG_VERSION"));
@@ -41,7 +44,7 @@ impl<'a> Response<'a> {
         let head: &'a [u8] = self.head;
         self.headers
             .iter()
-            .find(|(n, _)| head[n.clone()].eq_ignore_ascii_case(name.as_bytes()))
+            .find(|(n, _)| eq_ignore_case(&head[n.clone()], name.as_bytes()))
             .and_then(|(_, v)| std::str::from_utf8(&head[v.clone()]).ok())
     }
 
@@ -86,7 +89,7 @@ impl<S: Read> Conn<S> {
                     self.end += n;
                     return Ok(n);
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if os_error::is_interrupted(&e) => continue,
                 Err(e) => return Err(e),
             }
         }
@@ -112,8 +115,8 @@ pub struct HttpClient {
     conn: Option<Conn>,
     /// Request bytes, reused.
     out: Vec<u8>,
-    /// Parsed header offsets of the last response, reused.
-    headers: Vec<(Range<usize>, Range<usize>)>,
+    /// The parsed status line and header offsets of the last response, reused.
+    head: Head,
     /// Decoded body of the last chunked or close-framed response, reused.
     decoded: Vec<u8>,
     /// Where the body of the last response is, for [`take_body`](Self::take_body).
@@ -132,7 +135,10 @@ impl HttpClient {
             limits: Limits::default(),
             conn: None,
             out: Vec::with_capacity(512),
-            headers: Vec::with_capacity(16),
+            head: Head {
+                headers: Vec::with_capacity(16),
+                ..Head::default()
+            },
             decoded: Vec::new(),
             last_body: None,
             connects: 0,
@@ -257,7 +263,7 @@ impl HttpClient {
         Ok(Response {
             status: meta.status,
             head: &head[..meta.head_len],
-            headers: &self.headers,
+            headers: &self.head.headers,
             body,
         })
     }
@@ -354,7 +360,7 @@ impl HttpClient {
                 .conn
                 .as_mut()
                 .ok_or(HttpError::ClosedEarly { received: 0 })?;
-            read_response(conn, &limits, &mut self.headers, &mut self.decoded)
+            read_response(conn, &limits, &mut self.head, &mut self.decoded)
         });
         let meta = match meta {
             Ok(meta) => meta,
@@ -410,7 +416,7 @@ impl HttpClient {
         match length {
             Some(length) => {
                 out.extend_from_slice(b"Content-Length: ");
-                out.extend_from_slice(length.to_string().as_bytes());
+                push_digits(out, length as u64, 1);
                 out.extend_from_slice(b"\r\n");
             }
             None if method != "GET" => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
@@ -425,22 +431,9 @@ impl HttpClient {
                 addr: self.addr.clone(),
                 source,
             };
-            let mut last = None;
-            let mut stream = None;
-            for sock in self.addr.to_socket_addrs().map_err(connect_err)? {
-                match TcpStream::connect(sock) {
-                    Ok(s) => {
-                        stream = Some(s);
-                        break;
-                    }
-                    Err(e) => last = Some(e),
-                }
-            }
-            let stream = stream.ok_or_else(|| {
-                connect_err(last.unwrap_or_else(|| {
-                    io::Error::new(io::ErrorKind::NotFound, "address resolved to nothing")
-                }))
-            })?;
+            // Every address the name resolves to is tried in turn; the error is the last one's
+            // (or that it resolved to none).
+            let stream = TcpStream::connect(self.addr.as_str()).map_err(connect_err)?;
             stream.set_nodelay(true).map_err(connect_err)?;
             self.connects += 1;
             self.conn = Some(Conn {
@@ -475,7 +468,7 @@ impl HttpClient {
             .conn
             .as_mut()
             .ok_or(HttpError::ClosedEarly { received: 0 })?;
-        read_response(conn, &limits, &mut self.headers, &mut self.decoded)
+        read_response(conn, &limits, &mut self.head, &mut self.decoded)
     }
 }
 
@@ -496,16 +489,16 @@ fn is_idle(stream: &TcpStream) -> bool {
 fn read_response<S: Read>(
     conn: &mut Conn<S>,
     limits: &Limits,
-    headers: &mut Vec<(Range<usize>, Range<usize>)>,
+    head: &mut Head,
     decoded: &mut Vec<u8>,
 ) -> Result<Meta, HttpError> {
     debug_assert_eq!(conn.start, 0);
     let mut scanned = 0;
     let mut interim_bytes = 0;
-    let head = loop {
-        if let Some(head) = parse_head_from(&conn.buf[..conn.end], limits, &mut scanned)? {
+    loop {
+        if parse_head_from(&conn.buf[..conn.end], limits, &mut scanned, head)? {
             if head.status >= 200 || head.status == 101 {
-                break head;
+                break;
             }
             // An interim response (`100 Continue`, `103 Early Hints`): not the answer. Drop it
             // and read on, counting it against the header cap.
@@ -523,21 +516,9 @@ fn read_response<S: Read>(
         if conn.fill()? == 0 {
             return Err(HttpError::ClosedEarly { received: conn.end });
         }
-    };
-    let framing = framing(&conn.buf, &head, limits)?;
-    let connection_close = head.headers.iter().any(|(n, v)| {
-        conn.buf[n.clone()].eq_ignore_ascii_case(b"connection")
-            && conn.buf[v.clone()]
-                .split(|&b| b == b',')
-                .any(|t| trim(t).eq_ignore_ascii_case(b"close"))
-    });
-    let keep_alive_10 = head.headers.iter().any(|(n, v)| {
-        conn.buf[n.clone()].eq_ignore_ascii_case(b"connection")
-            && trim(&conn.buf[v.clone()]).eq_ignore_ascii_case(b"keep-alive")
-    });
-    conn.close_after = connection_close || (head.http10 && !keep_alive_10);
-    headers.clear();
-    headers.extend(head.headers.iter().cloned());
+    }
+    let framing = framing(&conn.buf, head, limits)?;
+    conn.close_after = closes_after(&conn.buf, head);
     let body = match framing {
         Framing::Empty => {
             conn.start = head.len;
@@ -689,7 +670,7 @@ fn read_chunked<S: Read>(
 #[doc(hidden)]
 pub mod fuzzing {
     #[cfg(fuzzing)]
-    use super::{Conn, HttpError, Limits, Range, Read, read_response as read};
+    use super::{Conn, Head, HttpError, Limits, Range, Read, read_response as read};
 
     /// One response as [`read_response`] read it.
     #[cfg(fuzzing)]
@@ -722,9 +703,9 @@ pub mod fuzzing {
             end: 0,
             close_after: false,
         };
-        let mut headers = Vec::new();
+        let mut head = Head::default();
         let mut decoded = Vec::new();
-        let meta = read(&mut conn, limits, &mut headers, &mut decoded)?;
+        let meta = read(&mut conn, limits, &mut head, &mut decoded)?;
         let body = match meta.body {
             super::BodyAt::Buffer(from, to) => conn.buf[from..to].to_vec(),
             super::BodyAt::Decoded => decoded,
@@ -732,7 +713,7 @@ pub mod fuzzing {
         Ok(FuzzResponse {
             status: meta.status,
             head: conn.buf[..meta.head_len].to_vec(),
-            headers,
+            headers: head.headers,
             body,
             unread: conn.buf[conn.start..conn.end].to_vec(),
             close_after: conn.close_after,

@@ -457,7 +457,10 @@ fn a_head_trickled_byte_by_byte_is_scanned_once() {
     let limits = Limits::default();
     let mut scanned = 0;
     for end in 0..raw.len() {
-        let got = parse_head_from(&raw[..end], &limits, &mut scanned).unwrap();
+        let mut head = Head::default();
+        let got = parse_head_from(&raw[..end], &limits, &mut scanned, &mut head)
+            .unwrap()
+            .then_some(head);
         if end < raw.len() - 4 {
             assert_eq!(got, None, "at {end}");
             assert!(scanned <= end);
@@ -538,8 +541,8 @@ fn read_body_from(stream: Reads, limits: &Limits) -> Result<Vec<u8>, HttpError> 
         end: 0,
         close_after: false,
     };
-    let (mut headers, mut decoded) = (Vec::new(), Vec::new());
-    read_response(&mut conn, limits, &mut headers, &mut decoded).map(|_| decoded)
+    let (mut head, mut decoded) = (Head::default(), Vec::new());
+    read_response(&mut conn, limits, &mut head, &mut decoded).map(|_| decoded)
 }
 
 /// A peer that sends `.0` at most `.1` bytes per read, then closes.
