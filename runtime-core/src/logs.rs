@@ -352,42 +352,43 @@ fn render_into(
     message: fmt::Arguments<'_>,
     fields: Option<&mut dyn FnMut(&mut Fields)>,
 ) {
-    match format {
-        Format::Text => {
-            write_timestamp(out, time);
-            out.push(b'\t');
-            with_request_id(|id| out.extend_from_slice(id.unwrap_or("").as_bytes()));
-            out.push(b'\t');
-            out.extend_from_slice(level.as_str().as_bytes());
-            out.push(b'\t');
-            match message.as_str() {
-                Some(text) => push_text(out, text),
-                None => push_text(out, &message.to_string()),
-            }
+    let formatted;
+    let text = match message.as_str() {
+        Some(text) => text,
+        None => {
+            formatted = message.to_string();
+            &formatted
         }
-        Format::Json => {
-            out.extend_from_slice(b"{\"timestamp\":\"");
-            write_timestamp(out, time);
+    };
+    let json = format == Format::Json;
+    if json {
+        out.extend_from_slice(b"{\"timestamp\":\"");
+    }
+    write_timestamp(out, time);
+    with_request_id(|id| {
+        if json {
             out.extend_from_slice(b"\",\"level\":\"");
             out.extend_from_slice(level.as_str().as_bytes());
             out.push(b'"');
-            with_request_id(|id| {
-                if let Some(id) = id {
-                    out.extend_from_slice(b",\"requestId\":");
-                    write_json_string(out, id);
-                }
-            });
-            out.extend_from_slice(b",\"message\":");
-            match message.as_str() {
-                Some(text) => write_json_string(out, text),
-                None => write_json_string(out, &message.to_string()),
+            if let Some(id) = id {
+                out.extend_from_slice(b",\"requestId\":");
+                write_json_string(out, id);
             }
+            out.extend_from_slice(b",\"message\":");
+            write_json_string(out, text);
+        } else {
+            out.push(b'\t');
+            out.extend_from_slice(id.unwrap_or("").as_bytes());
+            out.push(b'\t');
+            out.extend_from_slice(level.as_str().as_bytes());
+            out.push(b'\t');
+            push_text(out, text);
         }
-    }
+    });
     if let Some(fields) = fields {
         fields(&mut Fields { out, format });
     }
-    if format == Format::Json {
+    if json {
         out.push(b'}');
     }
     out.push(b'\n');
