@@ -40,10 +40,7 @@ pub(crate) fn push_digits(out: &mut Vec<u8>, mut value: u64, width: usize) {
 
 /// Whether `a` and `b` are the same bytes, ASCII letters compared without case.
 pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.eq_ignore_ascii_case(y))
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
 /// Appends `bytes` to `out` escaped as `<[u8]>::escape_ascii` escapes them: `\t`, `\r`, `\n`,
