@@ -435,3 +435,6 @@ pub(super) fn parse_chunk_size(line: &[u8]) -> Result<usize, HttpError> {
     }
     Ok(size)
 }
+
+#[cfg(test)]
+mod tests;
