@@ -45,8 +45,7 @@ pub fn is_valid_request_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        && id != "."
-        && id != ".."
+        && !matches!(id.as_bytes(), b"." | b"..")
 }
 
 /// What the Runtime API said to a posted response or error report.
