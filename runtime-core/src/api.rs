@@ -10,6 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::encoding::base64_encode;
 use crate::endpoint::Endpoint;
 use crate::http::{HttpClient, HttpError, Response};
+use crate::text::{parse_u64, printable};
 
 /// Request header: the AWS request id of the invocation.
 pub const REQUEST_ID: &str = "Lambda-Runtime-Aws-Request-Id";
@@ -44,8 +45,7 @@ pub fn is_valid_request_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        && id != "."
-        && id != ".."
+        && !matches!(id.as_bytes(), b"." | b"..")
 }
 
 /// What the Runtime API said to a posted response or error report.
@@ -102,7 +102,8 @@ impl fmt::Display for ApiError {
             ApiError::UnexpectedStatus { status, message } => {
                 write!(
                     f,
-                    "Runtime API answered /next with status {status}: {message}"
+                    "Runtime API answered /next with status {}: {message}",
+                    usize::from(*status)
                 )
             }
             ApiError::MissingRequestId => {
@@ -136,13 +137,6 @@ impl From<HttpError> for ApiError {
     fn from(e: HttpError) -> Self {
         ApiError::Http(e)
     }
-}
-
-/// Escapes and cuts untrusted bytes for a log line: printable ASCII as is, anything else as
-/// `\xNN` / `\n`-style escapes, at most `max` input bytes.
-fn printable(s: &[u8], max: usize) -> String {
-    let more = if s.len() > max { "..." } else { "" };
-    format!("{}{more}", s[..s.len().min(max)].escape_ascii())
 }
 
 /// The start of a body, for an error message.
@@ -416,7 +410,7 @@ fn context_from(response: &Response<'_>, config: &Arc<Config>) -> Result<Context
     };
     let deadline_ms = match response.header(DEADLINE_MS) {
         None => return Err(malformed(format!("no {DEADLINE_MS} header"))),
-        Some(v) => v.parse::<u64>().map_err(|_| {
+        Some(v) => parse_u64(v).ok_or_else(|| {
             malformed(format!(
                 "{DEADLINE_MS} is not a number: {}",
                 printable(v.as_bytes(), 32)
@@ -481,12 +475,5 @@ mod tests {
         assert_eq!(echoed(Some("8d3f-1")), Some("8d3f-1"));
         assert_eq!(echoed(Some("a\r\nX-Injected: 1")), None);
         assert_eq!(echoed(None), None);
-    }
-
-    #[test]
-    fn printable_escapes_and_cuts() {
-        assert_eq!(printable(b"a\r\nb\"", 10), "a\\r\\nb\\\"");
-        assert_eq!(printable("é".as_bytes(), 10), "\\xc3\\xa9");
-        assert_eq!(printable(b"abcdef", 3), "abc...");
     }
 }

@@ -40,7 +40,8 @@ impl Config {
         Config {
             function_name: var("AWS_LAMBDA_FUNCTION_NAME"),
             memory_size_mb: lookup("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-                .and_then(|m| m.trim().parse().ok()),
+                .and_then(|m| crate::text::parse_u64(m.trim_ascii()))
+                .and_then(|m| u32::try_from(m).ok()),
             function_version: var("AWS_LAMBDA_FUNCTION_VERSION"),
             log_group_name: var("AWS_LAMBDA_LOG_GROUP_NAME"),
             log_stream_name: var("AWS_LAMBDA_LOG_STREAM_NAME"),

@@ -68,46 +68,10 @@ impl Endpoint {
 
     /// Parses a value of `AWS_LAMBDA_RUNTIME_API`.
     pub fn parse(value: &str) -> Result<Endpoint, EndpointError> {
-        let invalid = |reason| EndpointError::Invalid {
+        let (authority, prefix) = split(value).map_err(|reason| EndpointError::Invalid {
             value: value.to_owned(),
             reason,
-        };
-        let trimmed = value.trim_ascii();
-        if trimmed.is_empty() {
-            return Err(invalid("it is empty"));
-        }
-        let rest = if let Some(rest) = strip_prefix_ignore_case(trimmed, "http://") {
-            rest
-        } else if trimmed.contains("://") {
-            return Err(invalid("only plain http:// is supported (no TLS)"));
-        } else {
-            trimmed
-        };
-        let (authority, path) = match rest.bytes().position(|b| b == b'/') {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
-        };
-        if authority.is_empty() {
-            return Err(invalid("no host"));
-        }
-        if authority.contains('@') {
-            return Err(invalid("user information is not supported"));
-        }
-        if path.bytes().any(|b| b == b'?' || b == b'#') {
-            return Err(invalid("a query or fragment is not supported"));
-        }
-        if !authority
-            .bytes()
-            .chain(path.bytes())
-            .all(|b| b.is_ascii_graphic())
-        {
-            return Err(invalid("it contains spaces or control characters"));
-        }
-        let authority = with_port(authority).map_err(invalid)?;
-        let mut prefix = path;
-        while let Some(shorter) = prefix.strip_suffix('/') {
-            prefix = shorter;
-        }
+        })?;
         Ok(Endpoint {
             authority,
             base_path: format!("{prefix}/{API_VERSION}"),
@@ -115,16 +79,60 @@ impl Endpoint {
     }
 }
 
+/// The authority (with a port) and the path prefix (without a trailing `/`) of a value of
+/// `AWS_LAMBDA_RUNTIME_API`, or what is wrong with it.
+fn split(value: &str) -> Result<(String, &str), &'static str> {
+    let trimmed = value.trim_ascii();
+    if trimmed.is_empty() {
+        return Err("it is empty");
+    }
+    let rest = if let Some(rest) = strip_prefix_ignore_case(trimmed, "http://") {
+        rest
+    } else if trimmed.as_bytes().windows(3).any(|w| w == b"://") {
+        return Err("only plain http:// is supported (no TLS)");
+    } else {
+        trimmed
+    };
+    let (authority, path) = match rest.bytes().position(|b| b == b'/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if authority.is_empty() {
+        return Err("no host");
+    }
+    if authority.bytes().any(|b| b == b'@') {
+        return Err("user information is not supported");
+    }
+    if path.bytes().any(|b| b == b'?' || b == b'#') {
+        return Err("a query or fragment is not supported");
+    }
+    if !authority
+        .bytes()
+        .chain(path.bytes())
+        .all(|b| b.is_ascii_graphic())
+    {
+        return Err("it contains spaces or control characters");
+    }
+    let authority = with_port(authority)?;
+    let mut prefix = path;
+    while let Some(shorter) = prefix.strip_suffix('/') {
+        prefix = shorter;
+    }
+    Ok((authority, prefix))
+}
+
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
+    crate::text::eq_ignore_case(head.as_bytes(), prefix.as_bytes()).then(|| &s[prefix.len()..])
 }
 
 /// Checks `host[:port]` and returns it with a port (80 when none is given).
 fn with_port(authority: &str) -> Result<String, &'static str> {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let close = v6.find(']').ok_or("an IPv6 address is missing its `]`")?;
+        let close = v6
+            .bytes()
+            .position(|b| b == b']')
+            .ok_or("an IPv6 address is missing its `]`")?;
         let host = &v6[..close];
         // The address itself is checked when it is connected to; this only keeps out junk.
         if host.is_empty()
@@ -142,11 +150,11 @@ fn with_port(authority: &str) -> Result<String, &'static str> {
             ),
         }
     } else {
-        match authority.rsplit_once(':') {
-            Some((host, _)) if host.contains(':') => {
+        match authority.bytes().rposition(|b| b == b':') {
+            Some(colon) if authority.as_bytes()[..colon].contains(&b':') => {
                 return Err("an IPv6 address must be written in brackets: [::1]:9001");
             }
-            Some((host, port)) => (host, Some(port)),
+            Some(colon) => (&authority[..colon], Some(&authority[colon + 1..])),
             None => (authority, None),
         }
     };
@@ -155,9 +163,9 @@ fn with_port(authority: &str) -> Result<String, &'static str> {
     }
     match port {
         None => Ok(format!("{host}:80")),
-        Some(p) => match p.parse::<u16>() {
-            Ok(0) | Err(_) => Err("the port is not a number from 1 to 65535"),
-            Ok(_) => Ok(authority.to_owned()),
+        Some(p) => match crate::text::parse_u64(p) {
+            Some(1..=65535) => Ok(authority.to_owned()),
+            _ => Err("the port is not a number from 1 to 65535"),
         },
     }
 }

@@ -39,6 +39,7 @@ pub mod lifecycle;
 pub mod logs;
 mod runtime;
 pub mod stream;
+mod text;
 mod trace_env;
 pub mod workers;
 
@@ -349,7 +350,7 @@ where
     let count = match workers::max_concurrency_from_env() {
         Ok(count) => count,
         Err(e) => {
-            let diagnostic = Diagnostic::new(INVALID_CONCURRENCY, e.to_string());
+            let diagnostic = Diagnostic::new(INVALID_CONCURRENCY, format!("{e}"));
             return Err(init_failed(&mut runtime, &diagnostic));
         }
     };
@@ -387,29 +388,16 @@ fn end_all_workers(fatal: &ApiError) -> ! {
 
 pub(crate) fn init_failed(runtime: &mut Runtime, diagnostic: &Diagnostic) -> ExitCode {
     runtime::log(Level::Error, format_args!("init failed: {diagnostic}"));
-    log_report("init", runtime.report_init_error(diagnostic))
+    runtime::log_posted(None, "init error", runtime.report_init_error(diagnostic));
+    ExitCode::FAILURE
 }
 
 pub(crate) fn restore_failed(runtime: &mut Runtime, diagnostic: &Diagnostic) -> ExitCode {
     runtime::log(Level::Error, format_args!("restore failed: {diagnostic}"));
-    log_report("restore", runtime.report_restore_error(diagnostic))
-}
-
-fn log_report(what: &str, posted: Result<Posted, ApiError>) -> ExitCode {
-    match posted {
-        Ok(Posted::Accepted) => {}
-        Ok(Posted::TooLarge) => runtime::log(
-            Level::Error,
-            format_args!("the {what} error was refused as too large"),
-        ),
-        Ok(Posted::Rejected { status, message }) => runtime::log(
-            Level::Error,
-            format_args!("the {what} error was rejected with status {status}: {message}"),
-        ),
-        Err(e) => runtime::log(
-            Level::Error,
-            format_args!("the {what} error could not be reported: {e}"),
-        ),
-    }
+    runtime::log_posted(
+        None,
+        "restore error",
+        runtime.report_restore_error(diagnostic),
+    );
     ExitCode::FAILURE
 }

@@ -29,6 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::api::MAX_REQUEST_ID_LEN;
 use crate::diagnostic::write_json_string;
+use crate::text::{eq_ignore_case, push_digits};
 
 /// How records are written: `AWS_LAMBDA_LOG_FORMAT`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +70,8 @@ impl Level {
         }
     }
 
-    /// A level from its name in any case (`warn`, `WARN`, `Warn`; `warning` too).
+    /// A level from its name in any case (`warn`, `WARN`, `Warn`; `warning` too), ASCII white
+    /// space around it ignored.
     pub fn parse(name: &str) -> Option<Level> {
         let levels = [
             Level::Trace,
@@ -79,13 +81,13 @@ impl Level {
             Level::Error,
             Level::Fatal,
         ];
-        let name = name.trim();
-        if name.eq_ignore_ascii_case("warning") {
+        let name = name.trim_ascii();
+        if eq_ignore_case(name.as_bytes(), b"warning") {
             return Some(Level::Warn);
         }
         levels
             .into_iter()
-            .find(|l| l.as_str().eq_ignore_ascii_case(name))
+            .find(|l| eq_ignore_case(l.as_str().as_bytes(), name.as_bytes()))
     }
 
     fn from_u8(n: u8) -> Level {
@@ -136,7 +138,7 @@ impl Settings {
     /// level of `RUST_LOG`, else `INFO`. A value that names no level counts as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Settings {
         let format = match lookup("AWS_LAMBDA_LOG_FORMAT") {
-            Some(f) if f.trim().eq_ignore_ascii_case("json") => Format::Json,
+            Some(f) if eq_ignore_case(f.trim_ascii().as_bytes(), b"json") => Format::Json,
             _ => Format::Text,
         };
         let level = lookup("AWS_LAMBDA_LOG_LEVEL")
@@ -152,8 +154,8 @@ impl Settings {
 fn rust_log_level(value: &str) -> Option<Option<Level>> {
     let mut level = None;
     for directive in value.split(',') {
-        let directive = directive.trim();
-        if directive.eq_ignore_ascii_case("off") {
+        let directive = directive.trim_ascii();
+        if eq_ignore_case(directive.as_bytes(), b"off") {
             level = Some(None);
         } else if let Some(l) = Level::parse(directive) {
             level = Some(Some(l));
@@ -350,42 +352,43 @@ fn render_into(
     message: fmt::Arguments<'_>,
     fields: Option<&mut dyn FnMut(&mut Fields)>,
 ) {
-    match format {
-        Format::Text => {
-            write_timestamp(out, time);
-            out.push(b'\t');
-            with_request_id(|id| out.extend_from_slice(id.unwrap_or("").as_bytes()));
-            out.push(b'\t');
-            out.extend_from_slice(level.as_str().as_bytes());
-            out.push(b'\t');
-            match message.as_str() {
-                Some(text) => push_text(out, text),
-                None => push_text(out, &message.to_string()),
-            }
+    let formatted;
+    let text = match message.as_str() {
+        Some(text) => text,
+        None => {
+            formatted = message.to_string();
+            &formatted
         }
-        Format::Json => {
-            out.extend_from_slice(b"{\"timestamp\":\"");
-            write_timestamp(out, time);
+    };
+    let json = format == Format::Json;
+    if json {
+        out.extend_from_slice(b"{\"timestamp\":\"");
+    }
+    write_timestamp(out, time);
+    with_request_id(|id| {
+        if json {
             out.extend_from_slice(b"\",\"level\":\"");
             out.extend_from_slice(level.as_str().as_bytes());
             out.push(b'"');
-            with_request_id(|id| {
-                if let Some(id) = id {
-                    out.extend_from_slice(b",\"requestId\":");
-                    write_json_string(out, id);
-                }
-            });
-            out.extend_from_slice(b",\"message\":");
-            match message.as_str() {
-                Some(text) => write_json_string(out, text),
-                None => write_json_string(out, &message.to_string()),
+            if let Some(id) = id {
+                out.extend_from_slice(b",\"requestId\":");
+                write_json_string(out, id);
             }
+            out.extend_from_slice(b",\"message\":");
+            write_json_string(out, text);
+        } else {
+            out.push(b'\t');
+            out.extend_from_slice(id.unwrap_or("").as_bytes());
+            out.push(b'\t');
+            out.extend_from_slice(level.as_str().as_bytes());
+            out.push(b'\t');
+            push_text(out, text);
         }
-    }
+    });
     if let Some(fields) = fields {
         fields(&mut Fields { out, format });
     }
-    if format == Format::Json {
+    if json {
         out.push(b'}');
     }
     out.push(b'\n');
@@ -469,19 +472,6 @@ fn write_timestamp(out: &mut Vec<u8>, since: Duration) {
         push_digits(out, value, width);
         out.push(separator);
     }
-}
-
-/// Appends `value` in decimal, zero-padded to `width` digits.
-fn push_digits(out: &mut Vec<u8>, mut value: u64, width: usize) {
-    let start = out.len();
-    loop {
-        out.push(b'0' + (value % 10) as u8);
-        value /= 10;
-        if value == 0 && out.len() - start >= width {
-            break;
-        }
-    }
-    out[start..].reverse();
 }
 
 /// The proleptic Gregorian date of a day counted from 1970-01-01 (day 0): year, month (1–12),

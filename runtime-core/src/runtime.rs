@@ -116,13 +116,13 @@ impl Runtime {
     /// Reports that the function could not start (`/runtime/init/error`). The caller should
     /// exit non-zero afterwards.
     pub fn report_init_error(&mut self, diagnostic: &Diagnostic) -> Result<Posted, ApiError> {
-        self.post(|api| api.report_init_error(diagnostic))
+        self.post(&mut |api| api.report_init_error(diagnostic))
     }
 
     /// Reports that the function could not resume after a SnapStart restore
     /// (`/runtime/restore/error`). The caller should exit non-zero afterwards.
     pub fn report_restore_error(&mut self, diagnostic: &Diagnostic) -> Result<Posted, ApiError> {
-        self.post(|api| api.report_restore_error(diagnostic))
+        self.post(&mut |api| api.report_restore_error(diagnostic))
     }
 
     /// Runs the loop until the Runtime API stays unreachable, and returns why.
@@ -183,11 +183,11 @@ impl Runtime {
                     .unwrap_or_else(|payload| Err(Diagnostic::from_panic(&*payload)));
             match stream.finish(result) {
                 Ended::Unstarted(diagnostic) => {
-                    let posted =
-                        self.post(|api| api.report_error(request_id, invocation_id, &diagnostic));
-                    log_posted(request_id, "error", posted);
+                    let posted = self
+                        .post(&mut |api| api.report_error(request_id, invocation_id, &diagnostic));
+                    log_posted(Some(request_id), "error", posted);
                 }
-                Ended::Sent(posted) => log_posted(request_id, "streamed response", posted),
+                Ended::Sent(posted) => log_posted(Some(request_id), "streamed response", posted),
             }
             logs::set_request_id(None);
             self.api.recycle(invocation.body);
@@ -208,8 +208,9 @@ impl Runtime {
                         format_args!("invocation {request_id} is malformed: {reason}"),
                     );
                     let diagnostic = Diagnostic::new(MALFORMED_INVOCATION, reason);
-                    let posted = self.post(|api| api.report_error(&request_id, None, &diagnostic));
-                    log_posted(&request_id, "error", posted);
+                    let posted =
+                        self.post(&mut |api| api.report_error(&request_id, None, &diagnostic));
+                    log_posted(Some(&request_id), "error", posted);
                 }
                 Err(e) => {
                     failures += 1;
@@ -249,7 +250,7 @@ impl Runtime {
         reply: &[u8],
     ) {
         let diagnostic = match result {
-            Ok(()) => match self.post(|api| api.respond(request_id, invocation_id, reply)) {
+            Ok(()) => match self.post(&mut |api| api.respond(request_id, invocation_id, reply)) {
                 Ok(Posted::TooLarge) => Diagnostic::new(
                     RESPONSE_TOO_LARGE,
                     format!(
@@ -257,18 +258,19 @@ impl Runtime {
                         reply.len()
                     ),
                 ),
-                posted => return log_posted(request_id, "response", posted),
+                posted => return log_posted(Some(request_id), "response", posted),
             },
             Err(diagnostic) => diagnostic,
         };
-        let posted = self.post(|api| api.report_error(request_id, invocation_id, &diagnostic));
-        log_posted(request_id, "error", posted);
+        let posted = self.post(&mut |api| api.report_error(request_id, invocation_id, &diagnostic));
+        log_posted(Some(request_id), "error", posted);
     }
 
-    /// Runs one post, retrying when the connection fails (never on an HTTP answer).
+    /// Runs one post, retrying when the connection fails (never on an HTTP answer). `send` is a
+    /// trait object so that the retry loop is compiled once, not once per endpoint.
     fn post(
         &mut self,
-        mut send: impl FnMut(&mut RuntimeApiClient) -> Result<Posted, ApiError>,
+        send: &mut dyn FnMut(&mut RuntimeApiClient) -> Result<Posted, ApiError>,
     ) -> Result<Posted, ApiError> {
         let mut attempt = 1;
         loop {
@@ -284,23 +286,31 @@ impl Runtime {
     }
 }
 
-/// Logs a post that did not end in `202 Accepted`; silent on the happy path.
-fn log_posted(request_id: &str, what: &str, posted: Result<Posted, ApiError>) {
+/// Logs a post that did not end in `202 Accepted`; silent on the happy path. `what` was posted
+/// for the invocation `request_id` (`None`: the init or restore error, whose refusal is an error
+/// rather than a warning, since the process then exits).
+pub(crate) fn log_posted(request_id: Option<&str>, what: &str, posted: Result<Posted, ApiError>) {
+    let (of, id, refused) = match request_id {
+        Some(id) => (" for invocation ", id, Level::Warn),
+        None => ("", "", Level::Error),
+    };
     match posted {
         Ok(Posted::Accepted) => {}
         Ok(Posted::TooLarge) => log(
             Level::Error,
-            format_args!("the {what} for invocation {request_id} was rejected as too large (413)"),
+            format_args!("the {what}{of}{id} was rejected as too large (413)"),
         ),
+        // The status as a `usize`: the one integer type the runtime's messages format.
         Ok(Posted::Rejected { status, message }) => log(
-            Level::Warn,
+            refused,
             format_args!(
-                "the {what} for invocation {request_id} was rejected with status {status}: {message}"
+                "the {what}{of}{id} was rejected with status {}: {message}",
+                usize::from(status)
             ),
         ),
         Err(e) => log(
             Level::Error,
-            format_args!("the {what} for invocation {request_id} could not be posted: {e}"),
+            format_args!("the {what}{of}{id} could not be posted: {e}"),
         ),
     }
 }

@@ -48,11 +48,7 @@ pub fn max_concurrency(value: Option<&str>) -> Result<usize, MaxConcurrencyError
     match n {
         Some(n) if !value.is_empty() && (1..=MAX_WORKERS).contains(&n) => Ok(n),
         _ => Err(MaxConcurrencyError {
-            value: format!(
-                "{}{}",
-                value.as_bytes()[..value.len().min(32)].escape_ascii(),
-                if value.len() > 32 { "..." } else { "" }
-            ),
+            value: crate::text::printable(value.as_bytes(), 32),
         }),
     }
 }

@@ -11,6 +11,7 @@ mod builds;
 mod chart;
 mod concurrency;
 mod figures;
+mod how_built;
 mod http;
 mod lifecycle;
 mod logs;

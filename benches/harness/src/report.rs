@@ -194,6 +194,7 @@ pub fn markdown(run: &Run) -> String {
         own_sections(run)
     );
     let _ = writeln!(md, "![ratios to the floor]({})\n", run.svg_link);
+    md.push_str(crate::how_built::section());
 
     for result in &run.results {
         let rows = figures::rows(result);

@@ -5,6 +5,8 @@ use std::fmt;
 use std::io;
 use std::ops::Range;
 
+use crate::text::eq_ignore_case;
+
 /// Caps on what one response may make the client read and keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -127,20 +129,14 @@ impl HttpError {
     pub(super) fn is_stale_connection(&self) -> bool {
         match self {
             HttpError::ClosedEarly { received } => *received == 0,
-            HttpError::Io(e) => matches!(
-                e.kind(),
-                io::ErrorKind::BrokenPipe
-                    | io::ErrorKind::ConnectionReset
-                    | io::ErrorKind::ConnectionAborted
-                    | io::ErrorKind::UnexpectedEof
-            ),
+            HttpError::Io(e) => super::os_error::is_connection_lost(e),
             _ => false,
         }
     }
 }
 
 /// The parsed status line and header section, as offsets into the raw bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Head {
     /// The status code.
     pub status: u16,
@@ -157,17 +153,21 @@ pub struct Head {
 /// Returns `Ok(None)` when `buf` holds no complete header section yet (read more), an error when
 /// what is there can never become a valid one. Lines may end in CRLF or a bare LF.
 pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, HttpError> {
-    parse_head_from(buf, limits, &mut 0)
+    let mut head = Head::default();
+    Ok(parse_head_from(buf, limits, &mut 0, &mut head)?.then_some(head))
 }
 
-/// [`parse_head`] for a buffer that grows between calls: `scanned` is where the search for the
-/// blank line resumes (the start of the first line not known to be complete), so a header
-/// section that arrives a byte at a time is scanned once, not once per byte.
+/// [`parse_head`] for a buffer that grows between calls, into `head`, whose header list is
+/// reused from response to response: `Ok(true)` when `head` holds a complete header section
+/// (anything else leaves it unspecified). `scanned` is where the search for the blank line
+/// resumes (the start of the first line not known to be complete), so a header section that
+/// arrives a byte at a time is scanned once, not once per byte.
 pub(super) fn parse_head_from(
     buf: &[u8],
     limits: &Limits,
     scanned: &mut usize,
-) -> Result<Option<Head>, HttpError> {
+    head: &mut Head,
+) -> Result<bool, HttpError> {
     let Some(len) = find_head_end(buf, scanned) else {
         if buf.len() > limits.max_head_bytes {
             return Err(HttpError::HeadTooLarge {
@@ -176,7 +176,7 @@ pub(super) fn parse_head_from(
         }
         // A status line must be recognisable early: reject garbage without waiting for more.
         check_status_prefix(buf)?;
-        return Ok(None);
+        return Ok(false);
     };
     if len > limits.max_head_bytes {
         return Err(HttpError::HeadTooLarge {
@@ -189,8 +189,10 @@ pub(super) fn parse_head_from(
         end: len,
     };
     let status_line = lines.next().ok_or(HttpError::InvalidStatusLine)?;
-    let (status, http10) = parse_status_line(&buf[status_line])?;
-    let mut headers = Vec::new();
+    (head.status, head.http10) = parse_status_line(&buf[status_line])?;
+    head.len = len;
+    let headers = &mut head.headers;
+    headers.clear();
     for line in lines {
         if line.is_empty() {
             break;
@@ -202,12 +204,7 @@ pub(super) fn parse_head_from(
         }
         headers.push(parse_header_line(buf, line)?);
     }
-    Ok(Some(Head {
-        status,
-        http10,
-        headers,
-        len,
-    }))
+    Ok(true)
 }
 
 /// Finds the end of the header section: the index just past the first empty line. The search
@@ -348,18 +345,18 @@ pub(super) fn framing(buf: &[u8], head: &Head, limits: &Limits) -> Result<Framin
     for (name, value) in &head.headers {
         let name = &buf[name.clone()];
         let value = &buf[value.clone()];
-        if name.eq_ignore_ascii_case(b"content-length") {
+        if eq_ignore_case(name, b"content-length") {
             let n = parse_content_length(value)?;
             if length.is_some_and(|l| l != n) {
                 return Err(HttpError::InvalidContentLength);
             }
             length = Some(n);
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+        } else if eq_ignore_case(name, b"transfer-encoding") {
             transfer_encoding = true;
             // Only `chunked` is ours to undo; any other coding (gzip, ...) is refused.
             if !value
                 .split(|&b| b == b',')
-                .all(|c| trim(c).eq_ignore_ascii_case(b"chunked"))
+                .all(|c| eq_ignore_case(trim(c), b"chunked"))
             {
                 return Err(HttpError::UnsupportedTransferEncoding);
             }
@@ -374,6 +371,22 @@ pub(super) fn framing(buf: &[u8], head: &Head, limits: &Limits) -> Result<Framin
         (false, Some(n)) => Ok(Framing::Length(n)),
         (false, None) => Ok(Framing::UntilClose),
     }
+}
+
+/// Whether the peer closes the connection after this response: a `close` token in a
+/// `Connection` header, or HTTP/1.0 without `Connection: keep-alive`.
+pub(super) fn closes_after(buf: &[u8], head: &Head) -> bool {
+    let (mut close, mut keep_alive) = (false, false);
+    for (name, value) in &head.headers {
+        if eq_ignore_case(&buf[name.clone()], b"connection") {
+            let value = &buf[value.clone()];
+            close |= value
+                .split(|&b| b == b',')
+                .any(|t| eq_ignore_case(trim(t), b"close"));
+            keep_alive |= eq_ignore_case(trim(value), b"keep-alive");
+        }
+    }
+    close || (head.http10 && !keep_alive)
 }
 
 pub(super) fn trim(mut b: &[u8]) -> &[u8] {
@@ -408,10 +421,20 @@ pub(super) fn parse_chunk_size(line: &[u8]) -> Result<usize, HttpError> {
     if digits.is_empty() || !(rest.is_empty() || rest[0] == b';') {
         return Err(HttpError::InvalidChunk);
     }
-    digits.iter().try_fold(0usize, |n, &d| {
-        let v = (d as char).to_digit(16).ok_or(HttpError::InvalidChunk)? as usize;
-        n.checked_mul(16)
-            .and_then(|n| n.checked_add(v))
-            .ok_or(HttpError::InvalidChunk)
-    })
+    let mut size: usize = 0;
+    for &d in digits {
+        // `d` is a hex digit: 0-9, then a-f in either case (bit 5 set makes it lower case).
+        let value = match d {
+            b'0'..=b'9' => d - b'0',
+            _ => (d | 0x20) - b'a' + 10,
+        };
+        if size >> (usize::BITS - 4) != 0 {
+            return Err(HttpError::InvalidChunk);
+        }
+        size = size << 4 | usize::from(value);
+    }
+    Ok(size)
 }
+
+#[cfg(test)]
+mod tests;
