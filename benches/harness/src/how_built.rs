@@ -21,12 +21,12 @@ pub fn section() -> &'static str {
      (for the `http` example; a handler that does not use it does not call its code). A section \
      that measures a feature says which (`--no-default-features`, `--features log-kv`, …).\n\
      - **A root build is a user's build**: the root Cargo.toml's `default-members` leave out \
-     `tests`, `aws-validate` and `benches/harness`. Cargo unifies features over the packages of \
-     one build, and `tests` turns on the facade's `log-kv`, `tracing` and `http` for its \
-     fixtures; left in, it would put them into every example of a build typed at the root. So \
+     `tests`, `tests/awaiting`, `aws-validate` and `benches/harness`. Cargo unifies features over \
+     the packages of one build, and `tests` turns on the facade's `log-kv`, `tracing` and `http` \
+     for its fixtures (`tests/awaiting` its `tokio`); left in, it would put them into every example of a build typed at the root. So \
      `cargo build --profile release-abort --example minimal` at the root gives the same bytes \
      as this benchmark's ruchy-lambda `minimal` in the shipping configuration. A facade feature \
-     added later (`tokio`, `aws`, `durable`) stays out of the examples the same way, as long as \
+     (`tokio`, and later `aws` and `durable`) stays out of the examples the same way, as long as \
      it is turned on by the excluded members only (or by an example's own \
      `required-features`), never by the examples' default features. `cargo test --workspace` \
      still builds and tests every member.\n\n"
