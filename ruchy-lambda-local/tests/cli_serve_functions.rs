@@ -154,5 +154,9 @@ fn a_front_before_one_function_leaves_the_invoke_api_to_all() {
     assert_eq!((invoked.status, invoked.text().as_str()), (200, "[1]"));
     let invoked = http(server.addr, "POST", &invoke_path("web"), b"[2]");
     assert_eq!((invoked.status, invoked.text().as_str()), (200, "[2]"));
-    assert!(server.next_line_starting("REPORT ").starts_with("REPORT RequestId: "));
+    assert!(
+        server
+            .next_line_starting("REPORT ")
+            .starts_with("REPORT RequestId: ")
+    );
 }
