@@ -193,7 +193,7 @@ impl Builder {
 
     /// ruchy-lambda's target directory: the examples, the extra bootstraps (another workspace,
     /// the same dependencies) and the examples with other features share it.
-    fn ours_target_dir(&self, config: Config) -> PathBuf {
+    pub(crate) fn ours_target_dir(&self, config: Config) -> PathBuf {
         self.target_dir(Runtime::Ours, config)
     }
 
@@ -205,7 +205,11 @@ impl Builder {
 
     /// `cargo build` into `target_dir` with `config`'s profile (the same for all three runtimes,
     /// whatever each workspace's Cargo.toml says); the directory the binaries land in.
-    fn cargo(&self, config: Config, target_dir: &Path) -> Result<(Command, PathBuf), String> {
+    pub(crate) fn cargo(
+        &self,
+        config: Config,
+        target_dir: &Path,
+    ) -> Result<(Command, PathBuf), String> {
         let mut command = Command::new(&self.cargo);
         command
             .arg("build")
@@ -242,7 +246,7 @@ impl Builder {
         Ok((command, out_dir))
     }
 
-    fn run(&self, mut command: Command, what: &str) -> Result<(), String> {
+    pub(crate) fn run(&self, mut command: Command, what: &str) -> Result<(), String> {
         let status = command
             .status()
             .map_err(|e| format!("cannot run {}: {e}", self.cargo))?;

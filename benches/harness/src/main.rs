@@ -19,6 +19,7 @@ mod machine;
 mod measure;
 mod report;
 mod ruchy;
+mod sdk;
 mod stats;
 mod streaming;
 mod subjects;
@@ -39,12 +40,13 @@ const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                           [--spawns N] [--warm N]
                           [--concurrency-only | --logs-only | --streaming-only | --http-only
-                           | --ruchy-only | --lifecycle-only | --batch-only]
+                           | --ruchy-only | --lifecycle-only | --batch-only | --sdk-only]
                           [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
-                     (the peer is not built), a few invocations; writes to a temporary
-                     directory unless --out is given
+                     (the peer is not built), a few invocations, no AWS SDK section
+                     (unless with --sdk-only); writes to a temporary directory unless
+                     --out is given
   --out DIR          write BENCHMARKS.md, ratios.svg and results.tsv into DIR (default: the
                      repository: BENCHMARKS.md, benches/ratios.svg, benches/results.tsv)
   --target-root DIR  cargo target directories for the bootstraps (default: target/bench)
@@ -62,6 +64,8 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
   --lifecycle-only   only the lifecycle section (SnapStart and shutdown hooks), likewise
   --batch-only       only the borrowed events section (an SQS batch, borrowed vs owned),
                      likewise
+  --sdk-only         only the AWS SDK section (async handlers on the AWS SDK for Rust against
+                     moto's server: MOTO_SERVER, or moto_server on PATH), likewise
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -73,7 +77,7 @@ struct Options {
     spawns: Option<usize>,
     warm: Option<usize>,
     /// Only this section (`--concurrency-only`, `--logs-only`, `--streaming-only`,
-    /// `--http-only`, `--ruchy-only`, `--lifecycle-only`, `--batch-only`).
+    /// `--http-only`, `--ruchy-only`, `--lifecycle-only`, `--batch-only`, `--sdk-only`).
     only: Option<Section>,
     invoked_as: Option<String>,
 }
@@ -106,6 +110,7 @@ fn parse_args() -> Result<Options, String> {
             "--ruchy-only" => options.only = Some(Section::Ruchy),
             "--lifecycle-only" => options.only = Some(Section::Lifecycle),
             "--batch-only" => options.only = Some(Section::Batch),
+            "--sdk-only" => options.only = Some(Section::Sdk),
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -124,6 +129,7 @@ enum Section {
     Ruchy,
     Lifecycle,
     Batch,
+    Sdk,
 }
 
 impl Section {
@@ -136,6 +142,7 @@ impl Section {
             Section::Ruchy => "ruchy",
             Section::Lifecycle => "lifecycle",
             Section::Batch => "batch",
+            Section::Sdk => "sdk",
         }
     }
 }
@@ -224,6 +231,32 @@ fn run(options: Options) -> Result<(), String> {
     .any(runs)
     {
         Some(builder.build_ours_extra(configs[shipping])?)
+    } else {
+        None
+    };
+    // The AWS SDK section's bootstraps, before the Ruchy handlers (their `minimal` lands where
+    // `benches/ours/`'s does; these are copied away). Without moto's server the section is
+    // skipped (an error when it runs alone); a smoke run leaves it out, as the SDK takes
+    // minutes to build.
+    let sdk_runs = runs(Section::Sdk) && !(options.smoke && options.only.is_none());
+    let sdk_build = if sdk_runs {
+        match sdk::moto_program() {
+            Some(moto) => Some((
+                moto,
+                builder.build_sdk(configs[shipping], runtimes.contains(&Runtime::Peer))?,
+            )),
+            None if options.only == Some(Section::Sdk) => {
+                return Err(format!("no moto server: {}", sdk::INSTALL));
+            }
+            None => {
+                eprintln!(
+                    "sdk: no moto server (MOTO_SERVER or `moto_server` on PATH): the AWS SDK \
+                     section is skipped; {}",
+                    sdk::INSTALL
+                );
+                None
+            }
+        }
     } else {
         None
     };
@@ -428,6 +461,14 @@ fn run(options: Options) -> Result<(), String> {
         )?),
         _ => None,
     };
+    let sdk = if sdk_runs {
+        Some(match &sdk_build {
+            Some((moto, built)) => measure_sdk(configs[shipping], moto, built, &settings, &repo)?,
+            None => sdk::Sdk::Skipped,
+        })
+    } else {
+        None
+    };
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
         .and_then(|(before, after)| after.others_since(before));
@@ -472,6 +513,7 @@ fn run(options: Options) -> Result<(), String> {
         ruchy,
         lifecycle,
         batch,
+        sdk,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,
@@ -869,6 +911,35 @@ fn measure_batch(
         events,
         peer_versions: peer_batch
             .and_then(|_| locked("lambda_runtime").zip(locked("aws_lambda_events"))),
+        measured,
+    })
+}
+
+/// The AWS SDK figures, in `config`: the bootstraps `built`, against moto's server (`moto`).
+fn measure_sdk(
+    config: Config,
+    moto: &Path,
+    built: &sdk::Built,
+    settings: &Settings,
+    repo: &Path,
+) -> Result<sdk::Sdk, String> {
+    let plan = sdk::Plan::new(settings.spawns, settings.warm);
+    let started = Instant::now();
+    let (measured, moto) = sdk::measure(moto, built, &plan)?;
+    eprintln!("sdk: measured in {:.0} s", started.elapsed().as_secs_f64());
+    let peer = built
+        .bootstraps
+        .iter()
+        .any(|(b, _)| *b == sdk::Bootstrap::Peer);
+    Ok(sdk::Sdk::Measured {
+        config,
+        plan,
+        sdk_versions: ["aws-config", "aws-sdk-dynamodb", "tokio"]
+            .map(|name| builds::locked_version(repo, "ours", name)),
+        peer_version: peer
+            .then(|| builds::locked_version(repo, "peer", "lambda_runtime"))
+            .flatten(),
+        moto,
         measured,
     })
 }

@@ -71,6 +71,7 @@ pub struct Run {
     pub ruchy: Option<crate::ruchy::Ruchy>,
     pub lifecycle: Option<crate::lifecycle::Lifecycle>,
     pub batch: Option<crate::batch::Batch>,
+    pub sdk: Option<crate::sdk::Sdk>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -244,6 +245,9 @@ pub fn markdown(run: &Run) -> String {
     if let Some(batch) = &run.batch {
         crate::batch::markdown(&mut md, batch);
     }
+    if let Some(sdk) = &run.sdk {
+        crate::sdk::markdown(&mut md, sdk);
+    }
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -258,6 +262,7 @@ pub fn markdown(run: &Run) -> String {
          benches/run --ruchy-only\n\
          benches/run --lifecycle-only\n\
          benches/run --batch-only\n\
+         benches/run --sdk-only           # needs moto's server (MOTO_SERVER or on PATH)\n\
          benches/run --concurrency-only\n\
          benches/run --help     # counts, output and target directories\n\
          ```\n\n\
@@ -279,6 +284,7 @@ fn own_sections(run: &Run) -> String {
         run.ruchy.as_ref().map(|_| "Ruchy handlers"),
         run.lifecycle.as_ref().map(|_| "lifecycle hooks"),
         run.batch.as_ref().map(|_| "borrowed events"),
+        run.sdk.as_ref().map(|_| "async handlers on the AWS SDK"),
     ]
     .into_iter()
     .flatten()
@@ -538,6 +544,9 @@ pub fn tsv(run: &Run) -> String {
     if let Some(batch) = &run.batch {
         crate::batch::tsv(&mut out, batch);
     }
+    if let Some(sdk) = &run.sdk {
+        crate::sdk::tsv(&mut out, sdk);
+    }
     out
 }
 
@@ -578,6 +587,10 @@ pub fn summary(run: &Run) -> String {
             .as_ref()
             .map(|l| ("lifecycle", l.config, l.targets())),
         run.batch.as_ref().map(|b| ("batch", b.config, b.targets())),
+        run.sdk.as_ref().and_then(|s| match s {
+            crate::sdk::Sdk::Measured { config, .. } => Some(("sdk", *config, s.targets())),
+            crate::sdk::Sdk::Skipped => None,
+        }),
     ];
     for (name, config, targets) in sections.into_iter().flatten() {
         let _ = writeln!(out, "{name} ({}):", config.label());

@@ -1,0 +1,186 @@
+//! `examples/aws-sdk/`'s function on `lambda_runtime`: DynamoDB `GetItem` on the AWS SDK for
+//! Rust, under `run_concurrent` (with `AWS_LAMBDA_MAX_CONCURRENCY` = N > 1 it polls with N tokio
+//! tasks; unset, it runs sequentially). The same contract: the table is `$TABLE`; the SDK's
+//! configuration is loaded and the credentials resolved once, before the runtime starts (init);
+//! `{"get":"k3"}` → `{"found":true,"item":{…}}`, the item as the same plain JSON;
+//! `{"get":"nope"}` → `{"found":false}`; an AWS error fails the invocation with `errorType` the AWS
+//! error code and `errorMessage` the service's message.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::ProvideCredentials;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
+use serde_json::{Map, Value};
+
+#[derive(serde::Deserialize)]
+struct Request {
+    get: String,
+    #[serde(default)]
+    wait_ms: u64,
+}
+
+#[derive(serde::Serialize)]
+struct Reply {
+    found: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<Value>,
+}
+
+/// The client and the table, made once.
+struct Table {
+    client: Client,
+    name: String,
+}
+
+/// An AWS error as Lambda reports it: the service's code and message.
+#[derive(Debug)]
+struct AwsError {
+    code: String,
+    message: String,
+}
+
+impl From<AwsError> for Diagnostic {
+    fn from(error: AwsError) -> Diagnostic {
+        Diagnostic {
+            error_type: error.code,
+            error_message: error.message,
+        }
+    }
+}
+
+impl AwsError {
+    /// The service's code and message; for an error that never reached the service (no
+    /// connection, a timeout), the SDK's kind of error and its whole context.
+    fn of<E, R>(error: SdkError<E, R>) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        if let (Some(code), message) = (error.code(), error.message()) {
+            return AwsError {
+                code: code.to_owned(),
+                message: message.unwrap_or(code).to_owned(),
+            };
+        }
+        let code = match &error {
+            SdkError::ConstructionFailure(_) => "ConstructionFailure",
+            SdkError::TimeoutError(_) => "TimeoutError",
+            SdkError::DispatchFailure(_) => "DispatchFailure",
+            SdkError::ResponseError(_) => "ResponseError",
+            _ => "SdkError",
+        };
+        AwsError {
+            code: code.to_owned(),
+            message: DisplayErrorContext(&error).to_string(),
+        }
+    }
+}
+
+/// Loads the SDK's configuration (region, credentials, `AWS_ENDPOINT_URL…`) and resolves the
+/// credentials now: an environment without any fails init, not every invocation.
+async fn table() -> Result<Table, Error> {
+    let name = std::env::var("TABLE").map_err(|_| "TABLE is not set")?;
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let credentials = config
+        .credentials_provider()
+        .ok_or("no AWS credentials provider")?;
+    credentials
+        .provide_credentials()
+        .await
+        .map_err(|e| format!("no AWS credentials: {}", DisplayErrorContext(&e)))?;
+    Ok(Table {
+        client: Client::new(&config),
+        name,
+    })
+}
+
+async fn get(event: LambdaEvent<Request>, table: Arc<Table>) -> Result<Reply, AwsError> {
+    let request = event.payload;
+    if request.wait_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(request.wait_ms)).await;
+    }
+    let out = table
+        .client
+        .get_item()
+        .table_name(&table.name)
+        .key("id", AttributeValue::S(request.get))
+        .send()
+        .await
+        .map_err(AwsError::of)?;
+    Ok(match out.item {
+        Some(item) => Reply {
+            found: true,
+            item: Some(Value::Object(plain_map(item))),
+        },
+        None => Reply {
+            found: false,
+            item: None,
+        },
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let table = Arc::new(table().await?);
+    lambda_runtime::run_concurrent(service_fn(move |event| get(event, Arc::clone(&table)))).await
+}
+
+fn plain_map(item: impl IntoIterator<Item = (String, AttributeValue)>) -> Map<String, Value> {
+    item.into_iter().map(|(k, v)| (k, plain(v))).collect()
+}
+
+/// A DynamoDB attribute as plain JSON.
+fn plain(value: AttributeValue) -> Value {
+    match value {
+        AttributeValue::S(s) => Value::String(s),
+        AttributeValue::N(n) => number(n),
+        AttributeValue::Bool(b) => Value::Bool(b),
+        AttributeValue::Null(_) => Value::Null,
+        AttributeValue::B(blob) => Value::String(base64(blob.as_ref())),
+        AttributeValue::L(list) => Value::Array(list.into_iter().map(plain).collect()),
+        AttributeValue::M(map) => Value::Object(plain_map(map)),
+        AttributeValue::Ss(set) => Value::Array(set.into_iter().map(Value::String).collect()),
+        AttributeValue::Ns(set) => Value::Array(set.into_iter().map(number).collect()),
+        AttributeValue::Bs(set) => set
+            .iter()
+            .map(|b| Value::String(base64(b.as_ref())))
+            .collect(),
+        _ => Value::Null,
+    }
+}
+
+/// A DynamoDB number: a JSON number when it is an `i64`, or an `f64` that prints back as
+/// written; else the text, which keeps all of DynamoDB's 38 digits.
+fn number(text: String) -> Value {
+    if let Ok(i) = text.parse::<i64>() {
+        return Value::from(i);
+    }
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f.to_string() == text => Value::from(f),
+        _ => Value::String(text),
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
