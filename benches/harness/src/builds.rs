@@ -143,7 +143,9 @@ impl Builder {
     /// with `config`; returns the directory its `minimal` and `fibonacci` land in. It shares
     /// ruchy-lambda's target directory (no binary of the same name lands in the same place).
     pub fn build_ruchy(&self, config: Config) -> Result<PathBuf, String> {
-        let target_dir = self.ours_target_dir(config);
+        // A target directory of its own: the Ruchy crate's `minimal` must not land on (and
+        // replace) `benches/ours`' `minimal`, which the lifecycle section measures.
+        let target_dir = self.target_root.join(format!("ruchy-opt-{}", opt(config)));
         let (mut command, out_dir) = self.cargo(config, &target_dir)?;
         command
             .arg("--manifest-path")
