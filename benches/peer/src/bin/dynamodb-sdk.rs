@@ -15,7 +15,13 @@ use aws_sdk_dynamodb::config::ProvideCredentials;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+// The same conversion as the example's, so both answer byte for byte alike.
+#[path = "../../../../examples/aws-sdk/src/plain.rs"]
+mod plain;
+
+use plain::plain_map;
 
 #[derive(serde::Deserialize)]
 struct Request {
@@ -128,59 +134,4 @@ async fn get(event: LambdaEvent<Request>, table: Arc<Table>) -> Result<Reply, Aw
 async fn main() -> Result<(), Error> {
     let table = Arc::new(table().await?);
     lambda_runtime::run_concurrent(service_fn(move |event| get(event, Arc::clone(&table)))).await
-}
-
-fn plain_map(item: impl IntoIterator<Item = (String, AttributeValue)>) -> Map<String, Value> {
-    item.into_iter().map(|(k, v)| (k, plain(v))).collect()
-}
-
-/// A DynamoDB attribute as plain JSON.
-fn plain(value: AttributeValue) -> Value {
-    match value {
-        AttributeValue::S(s) => Value::String(s),
-        AttributeValue::N(n) => number(n),
-        AttributeValue::Bool(b) => Value::Bool(b),
-        AttributeValue::Null(_) => Value::Null,
-        AttributeValue::B(blob) => Value::String(base64(blob.as_ref())),
-        AttributeValue::L(list) => Value::Array(list.into_iter().map(plain).collect()),
-        AttributeValue::M(map) => Value::Object(plain_map(map)),
-        AttributeValue::Ss(set) => Value::Array(set.into_iter().map(Value::String).collect()),
-        AttributeValue::Ns(set) => Value::Array(set.into_iter().map(number).collect()),
-        AttributeValue::Bs(set) => set
-            .iter()
-            .map(|b| Value::String(base64(b.as_ref())))
-            .collect(),
-        _ => Value::Null,
-    }
-}
-
-/// A DynamoDB number: a JSON number when it is an `i64`, or an `f64` that prints back as
-/// written; else the text, which keeps all of DynamoDB's 38 digits.
-fn number(text: String) -> Value {
-    if let Ok(i) = text.parse::<i64>() {
-        return Value::from(i);
-    }
-    match text.parse::<f64>() {
-        Ok(f) if f.is_finite() && f.to_string() == text => Value::from(f),
-        _ => Value::String(text),
-    }
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
