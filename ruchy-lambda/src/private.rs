@@ -2,6 +2,12 @@
 //!
 //! Type checks are bounds on helper traits with `#[diagnostic::on_unimplemented]`: the macro
 //! spans each call on the user's type, so rustc reports the problem there, in our words.
+//!
+//! One file of about 600 lines on purpose: the path of each item here (`__private::StateHook`,
+//! `__private::write_json`, …) and this file's name are part of the compile errors users read
+//! (the trybuild snapshots pin them), so its sections stay together rather than move to
+//! modules whose paths would show instead. New groups of helpers go in modules of their own and
+//! are re-exported here (as `awaiting` is).
 
 use std::borrow::Cow;
 use std::error::Error;

@@ -14,12 +14,14 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::ProvideCredentials;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
+mod aws_error;
 mod plain;
 
+use aws_error::AwsError;
 use plain::plain_map;
 
 #[derive(serde::Deserialize)]
@@ -52,50 +54,9 @@ impl fmt::Display for InitError {
     }
 }
 
-/// An AWS error as Lambda reports it: the service's code and message.
-#[derive(Debug)]
-struct AwsError {
-    code: String,
-    message: String,
-}
-
-impl fmt::Display for AwsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
 impl ruchy_lambda::ErrorType for AwsError {
     fn error_type(&self) -> &str {
         &self.code
-    }
-}
-
-impl AwsError {
-    /// The service's code and message; for an error that never reached the service (no
-    /// connection, a timeout), the SDK's kind of error and its whole context.
-    fn of<E, R>(error: SdkError<E, R>) -> AwsError
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
-    {
-        if let (Some(code), message) = (error.code(), error.message()) {
-            return AwsError {
-                code: code.to_owned(),
-                message: message.unwrap_or(code).to_owned(),
-            };
-        }
-        let code = match &error {
-            SdkError::ConstructionFailure(_) => "ConstructionFailure",
-            SdkError::TimeoutError(_) => "TimeoutError",
-            SdkError::DispatchFailure(_) => "DispatchFailure",
-            SdkError::ResponseError(_) => "ResponseError",
-            _ => "SdkError",
-        };
-        AwsError {
-            code: code.to_owned(),
-            message: DisplayErrorContext(&error).to_string(),
-        }
     }
 }
 

@@ -6,13 +6,12 @@
 //! `{"get":"nope"}` → `{"found":false}`; an AWS error fails the invocation with `errorType` the AWS
 //! error code and `errorMessage` the service's message.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::ProvideCredentials;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -20,7 +19,11 @@ use serde_json::Value;
 // The same conversion as the example's, so both answer byte for byte alike.
 #[path = "../../../../examples/aws-sdk/src/plain.rs"]
 mod plain;
+// The same errors too: the service's code and message.
+#[path = "../../../../examples/aws-sdk/src/aws_error.rs"]
+mod aws_error;
 
+use aws_error::AwsError;
 use plain::plain_map;
 
 #[derive(serde::Deserialize)]
@@ -43,46 +46,11 @@ struct Table {
     name: String,
 }
 
-/// An AWS error as Lambda reports it: the service's code and message.
-#[derive(Debug)]
-struct AwsError {
-    code: String,
-    message: String,
-}
-
 impl From<AwsError> for Diagnostic {
     fn from(error: AwsError) -> Diagnostic {
         Diagnostic {
             error_type: error.code,
             error_message: error.message,
-        }
-    }
-}
-
-impl AwsError {
-    /// The service's code and message; for an error that never reached the service (no
-    /// connection, a timeout), the SDK's kind of error and its whole context.
-    fn of<E, R>(error: SdkError<E, R>) -> AwsError
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
-    {
-        if let (Some(code), message) = (error.code(), error.message()) {
-            return AwsError {
-                code: code.to_owned(),
-                message: message.unwrap_or(code).to_owned(),
-            };
-        }
-        let code = match &error {
-            SdkError::ConstructionFailure(_) => "ConstructionFailure",
-            SdkError::TimeoutError(_) => "TimeoutError",
-            SdkError::DispatchFailure(_) => "DispatchFailure",
-            SdkError::ResponseError(_) => "ResponseError",
-            _ => "SdkError",
-        };
-        AwsError {
-            code: code.to_owned(),
-            message: DisplayErrorContext(&error).to_string(),
         }
     }
 }
