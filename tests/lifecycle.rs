@@ -100,10 +100,12 @@ fn snap_start_runs_each_hook_once_in_order_and_reconnects_after_the_restore() {
         reply(&server, "{}"),
         json!({"before_snapshot": 1, "after_restore": 1, "invocations": 2})
     );
-    assert_eq!(
-        hook_lines(&running.stderr()),
-        ["init", "before_snapshot", "after_restore"]
-    );
+    // The hook ran before the first reply; its line reaches the captured stderr a little later.
+    let all_three = ["init", "before_snapshot", "after_restore"];
+    wait_until(WAIT, || {
+        (hook_lines(&running.stderr()) == all_three).then_some(())
+    });
+    assert_eq!(hook_lines(&running.stderr()), all_three);
 
     let log = targets(&server);
     let restore = log

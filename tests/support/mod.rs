@@ -126,9 +126,15 @@ impl Running {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// The exit code if the process has exited (`None` inside when killed by a signal).
+    /// The exit code if the process has exited (`None` inside when killed by a signal); then
+    /// all of its stderr has been read too (the reader has seen the pipe close), so that
+    /// [`Running::stderr`] has its last lines.
     pub fn try_exit(&mut self) -> Option<Option<i32>> {
-        self.child.try_wait().unwrap().map(|s| s.code())
+        let code = self.child.try_wait().unwrap().map(|s| s.code())?;
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        Some(code)
     }
 
     /// Waits up to `limit` for the process to exit by itself; kills it after that. Returns the
