@@ -1,0 +1,1 @@
+//! A small blocking AWS client for Lambda functions.
