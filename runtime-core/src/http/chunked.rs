@@ -5,9 +5,9 @@ use std::io::{self, Write};
 use std::net::TcpStream;
 
 use super::read::read_response;
-use super::{COALESCE_BODY_BYTES, HttpClient, HttpError, Response};
+use super::{COALESCE_BODY_BYTES, Connect, HttpClient, HttpError, Response};
 
-impl HttpClient {
+impl<C: Connect> HttpClient<C> {
     /// Starts a request whose body follows in chunks (`Transfer-Encoding: chunked`), sent as it
     /// is produced with [`send_chunk`](Self::send_chunk) and ended with
     /// [`finish_chunked`](Self::finish_chunked). `headers` are written as given (a `Trailer`
@@ -25,7 +25,9 @@ impl HttpClient {
     ) -> Result<(), HttpError> {
         self.encode_head(method, path, headers, None);
         let reusable = match &self.conn {
-            Some(conn) => !conn.close_after && conn.start == conn.end && is_idle(&conn.stream),
+            Some(conn) => {
+                !conn.close_after && conn.start == conn.end && self.connector.is_idle(&conn.stream)
+            }
             None => false,
         };
         match &mut self.conn {
@@ -126,7 +128,7 @@ impl HttpClient {
 
 /// Whether `stream` is idle: open, with nothing from the peer waiting to be read (no end of
 /// stream, no stray bytes). Checked without blocking.
-fn is_idle(stream: &TcpStream) -> bool {
+pub(super) fn is_idle(stream: &TcpStream) -> bool {
     if stream.set_nonblocking(true).is_err() {
         return false;
     }

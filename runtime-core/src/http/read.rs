@@ -11,6 +11,9 @@ use super::parse::{
     Framing, Head, HttpError, Limits, closes_after, framing, parse_chunk_size, parse_head_from,
 };
 
+/// Longest chunk-size line (with its extensions) read before its LF.
+pub(super) const CHUNK_SIZE_LINE_BYTES: usize = 1024;
+
 /// Where the body of the last response lives.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum BodyAt {
@@ -48,6 +51,17 @@ impl<S: Read> Conn<S> {
             }
         }
     }
+
+    /// Reads into `out`, straight from the stream (nothing may be buffered). Returns 0 at end of
+    /// stream.
+    pub(super) fn read_unbuffered(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.stream.read(out) {
+                Err(e) if os_error::is_interrupted(&e) => continue,
+                other => return other,
+            }
+        }
+    }
 }
 
 /// What the last response was, without borrowing the connection.
@@ -65,31 +79,7 @@ pub(super) fn read_response<S: Read>(
     head: &mut Head,
     decoded: &mut Vec<u8>,
 ) -> Result<Meta, HttpError> {
-    debug_assert_eq!(conn.start, 0);
-    let mut scanned = 0;
-    let mut interim_bytes = 0;
-    loop {
-        if parse_head_from(&conn.buf[..conn.end], limits, &mut scanned, head)? {
-            if head.status >= 200 || head.status == 101 {
-                break;
-            }
-            // An interim response (`100 Continue`, `103 Early Hints`): not the answer. Drop it
-            // and read on, counting it against the header cap.
-            interim_bytes += head.len;
-            if interim_bytes > limits.max_head_bytes {
-                return Err(HttpError::HeadTooLarge {
-                    limit: limits.max_head_bytes,
-                });
-            }
-            conn.buf.copy_within(head.len..conn.end, 0);
-            conn.end -= head.len;
-            scanned = 0;
-            continue;
-        }
-        if conn.fill()? == 0 {
-            return Err(HttpError::ClosedEarly { received: conn.end });
-        }
-    }
+    read_head(conn, limits, head)?;
     let framing = framing(&conn.buf, head, limits)?;
     conn.close_after = closes_after(&conn.buf, head);
     let body = match framing {
@@ -142,6 +132,41 @@ pub(super) fn read_response<S: Read>(
     })
 }
 
+/// Reads the status line and header section of the final response (interim ones are dropped)
+/// into `head`; on return they are the first `head.len` bytes of `conn.buf`, and what was read
+/// past them follows up to `conn.end`.
+pub(super) fn read_head<S: Read>(
+    conn: &mut Conn<S>,
+    limits: &Limits,
+    head: &mut Head,
+) -> Result<(), HttpError> {
+    debug_assert_eq!(conn.start, 0);
+    let mut scanned = 0;
+    let mut interim_bytes = 0;
+    loop {
+        if parse_head_from(&conn.buf[..conn.end], limits, &mut scanned, head)? {
+            if head.status >= 200 || head.status == 101 {
+                return Ok(());
+            }
+            // An interim response (`100 Continue`, `103 Early Hints`): not the answer. Drop it
+            // and read on, counting it against the header cap.
+            interim_bytes += head.len;
+            if interim_bytes > limits.max_head_bytes {
+                return Err(HttpError::HeadTooLarge {
+                    limit: limits.max_head_bytes,
+                });
+            }
+            conn.buf.copy_within(head.len..conn.end, 0);
+            conn.end -= head.len;
+            scanned = 0;
+            continue;
+        }
+        if conn.fill()? == 0 {
+            return Err(HttpError::ClosedEarly { received: conn.end });
+        }
+    }
+}
+
 /// Decodes a chunked body that starts at `body_start` into `decoded`. The raw chunk bytes are
 /// read into the buffer behind the header section, which is reused as they are consumed.
 fn read_chunked<S: Read>(
@@ -163,38 +188,9 @@ fn read_chunked<S: Read>(
         }
         Ok(())
     };
-    // Returns the next line (without its ending) as a range, reading as needed. A line of more
-    // than `cap` bytes before its LF is refused, whether or not it arrived in one read.
-    let line = |conn: &mut Conn<S>, pos: &mut usize, cap| -> Result<Range<usize>, HttpError> {
-        loop {
-            if let Some(nl) = conn.buf[*pos..conn.end].iter().position(|&b| b == b'\n') {
-                if nl > cap {
-                    return Err(HttpError::InvalidChunk);
-                }
-                let mut stop = *pos + nl;
-                if stop > *pos && conn.buf[stop - 1] == b'\r' {
-                    stop -= 1;
-                }
-                let range = *pos..stop;
-                *pos += nl + 1;
-                return Ok(range);
-            }
-            if conn.end - *pos > cap {
-                return Err(HttpError::InvalidChunk);
-            }
-            if *pos > body_start {
-                // Keep the partial line, drop what is consumed before it.
-                conn.buf.copy_within(*pos..conn.end, body_start);
-                conn.end -= *pos - body_start;
-                *pos = body_start;
-            }
-            if conn.fill()? == 0 {
-                return Err(HttpError::ClosedEarly { received: conn.end });
-            }
-        }
-    };
+    let line = |conn: &mut Conn<S>, pos: &mut usize, cap| chunk_line(conn, pos, body_start, cap);
     loop {
-        let size_line = line(conn, &mut pos, 1024)?;
+        let size_line = line(conn, &mut pos, CHUNK_SIZE_LINE_BYTES)?;
         let size = parse_chunk_size(&conn.buf[size_line])?;
         if size == 0 {
             break;
@@ -218,12 +214,62 @@ fn read_chunked<S: Read>(
             return Err(HttpError::InvalidChunk);
         }
     }
-    // Trailer fields, then the final empty line.
+    skip_trailers(conn, &mut pos, body_start, limits)?;
+    conn.start = pos;
+    Ok(())
+}
+
+/// The next line of a chunked body at `pos` (without its ending) as a range into `conn.buf`,
+/// reading as needed; `pos` moves past it. While the line is incomplete, it is moved down to
+/// `base` (what is before it is consumed) to make room. A line of more than `cap` bytes before
+/// its LF is refused, whether or not it arrived in one read.
+pub(super) fn chunk_line<S: Read>(
+    conn: &mut Conn<S>,
+    pos: &mut usize,
+    base: usize,
+    cap: usize,
+) -> Result<Range<usize>, HttpError> {
+    loop {
+        if let Some(nl) = conn.buf[*pos..conn.end].iter().position(|&b| b == b'\n') {
+            if nl > cap {
+                return Err(HttpError::InvalidChunk);
+            }
+            let mut stop = *pos + nl;
+            if stop > *pos && conn.buf[stop - 1] == b'\r' {
+                stop -= 1;
+            }
+            let range = *pos..stop;
+            *pos += nl + 1;
+            return Ok(range);
+        }
+        if conn.end - *pos > cap {
+            return Err(HttpError::InvalidChunk);
+        }
+        if *pos > base {
+            // Keep the partial line, drop what is consumed before it.
+            conn.buf.copy_within(*pos..conn.end, base);
+            conn.end -= *pos - base;
+            *pos = base;
+        }
+        if conn.fill()? == 0 {
+            return Err(HttpError::ClosedEarly { received: conn.end });
+        }
+    }
+}
+
+/// Reads past the trailer fields of a chunked body and the empty line that ends it, at `pos`
+/// (lines as [`chunk_line`] reads them). Trailers count against the header cap.
+pub(super) fn skip_trailers<S: Read>(
+    conn: &mut Conn<S>,
+    pos: &mut usize,
+    base: usize,
+    limits: &Limits,
+) -> Result<(), HttpError> {
     let mut trailer_bytes = 0;
     loop {
-        let trailer = line(conn, &mut pos, limits.max_head_bytes)?;
+        let trailer = chunk_line(conn, pos, base, limits.max_head_bytes)?;
         if trailer.is_empty() {
-            break;
+            return Ok(());
         }
         trailer_bytes += trailer.len();
         if trailer_bytes > limits.max_head_bytes {
@@ -232,6 +278,4 @@ fn read_chunked<S: Read>(
             });
         }
     }
-    conn.start = pos;
-    Ok(())
 }
