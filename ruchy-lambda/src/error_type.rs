@@ -146,3 +146,11 @@ mod tests {
         assert_eq!(short_type_name::<Box<&str>>(), "str");
     }
 }
+
+#[cfg(feature = "aws")]
+impl ErrorType for ruchy_lambda_aws::Error {
+    /// AWS's error code, or `AwsError` for a call that got no answer from AWS.
+    fn error_type(&self) -> &str {
+        self.code().unwrap_or("AwsError")
+    }
+}

@@ -221,6 +221,13 @@ mod error_type;
 pub mod http;
 mod logging;
 
+/// A small blocking AWS client: the `ruchy-lambda-aws` crate (feature `aws`).
+///
+/// An [`aws::Error`] a handler returns reports AWS's error code (`ResourceNotFoundException`)
+/// as the invocation's `errorType`, or `AwsError` when AWS did not answer.
+#[cfg(feature = "aws")]
+pub use ruchy_lambda_aws as aws;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

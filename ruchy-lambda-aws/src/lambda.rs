@@ -1,0 +1,147 @@
+//! AWS Lambda: `Invoke`.
+
+use crate::client::{Client, Request};
+use crate::endpoint::{Endpoint, Service};
+use crate::error::{Error, ErrorKind};
+use crate::json::json_error;
+
+/// AWS Lambda.
+#[derive(Debug, Clone)]
+pub struct Lambda {
+    client: Client,
+    endpoint: Result<Endpoint, String>,
+}
+
+/// How a function is invoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InvocationType {
+    /// Wait for the function's reply (`RequestResponse`).
+    #[default]
+    RequestResponse,
+    /// Queue the event and return at once (`Event`, HTTP 202).
+    Event,
+    /// Check the call only (`DryRun`, HTTP 204).
+    DryRun,
+}
+
+impl InvocationType {
+    fn as_str(self) -> &'static str {
+        match self {
+            InvocationType::RequestResponse => "RequestResponse",
+            InvocationType::Event => "Event",
+            InvocationType::DryRun => "DryRun",
+        }
+    }
+}
+
+/// What `Invoke` returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Invoked {
+    /// 200, 202 (`Event`) or 204 (`DryRun`).
+    pub status: u16,
+    /// The function's reply (or its error object when [`function_error`](Self::function_error)
+    /// is set).
+    pub payload: Vec<u8>,
+    /// `Unhandled` when the function failed (`X-Amz-Function-Error`): the call succeeded, the
+    /// function did not.
+    pub function_error: Option<String>,
+    /// The version that ran (`X-Amz-Executed-Version`).
+    pub executed_version: Option<String>,
+    /// The base64 tail of the log (`X-Amz-Log-Result`), when asked with `Tail`.
+    pub log_result: Option<String>,
+}
+
+impl Client {
+    /// AWS Lambda (endpoint: `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`, or AWS's).
+    pub fn lambda(&self) -> Lambda {
+        Lambda {
+            endpoint: self.endpoint(&Service::LAMBDA).map_err(|e| e.message().to_owned()),
+            client: self.clone(),
+        }
+    }
+}
+
+impl Lambda {
+    /// Invokes `function` (a name, an ARN or a partial ARN, with `:qualifier` if any) with
+    /// `payload` and waits for its reply.
+    pub fn invoke(&self, function: &str, payload: &[u8]) -> Result<Invoked, Error> {
+        self.invoke_with(function, payload, InvocationType::RequestResponse, false)
+    }
+
+    /// Invokes `function` as `invocation_type` says; `tail` asks for the last 4 KB of its log.
+    pub fn invoke_with(
+        &self,
+        function: &str,
+        payload: &[u8],
+        invocation_type: InvocationType,
+        tail: bool,
+    ) -> Result<Invoked, Error> {
+        let endpoint = self
+            .endpoint
+            .as_ref()
+            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        if function.is_empty() {
+            return Err(Error::new(ErrorKind::Request, "the function name is empty"));
+        }
+        let mut headers = vec![("x-amz-invocation-type", invocation_type.as_str().to_owned())];
+        if tail {
+            headers.push(("x-amz-log-type", "Tail".to_owned()));
+        }
+        if !payload.is_empty() {
+            headers.push(("content-type", "application/json".to_owned()));
+        }
+        let request = Request {
+            method: "POST",
+            path: format!("/2015-03-31/functions/{}/invocations", encode_segment(function)),
+            query: String::new(),
+            headers,
+            body: payload,
+            s3: false,
+        };
+        self.client.call(&Service::LAMBDA, endpoint, &request, json_error, |resp| {
+            let text = |name: &str| resp.header(name).map(str::to_owned);
+            Ok(Invoked {
+                status: resp.status,
+                payload: resp.body.to_vec(),
+                function_error: text("x-amz-function-error"),
+                executed_version: text("x-amz-executed-version"),
+                log_result: text("x-amz-log-result"),
+            })
+        })
+    }
+
+    /// Opens `connections` connections to Lambda now (see [`Client::connect_now`]).
+    pub fn connect_now(&self, connections: usize) -> Result<(), Error> {
+        let endpoint = self
+            .endpoint
+            .as_ref()
+            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        self.client.connect_endpoint(endpoint, connections)
+    }
+}
+
+/// A path segment, percent-encoded (`:` of an ARN included), as the SDKs encode labels.
+pub(crate) fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn function_names_and_arns_are_one_path_segment() {
+        assert_eq!(super::encode_segment("my-fn"), "my-fn");
+        assert_eq!(
+            super::encode_segment("arn:aws:lambda:us-east-1:123:function:f:$LATEST"),
+            "arn%3Aaws%3Alambda%3Aus-east-1%3A123%3Afunction%3Af%3A%24LATEST"
+        );
+    }
+}
