@@ -1,1 +1,3 @@
 //! A small blocking AWS client for Lambda functions.
+
+pub mod dynamodb;

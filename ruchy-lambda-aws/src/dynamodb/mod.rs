@@ -1,0 +1,3 @@
+//! DynamoDB.
+
+pub mod item;
