@@ -188,6 +188,66 @@ mod tests {
         }
     }
 
+    /// The Python that runs `moto_server` (`MOTO_SERVER`, or on `PATH`), which has botocore:
+    /// the one its `#!` line names, else the `python3` beside it (a pyenv shim).
+    fn botocore_python() -> Option<std::path::PathBuf> {
+        let server = std::env::var_os("MOTO_SERVER")
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                std::env::split_paths(&std::env::var_os("PATH")?)
+                    .map(|dir| dir.join("moto_server"))
+                    .find(|p| p.is_file())
+            })?;
+        let script = std::fs::read_to_string(&server).unwrap_or_default();
+        let shebang = script.lines().next().and_then(|l| l.strip_prefix("#!"));
+        match shebang.map(str::trim) {
+            Some(python) if python.rsplit('/').next()?.starts_with("python") => Some(python.into()),
+            _ => Some(server.parent()?.join("python3")),
+        }
+    }
+
+    #[test]
+    fn decoding_agrees_with_botocore_itself() {
+        let Some(python) = botocore_python() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "moto_server is not installed: .ci/run installs it (or set MOTO_SERVER)"
+            );
+            println!("skipped: moto_server not found (its Python has botocore)");
+            return;
+        };
+        let encoded = [
+            "a+b",
+            "a%2Bb",
+            "a%2bb",
+            "a%20b",
+            "caf%C3%A9",
+            "line1%0Aline2",
+            "100%25.txt",
+            "x%26y%3Cz%3E.txt",
+            "dir/one.txt",
+            "already \u{e9}",
+            "%E6%97%A5+%F0%9F%98%80",
+            "",
+        ];
+        let input = serde_json::to_string(&encoded).unwrap();
+        let script = "import json, sys\n\
+            from botocore.compat import unquote_str\n\
+            print(json.dumps([unquote_str(s) for s in json.load(sys.stdin)]))";
+        let mut child = std::process::Command::new(&python)
+            .args(["-c", script])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{} failed", python.display());
+        let botocore: Vec<String> = serde_json::from_slice(&output.stdout).unwrap();
+        let ours: Vec<String> = encoded.iter().map(|e| decode_url(e).unwrap()).collect();
+        assert_eq!(ours, botocore);
+    }
+
     #[test]
     fn malformed_encodings_are_errors() {
         let cases = [
