@@ -96,9 +96,7 @@ impl Builder {
             .region
             .or_else(|| var("AWS_REGION"))
             .or_else(|| var("AWS_DEFAULT_REGION"))
-            .ok_or_else(|| {
-                Error::new(ErrorKind::Config, "no region: AWS_REGION is not set")
-            })?;
+            .ok_or_else(|| Error::new(ErrorKind::Config, "no region: AWS_REGION is not set"))?;
         let credentials = match &self.credentials {
             Some(c) => Provider::fixed(c),
             None => Provider::from_env()?,
@@ -108,14 +106,22 @@ impl Builder {
             None => {
                 let mut retry = RetryConfig::default();
                 if let Some(n) = var("AWS_MAX_ATTEMPTS") {
-                    retry.max_attempts = n.trim().parse().ok().filter(|&n| n >= 1).ok_or_else(|| {
-                        Error::new(ErrorKind::Config, format!("AWS_MAX_ATTEMPTS {n:?} is not a positive number"))
-                    })?;
+                    retry.max_attempts =
+                        n.trim().parse().ok().filter(|&n| n >= 1).ok_or_else(|| {
+                            Error::new(
+                                ErrorKind::Config,
+                                format!("AWS_MAX_ATTEMPTS {n:?} is not a positive number"),
+                            )
+                        })?;
                 }
                 retry
             }
         };
-        let endpoint_url = self.endpoint_url.as_deref().map(Endpoint::parse).transpose()?;
+        let endpoint_url = self
+            .endpoint_url
+            .as_deref()
+            .map(Endpoint::parse)
+            .transpose()?;
         Ok(Client {
             inner: Arc::new(Inner {
                 region,
@@ -169,7 +175,11 @@ impl Client {
         self.connect_endpoint(&endpoint, connections)
     }
 
-    pub(crate) fn connect_endpoint(&self, endpoint: &Endpoint, connections: usize) -> Result<(), Error> {
+    pub(crate) fn connect_endpoint(
+        &self,
+        endpoint: &Endpoint,
+        connections: usize,
+    ) -> Result<(), Error> {
         self.inner.credentials.identity(&self.inner.pool)?;
         self.inner.pool.warm(endpoint, connections.max(1))
     }
@@ -212,7 +222,10 @@ impl Client {
     }
 
     /// Runs `attempt` until it succeeds or the retry mode gives up, sleeping between attempts.
-    pub(crate) fn with_retries<T>(&self, mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+    pub(crate) fn with_retries<T>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let retries = &self.inner.retries;
         let mut n = 1;
         loop {
@@ -294,9 +307,14 @@ impl Client {
             SignableBody::Bytes(request.body),
         )
         .map_err(|e| signing(&e))?;
-        let (instructions, _signature) = sign(signable, &params).map_err(|e| signing(&e))?.into_parts();
+        let (instructions, _signature) = sign(signable, &params)
+            .map_err(|e| signing(&e))?
+            .into_parts();
         let (headers, _params) = instructions.into_parts();
-        Ok(headers.into_iter().map(|h| (h.name(), h.value().to_owned())).collect())
+        Ok(headers
+            .into_iter()
+            .map(|h| (h.name(), h.value().to_owned()))
+            .collect())
     }
 }
 
@@ -326,6 +344,9 @@ impl Prepared {
         endpoint: &Endpoint,
         e: ruchy_lambda_runtime_core::http::HttpError,
     ) -> Error {
-        Error::transport(format!("{} {}", request.method, endpoint.url(&self.path_and_query)), e)
+        Error::transport(
+            format!("{} {}", request.method, endpoint.url(&self.path_and_query)),
+            e,
+        )
     }
 }

@@ -46,7 +46,10 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"** redacted **")
-            .field("session_token", &self.session_token.as_ref().map(|_| "** redacted **"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
             .field("expiration", &self.expiration)
             .finish()
     }
@@ -149,7 +152,10 @@ enum Token {
 impl Container {
     fn new(url: &str, token: Token) -> Result<Container, Error> {
         let config = |why: String| {
-            Error::new(ErrorKind::Credentials, format!("container credentials URI {url:?}: {why}"))
+            Error::new(
+                ErrorKind::Credentials,
+                format!("container credentials URI {url:?}: {why}"),
+            )
         };
         let (base, path) = split_url(url);
         let endpoint = Endpoint::parse(base).map_err(|e| config(e.message().to_owned()))?;
@@ -160,7 +166,11 @@ impl Container {
         }
         Ok(Container {
             endpoint,
-            path: if path.is_empty() { "/".into() } else { path.into() },
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.into()
+            },
             token,
             cached: Mutex::new(None),
         })
@@ -181,9 +191,10 @@ impl Container {
                 Ok(identity)
             }
             // Still valid: use them while they last.
-            Err(_) if matches!(&*cached, Some((_, Some(at))) if now < *at) => {
-                Ok(cached.as_ref().map(|(i, _)| i.clone()).unwrap_or_else(|| unreachable!()))
-            }
+            Err(_) if matches!(&*cached, Some((_, Some(at))) if now < *at) => Ok(cached
+                .as_ref()
+                .map(|(i, _)| i.clone())
+                .unwrap_or_else(|| unreachable!())),
             Err(e) => Err(e),
         }
     }
@@ -192,7 +203,11 @@ impl Container {
         let failed = |why: String| {
             Error::new(
                 ErrorKind::Credentials,
-                format!("container credentials from {}{}: {why}", self.endpoint.authority(), self.path),
+                format!(
+                    "container credentials from {}{}: {why}",
+                    self.endpoint.authority(),
+                    self.path
+                ),
             )
         };
         let token = match &self.token {
@@ -312,9 +327,16 @@ mod tests {
             br#"{"AccessKeyId":"ASIA1","SecretAccessKey":"s","Token":"t","Expiration":"2026-12-06T21:30:00Z"}"#,
         )
         .unwrap();
-        assert_eq!((c.access_key_id.as_str(), c.session_token.as_deref()), ("ASIA1", Some("t")));
         assert_eq!(
-            c.expiration.unwrap().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(),
+            (c.access_key_id.as_str(), c.session_token.as_deref()),
+            ("ASIA1", Some("t"))
+        );
+        assert_eq!(
+            c.expiration
+                .unwrap()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
             1_796_592_600
         );
         assert!(parse_credentials(br#"{"AccessKeyId":"A"}"#).is_err());
@@ -331,6 +353,9 @@ mod tests {
             ..Credentials::new("AKID", "secret-value")
         };
         let shown = format!("{c:?}");
-        assert!(!shown.contains("secret-value") && !shown.contains("token-value"), "{shown}");
+        assert!(
+            !shown.contains("secret-value") && !shown.contains("token-value"),
+            "{shown}"
+        );
     }
 }

@@ -162,7 +162,11 @@ impl Endpoint {
 
     /// What pools connections: scheme, host and port.
     pub(crate) fn key(&self) -> String {
-        format!("{}://{}", if self.https { "https" } else { "http" }, self.addr())
+        format!(
+            "{}://{}",
+            if self.https { "https" } else { "http" },
+            self.addr()
+        )
     }
 
     /// The URL of `path_and_query` (which starts with `/`) on this endpoint, for signing.
@@ -223,7 +227,10 @@ mod tests {
     #[test]
     fn parses_endpoint_urls() {
         let e = Endpoint::parse("http://127.0.0.1:5000").unwrap();
-        assert_eq!((e.https, e.host.as_str(), e.port), (false, "127.0.0.1", 5000));
+        assert_eq!(
+            (e.https, e.host.as_str(), e.port),
+            (false, "127.0.0.1", 5000)
+        );
         assert!(e.is_ip());
         assert_eq!(e.authority(), "127.0.0.1:5000");
         let e = Endpoint::parse("https://LocalHost/base/").unwrap();
@@ -231,17 +238,33 @@ mod tests {
         assert_eq!(e.authority(), "localhost");
         assert_eq!(e.addr(), "localhost:443");
         let e = Endpoint::parse("http://[::1]:8000").unwrap();
-        assert_eq!((e.host.as_str(), e.addr(), e.authority()), ("::1", "[::1]:8000".into(), "[::1]:8000".into()));
+        assert_eq!(
+            (e.host.as_str(), e.addr(), e.authority()),
+            ("::1", "[::1]:8000".into(), "[::1]:8000".into())
+        );
         assert!(e.is_ip());
-        for bad in ["ftp://x", "http://", "http://h:port", "http://h?x=1", "http://u@h", "localhost:5000"] {
+        for bad in [
+            "ftp://x",
+            "http://",
+            "http://h:port",
+            "http://h?x=1",
+            "http://u@h",
+            "localhost:5000",
+        ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn aws_endpoints_by_region() {
-        assert_eq!(Endpoint::aws("dynamodb", "eu-west-1").host, "dynamodb.eu-west-1.amazonaws.com");
-        assert_eq!(Endpoint::aws("s3", "cn-north-1").host, "s3.cn-north-1.amazonaws.com.cn");
+        assert_eq!(
+            Endpoint::aws("dynamodb", "eu-west-1").host,
+            "dynamodb.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            Endpoint::aws("s3", "cn-north-1").host,
+            "s3.cn-north-1.amazonaws.com.cn"
+        );
     }
 
     #[test]
@@ -259,7 +282,13 @@ mod tests {
         let s3 = from_vars(&Service::S3, vars(false)).unwrap().unwrap();
         assert_eq!(s3.port, 2);
         assert_eq!(from_vars(&Service::S3, vars(true)).unwrap(), None);
-        let bad = from_vars(&Service::S3, |n: &str| (n == "AWS_ENDPOINT_URL_S3").then(|| "nope".to_owned()));
-        assert!(bad.unwrap_err().message().starts_with("AWS_ENDPOINT_URL_S3: "));
+        let bad = from_vars(&Service::S3, |n: &str| {
+            (n == "AWS_ENDPOINT_URL_S3").then(|| "nope".to_owned())
+        });
+        assert!(
+            bad.unwrap_err()
+                .message()
+                .starts_with("AWS_ENDPOINT_URL_S3: ")
+        );
     }
 }

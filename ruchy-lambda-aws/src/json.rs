@@ -47,7 +47,11 @@ impl JsonApi {
         JsonApi::new(Service::CLOUDWATCH_LOGS, "Logs_20140328", JSON_1_1);
 
     /// A JSON-protocol service by its parts. `json_version` is `"1.0"` or `"1.1"`.
-    pub const fn new(service: Service, target_prefix: &'static str, content_type: &'static str) -> Self {
+    pub const fn new(
+        service: Service,
+        target_prefix: &'static str,
+        content_type: &'static str,
+    ) -> Self {
         JsonApi {
             service,
             target_prefix,
@@ -68,7 +72,9 @@ impl Client {
     /// A client for a JSON-protocol service ([`JsonApi::SQS`], [`JsonApi::SFN`]…).
     pub fn json(&self, api: JsonApi) -> JsonClient {
         JsonClient {
-            endpoint: self.endpoint(&api.service).map_err(|e| e.message().to_owned()),
+            endpoint: self
+                .endpoint(&api.service)
+                .map_err(|e| e.message().to_owned()),
             client: self.clone(),
             api,
         }
@@ -84,11 +90,17 @@ impl JsonClient {
         O: DeserializeOwned,
     {
         let body = serde_json::to_vec(input).map_err(|e| {
-            Error::new(ErrorKind::Request, format!("{operation}: the input does not serialize: {e}"))
+            Error::new(
+                ErrorKind::Request,
+                format!("{operation}: the input does not serialize: {e}"),
+            )
         })?;
         self.call_raw(operation, &body, |body| {
             serde_json::from_slice(if body.is_empty() { b"{}" } else { body }).map_err(|e| {
-                Error::new(ErrorKind::Response, format!("{operation}: unexpected answer: {e}"))
+                Error::new(
+                    ErrorKind::Response,
+                    format!("{operation}: unexpected answer: {e}"),
+                )
             })
         })
     }
@@ -100,26 +112,36 @@ impl JsonClient {
         body: &[u8],
         mut read: impl FnMut(&[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let endpoint = self.endpoint.as_ref().map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        let endpoint = self
+            .endpoint
+            .as_ref()
+            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
         let request = Request {
             method: "POST",
             path: "/".into(),
             query: String::new(),
             headers: vec![
                 ("content-type", self.api.content_type.to_owned()),
-                ("x-amz-target", format!("{}.{operation}", self.api.target_prefix)),
+                (
+                    "x-amz-target",
+                    format!("{}.{operation}", self.api.target_prefix),
+                ),
             ],
             body,
             s3: false,
         };
-        self.client.call(&self.api.service, endpoint, &request, json_error, |resp| {
-            read(resp.body).map_err(|e| e.with_request_id(request_id(resp)))
-        })
+        self.client
+            .call(&self.api.service, endpoint, &request, json_error, |resp| {
+                read(resp.body).map_err(|e| e.with_request_id(request_id(resp)))
+            })
     }
 
     /// Opens `connections` connections to the service now (see [`Client::connect_now`]).
     pub fn connect_now(&self, connections: usize) -> Result<(), Error> {
-        let endpoint = self.endpoint.as_ref().map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        let endpoint = self
+            .endpoint
+            .as_ref()
+            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
         self.client.connect_endpoint(endpoint, connections)
     }
 }

@@ -56,7 +56,9 @@ impl Client {
     /// AWS Lambda (endpoint: `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`, or AWS's).
     pub fn lambda(&self) -> Lambda {
         Lambda {
-            endpoint: self.endpoint(&Service::LAMBDA).map_err(|e| e.message().to_owned()),
+            endpoint: self
+                .endpoint(&Service::LAMBDA)
+                .map_err(|e| e.message().to_owned()),
             client: self.clone(),
         }
     }
@@ -93,22 +95,26 @@ impl Lambda {
         }
         let request = Request {
             method: "POST",
-            path: format!("/2015-03-31/functions/{}/invocations", encode_segment(function)),
+            path: format!(
+                "/2015-03-31/functions/{}/invocations",
+                encode_segment(function)
+            ),
             query: String::new(),
             headers,
             body: payload,
             s3: false,
         };
-        self.client.call(&Service::LAMBDA, endpoint, &request, json_error, |resp| {
-            let text = |name: &str| resp.header(name).map(str::to_owned);
-            Ok(Invoked {
-                status: resp.status,
-                payload: resp.body.to_vec(),
-                function_error: text("x-amz-function-error"),
-                executed_version: text("x-amz-executed-version"),
-                log_result: text("x-amz-log-result"),
+        self.client
+            .call(&Service::LAMBDA, endpoint, &request, json_error, |resp| {
+                let text = |name: &str| resp.header(name).map(str::to_owned);
+                Ok(Invoked {
+                    status: resp.status,
+                    payload: resp.body.to_vec(),
+                    function_error: text("x-amz-function-error"),
+                    executed_version: text("x-amz-executed-version"),
+                    log_result: text("x-amz-log-result"),
+                })
             })
-        })
     }
 
     /// Opens `connections` connections to Lambda now (see [`Client::connect_now`]).

@@ -49,7 +49,7 @@ mod error;
 mod json;
 pub mod lambda;
 mod retry;
-// pub mod s3;
+pub mod s3;
 mod time;
 mod transport;
 
@@ -61,4 +61,4 @@ pub use error::{Error, ErrorKind};
 pub use json::{JsonApi, JsonClient};
 pub use lambda::Lambda;
 pub use retry::RetryConfig;
-// pub use s3::S3;
+pub use s3::S3;

@@ -35,7 +35,11 @@ const THROTTLING_CODES: &[&str] = &[
 ];
 
 /// Error codes AWS's SDKs treat as transient.
-const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException", "IDPCommunicationError"];
+const TRANSIENT_CODES: &[&str] = &[
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "IDPCommunicationError",
+];
 
 /// Whether an answer is throttling: a throttling code, or HTTP 429.
 pub(crate) fn is_throttling(status: Option<u16>, code: Option<&str>) -> bool {
@@ -151,13 +155,21 @@ mod tests {
     use crate::{Error, ErrorKind};
 
     fn throttled() -> Error {
-        Error::service(400, Some("ThrottlingException".into()), "slow down".into(), None)
+        Error::service(
+            400,
+            Some("ThrottlingException".into()),
+            "slow down".into(),
+            None,
+        )
     }
 
     #[test]
     fn classifies_answers_as_the_standard_mode_does() {
         assert!(is_retryable_answer(429, None));
-        assert!(is_retryable_answer(400, Some("ProvisionedThroughputExceededException")));
+        assert!(is_retryable_answer(
+            400,
+            Some("ProvisionedThroughputExceededException")
+        ));
         assert!(is_retryable_answer(503, Some("SlowDown")));
         assert!(is_retryable_answer(500, Some("InternalServerError")));
         assert!(is_retryable_answer(400, Some("RequestTimeout")));
@@ -174,7 +186,10 @@ mod tests {
         });
         for attempt in 1..4 {
             let wait = retries.retry_after(attempt, &throttled()).expect("retried");
-            assert!(wait < Duration::from_millis(100) * (1 << (attempt - 1)), "{wait:?}");
+            assert!(
+                wait < Duration::from_millis(100) * (1 << (attempt - 1)),
+                "{wait:?}"
+            );
         }
         assert_eq!(retries.retry_after(4, &throttled()), None);
         let not_retryable = Error::new(ErrorKind::Config, "no region");

@@ -13,11 +13,17 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = text.get(r)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
     {
         return None;
     }
@@ -44,7 +50,11 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<SystemTime> {
             }
             let v = |a: u8, b: u8| i64::from(a - b'0') * 10 + i64::from(b - b'0');
             let minutes = v(digits[0], digits[1]) * 60 + v(digits[2], digits[3]);
-            if *sign == b'+' { minutes * 60 } else { -minutes * 60 }
+            if *sign == b'+' {
+                minutes * 60
+            } else {
+                -minutes * 60
+            }
         }
         _ => return None,
     };
@@ -80,7 +90,14 @@ mod tests {
         assert_eq!(secs("2026-12-06T21:30:00.123456Z"), Some(1_796_592_600));
         assert_eq!(secs("2026-12-06T22:30:00+01:00"), Some(1_796_592_600));
         assert_eq!(secs("2026-12-06T20:30:00-01:00"), Some(1_796_592_600));
-        for bad in ["", "2026-12-06", "2026-13-06T00:00:00Z", "2026-12-06T00:00:00", "2026-12-06T00:00:00.Z", "x026-12-06T00:00:00Z"] {
+        for bad in [
+            "",
+            "2026-12-06",
+            "2026-13-06T00:00:00Z",
+            "2026-12-06T00:00:00",
+            "2026-12-06T00:00:00.Z",
+            "x026-12-06T00:00:00Z",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }

@@ -172,7 +172,10 @@ fn connect_tcp(addr: &str, timeout: Duration) -> io::Result<TcpStream> {
     }
     Err(match last {
         Some((sa, e)) => io::Error::new(e.kind(), format!("{}: {e}", show(sa))),
-        None => io::Error::new(io::ErrorKind::NotFound, format!("{addr} resolves to no address")),
+        None => io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{addr} resolves to no address"),
+        ),
     })
 }
 
@@ -211,7 +214,10 @@ impl Pool {
             let name = ServerName::try_from(endpoint.host.clone()).map_err(|e| {
                 Error::new(
                     ErrorKind::Config,
-                    format!("endpoint host {:?} is not a TLS server name: {e}", endpoint.host),
+                    format!(
+                        "endpoint host {:?} is not a TLS server name: {e}",
+                        endpoint.host
+                    ),
                 )
             })?;
             Some((tls_config()?, name))
@@ -222,7 +228,10 @@ impl Pool {
             tls,
             timeout: self.timeout,
         };
-        Ok(HttpClient::with_connector(endpoint.addr(), endpoint.authority(), connector).with_limits(LIMITS))
+        Ok(
+            HttpClient::with_connector(endpoint.addr(), endpoint.authority(), connector)
+                .with_limits(LIMITS),
+        )
     }
 
     /// Gives a connection back. Only an open one whose last answer was read whole is kept.

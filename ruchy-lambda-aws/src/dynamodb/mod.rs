@@ -85,7 +85,9 @@ impl DynamoDb {
             table_name: table,
             item: item::to_item(value).map_err(|e| request_error("PutItem item", &e))?,
         };
-        self.json.call::<_, serde::de::IgnoredAny>("PutItem", &input).map(drop)
+        self.json
+            .call::<_, serde::de::IgnoredAny>("PutItem", &input)
+            .map(drop)
     }
 
     /// Deletes the item of `table` with this key.
@@ -100,7 +102,9 @@ impl DynamoDb {
             table_name: table,
             key: item::to_item(key).map_err(|e| request_error("DeleteItem key", &e))?,
         };
-        self.json.call::<_, serde::de::IgnoredAny>("DeleteItem", &input).map(drop)
+        self.json
+            .call::<_, serde::de::IgnoredAny>("DeleteItem", &input)
+            .map(drop)
     }
 
     /// Opens `connections` connections to DynamoDB now (see [`Client::connect_now`]).

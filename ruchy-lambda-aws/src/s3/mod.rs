@@ -31,7 +31,9 @@ impl Client {
     /// Amazon S3 (endpoint: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, or AWS's).
     pub fn s3(&self) -> S3 {
         S3 {
-            endpoint: self.endpoint(&Service::S3).map_err(|e| e.message().to_owned()),
+            endpoint: self
+                .endpoint(&Service::S3)
+                .map_err(|e| e.message().to_owned()),
             client: self.clone(),
         }
     }
@@ -64,9 +66,10 @@ impl S3 {
             .into_iter()
             .collect();
         let request = request("PUT", path, String::new(), headers, body);
-        self.client.call(&Service::S3, &endpoint, &request, s3_error, |resp| {
-            Ok(resp.header("etag").map(str::to_owned))
-        })
+        self.client
+            .call(&Service::S3, &endpoint, &request, s3_error, |resp| {
+                Ok(resp.header("etag").map(str::to_owned))
+            })
     }
 
     /// The metadata of the object `key` of `bucket`. A missing object is an error with code
@@ -74,16 +77,18 @@ impl S3 {
     pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectHead, Error> {
         let (endpoint, path) = self.locate(bucket, Some(key))?;
         let request = request("HEAD", path, String::new(), Vec::new(), b"");
-        self.client.call(&Service::S3, &endpoint, &request, s3_error, |resp| {
-            Ok(ObjectHead::from_response(resp))
-        })
+        self.client
+            .call(&Service::S3, &endpoint, &request, s3_error, |resp| {
+                Ok(ObjectHead::from_response(resp))
+            })
     }
 
     /// Deletes the object `key` of `bucket` (S3 answers success for a key that is not there).
     pub fn delete_object(&self, bucket: &str, key: &str) -> Result<(), Error> {
         let (endpoint, path) = self.locate(bucket, Some(key))?;
         let request = request("DELETE", path, String::new(), Vec::new(), b"");
-        self.client.call(&Service::S3, &endpoint, &request, s3_error, |_| Ok(()))
+        self.client
+            .call(&Service::S3, &endpoint, &request, s3_error, |_| Ok(()))
     }
 
     /// Every object of `bucket` whose key starts with `prefix`, in key order, following
@@ -103,12 +108,14 @@ impl S3 {
                 query.push_str(&key::encode_query(t));
             }
             let request = request("GET", path.clone(), query, Vec::new(), b"");
-            let page = self.client.call(&Service::S3, &endpoint, &request, s3_error, |resp| {
-                xml::parse_list_objects_v2(resp.body).map_err(|e| {
-                    Error::new(ErrorKind::Response, format!("ListObjectsV2: {e}"))
-                        .with_request_id(request_id(resp))
-                })
-            })?;
+            let page = self
+                .client
+                .call(&Service::S3, &endpoint, &request, s3_error, |resp| {
+                    xml::parse_list_objects_v2(resp.body).map_err(|e| {
+                        Error::new(ErrorKind::Response, format!("ListObjectsV2: {e}"))
+                            .with_request_id(request_id(resp))
+                    })
+                })?;
             objects.extend(page.keys);
             match page.next_continuation_token {
                 Some(next) if page.is_truncated => token = Some(next),
@@ -137,7 +144,10 @@ impl S3 {
             ));
         }
         if key == Some("") {
-            return Err(Error::new(ErrorKind::Request, "an object key cannot be empty"));
+            return Err(Error::new(
+                ErrorKind::Request,
+                "an object key cannot be empty",
+            ));
         }
         let key = key.map(key::encode_path).unwrap_or_default();
         let virtual_host = !self.client.inner.force_path_style
@@ -180,7 +190,8 @@ fn request<'a>(
 fn is_virtual_hostable(bucket: &str, https: bool) -> bool {
     let b = bucket.as_bytes();
     (3..=63).contains(&b.len())
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'.')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'.')
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
         && !bucket.contains("..")
@@ -193,7 +204,12 @@ fn is_virtual_hostable(bucket: &str, https: bool) -> bool {
 pub(crate) fn s3_error(resp: &Response<'_>) -> Error {
     let id = request_id(resp);
     if let Some(body) = xml::parse_error(resp.body) {
-        return Error::service(resp.status, Some(body.code), body.message, id.or(body.request_id));
+        return Error::service(
+            resp.status,
+            Some(body.code),
+            body.message.unwrap_or_default(),
+            id.or(body.request_id),
+        );
     }
     let code = match resp.status {
         304 => "NotModified",

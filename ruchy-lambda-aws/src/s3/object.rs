@@ -35,13 +35,18 @@ impl ObjectHead {
             .headers()
             .filter_map(|(n, v)| {
                 let n = std::str::from_utf8(n).ok()?;
-                let name = n.get(..11).filter(|p| p.eq_ignore_ascii_case("x-amz-meta-"))?;
-                let _ = name;
-                Some((n[11..].to_ascii_lowercase(), String::from_utf8_lossy(v).into_owned()))
+                n.get(..11)?.eq_ignore_ascii_case("x-amz-meta-").then(|| {
+                    (
+                        n[11..].to_ascii_lowercase(),
+                        String::from_utf8_lossy(v).into_owned(),
+                    )
+                })
             })
             .collect();
         ObjectHead {
-            content_length: resp.header("content-length").and_then(|v| v.trim().parse().ok()),
+            content_length: resp
+                .header("content-length")
+                .and_then(|v| v.trim().parse().ok()),
             content_type: text("content-type"),
             etag: text("etag"),
             last_modified: text("last-modified"),
@@ -67,7 +72,8 @@ pub struct Object {
 impl Object {
     /// The whole body.
     pub fn bytes(mut self) -> Result<Vec<u8>, Error> {
-        let mut body = Vec::with_capacity(self.head.content_length.unwrap_or(0).min(1 << 26) as usize);
+        let mut body =
+            Vec::with_capacity(self.head.content_length.unwrap_or(0).min(1 << 26) as usize);
         self.read_to_end(&mut body)
             .map_err(|e| Error::transport("reading the object's body", e).not_retryable())?;
         Ok(body)
@@ -106,7 +112,11 @@ impl Read for Object {
 }
 
 /// One attempt of `GetObject`: the status line and headers, the body left on the connection.
-pub(crate) fn get(client: &Client, endpoint: &Endpoint, request: &Request<'_>) -> Result<Object, Error> {
+pub(crate) fn get(
+    client: &Client,
+    endpoint: &Endpoint,
+    request: &Request<'_>,
+) -> Result<Object, Error> {
     let prepared = client.prepare(&Service::S3, endpoint, request)?;
     let mut conn = client.inner.pool.take(endpoint)?;
     let (status, head, error) = match conn.request_streaming(
@@ -115,7 +125,9 @@ pub(crate) fn get(client: &Client, endpoint: &Endpoint, request: &Request<'_>) -
         &prepared.headers(),
         request.body,
     ) {
-        Ok(resp) if (200..300).contains(&resp.status) => (resp.status, ObjectHead::from_response(&resp), None),
+        Ok(resp) if (200..300).contains(&resp.status) => {
+            (resp.status, ObjectHead::from_response(&resp), None)
+        }
         Ok(resp) => {
             let status = resp.status;
             let id = crate::client::request_id(&resp);
@@ -139,7 +151,12 @@ pub(crate) fn get(client: &Client, endpoint: &Endpoint, request: &Request<'_>) -
         }
         client.inner.pool.put(endpoint, conn);
         let error = match super::xml::parse_error(&body) {
-            Some(b) => Error::service(status, Some(b.code), b.message, id.or(b.request_id)),
+            Some(b) => Error::service(
+                status,
+                Some(b.code),
+                b.message.unwrap_or_default(),
+                id.or(b.request_id),
+            ),
             None => Error::service(
                 status,
                 (status == 404).then(|| "NoSuchKey".to_owned()),
@@ -149,7 +166,6 @@ pub(crate) fn get(client: &Client, endpoint: &Endpoint, request: &Request<'_>) -
         };
         return Err(error);
     }
-    let _ = status;
     Ok(Object {
         head,
         conn: Some(conn),
