@@ -128,12 +128,16 @@ impl<C: Connect> HttpClient<C> {
             max_body_bytes: usize::MAX,
             ..self.limits
         };
-        let framing = framing(&conn.buf, head, &limits)?;
+        // The framing headers of a response to `HEAD` describe the body a `GET` would have.
+        let framing = if no_body {
+            Framing::Empty
+        } else {
+            framing(&conn.buf, head, &limits)?
+        };
         let close_after = closes_after(&conn.buf, head);
         conn.start = head.len;
         conn.close_after = close_after;
         let left = match framing {
-            _ if no_body => return Ok(()),
             Framing::Empty | Framing::Length(0) => return Ok(()),
             Framing::Length(n) => Left::Length(n),
             Framing::Chunked => Left::Chunked {

@@ -552,3 +552,365 @@ fn a_chunked_body_is_taken_too() {
     client.request("GET", "/", &[], &[]).unwrap();
     assert_eq!(client.take_body(), b"abc");
 }
+
+/// Opens loopback TCP streams that hand out at most `max_read` bytes per read, and counts them.
+#[derive(Debug, Clone)]
+struct Counted {
+    connects: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    max_read: usize,
+}
+
+impl Counted {
+    fn new(max_read: usize) -> Self {
+        Counted {
+            connects: Default::default(),
+            max_read,
+        }
+    }
+
+    fn connects(&self) -> usize {
+        self.connects.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A TCP stream whose reads return at most `max_read` bytes: responses arrive split anywhere.
+struct Narrow {
+    inner: TcpStream,
+    max_read: usize,
+}
+
+impl Read for Narrow {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.max_read);
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+impl Write for Narrow {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Connect for Counted {
+    type Stream = Narrow;
+
+    fn connect(&mut self, addr: &str) -> io::Result<Narrow> {
+        self.connects
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Narrow {
+            inner: TcpStream::connect(addr)?,
+            max_read: self.max_read,
+        })
+    }
+}
+
+/// Reads a streamed body to its end, `step` bytes at a time at most.
+fn read_to_end<C: Connect>(client: &mut HttpClient<C>, step: usize) -> Result<Vec<u8>, HttpError> {
+    let mut body = Vec::new();
+    let mut buf = vec![0; step];
+    loop {
+        match client.read_body(&mut buf)? {
+            0 => return Ok(body),
+            n => body.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[test]
+fn a_custom_connector_carries_requests_with_its_own_host() {
+    let (addr, _rx) = server(1, |_, s| {
+        for _ in 0..2 {
+            read_request(s);
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+                .unwrap();
+        }
+    });
+    let connector = Counted::new(3);
+    let mut client = HttpClient::with_connector(addr, "bucket.example.test", connector.clone());
+    assert!(!client.is_connected());
+    assert_eq!(
+        client.request("GET", "/a", &[], &[]).unwrap().body,
+        b"hello"
+    );
+    assert!(client.is_connected());
+    let r = client.request_streaming("GET", "/b", &[], &[]).unwrap();
+    assert_eq!((r.status, r.body), (200, &b""[..]));
+    assert_eq!(r.header("content-length"), Some("5"));
+    assert_eq!(read_to_end(&mut client, 2).unwrap(), b"hello");
+    assert_eq!((connector.connects(), client.connections_opened()), (1, 1));
+}
+
+#[test]
+fn the_host_header_is_the_one_given() {
+    let (addr, _rx) = server(1, |_, s| {
+        let got = read_request(s);
+        let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", got.len());
+        s.write_all(reply.as_bytes()).unwrap();
+        s.write_all(&got).unwrap();
+    });
+    let mut client = HttpClient::with_connector(addr, "s3.example.test", Counted::new(1 << 20));
+    let sent = client
+        .request("GET", "/key", &[], &[])
+        .unwrap()
+        .body
+        .to_vec();
+    assert_eq!(
+        String::from_utf8(sent).unwrap(),
+        format!("GET /key HTTP/1.1\r\nHost: s3.example.test\r\nUser-Agent: {USER_AGENT}\r\n\r\n")
+    );
+}
+
+#[test]
+fn a_streamed_body_framed_by_length_is_not_capped_and_the_connection_is_kept() {
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let reply = [
+        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes(),
+        body.clone(),
+    ]
+    .concat();
+    let (addr, _rx) = server(1, move |_, s| {
+        for _ in 0..3 {
+            read_request(s);
+            s.write_all(&reply).unwrap();
+        }
+    });
+    // Far smaller than the body: a streamed body is never held whole.
+    let limits = Limits {
+        max_body_bytes: 1000,
+        ..Limits::default()
+    };
+    let mut client = HttpClient::new(addr).with_limits(limits);
+    for step in [7_777, 16 * 1024, 100_000] {
+        let r = client.request_streaming("GET", "/big", &[], &[]).unwrap();
+        assert_eq!(r.status, 200);
+        // One byte a time is slow over 300 kB: read the start that way, the rest in bulk.
+        let mut got = vec![0; 10];
+        for byte in got.chunks_mut(1) {
+            assert_eq!(client.read_body(byte).unwrap(), 1);
+        }
+        got.extend(read_to_end(&mut client, step).unwrap());
+        assert!(got == body, "step {step}");
+        assert_eq!(client.read_body(&mut [0; 16]).unwrap(), 0);
+    }
+    assert_eq!(client.connections_opened(), 1);
+}
+
+#[test]
+fn a_chunked_body_is_decoded_as_it_arrives_across_reads_with_its_trailers_skipped() {
+    let raw: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+        4\r\nwiki\r\n5;name=value\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-Checksum: abc\r\nX-More: 1\r\n\r\n";
+    let expected = b"wikipedia in\r\n\r\nchunks.";
+    // Reads of 1 and 3 bytes split every line and chunk; 64 gets several chunks per read.
+    for max_read in [1, 3, 64] {
+        let (addr, _rx) = server(1, move |_, s| {
+            for _ in 0..3 {
+                read_request(s);
+                s.write_all(raw).unwrap();
+            }
+            read_request(s);
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone")
+                .unwrap();
+        });
+        let connector = Counted::new(max_read);
+        let mut client = HttpClient::with_connector(addr, "localhost", connector.clone());
+        for step in [1, 5, 1000] {
+            client.request_streaming("GET", "/", &[], &[]).unwrap();
+            let got = read_to_end(&mut client, step).unwrap();
+            assert_eq!(got, expected, "reads of {max_read}, step {step}");
+        }
+        // Read to its end, trailers and all: the connection carries the next request.
+        assert_eq!(client.request("GET", "/", &[], &[]).unwrap().body, b"done");
+        assert_eq!(connector.connects(), 1);
+    }
+}
+
+#[test]
+fn a_streamed_body_framed_by_the_end_of_the_connection() {
+    let (addr, _rx) = server(2, |n, s| {
+        read_request(s);
+        if n == 0 {
+            s.write_all(b"HTTP/1.1 200 OK\r\n\r\nuntil the ").unwrap();
+            s.flush().unwrap();
+            s.write_all(b"end").unwrap();
+        } else {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext")
+                .unwrap();
+        }
+    });
+    let mut client = HttpClient::new(addr);
+    client.request_streaming("GET", "/", &[], &[]).unwrap();
+    assert_eq!(read_to_end(&mut client, 4).unwrap(), b"until the end");
+    assert!(!client.is_connected());
+    // The peer closed it: the next request opens a new connection.
+    assert_eq!(client.request("GET", "/", &[], &[]).unwrap().body, b"next");
+    assert_eq!(client.connections_opened(), 2);
+}
+
+#[test]
+fn a_body_not_read_to_its_end_is_not_mistaken_for_the_next_answer() {
+    let (addr, _rx) = server(2, |n, s| {
+        read_request(s);
+        if n == 0 {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")
+                .unwrap();
+        } else {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond")
+                .unwrap();
+        }
+    });
+    let mut client = HttpClient::new(addr);
+    client.request_streaming("GET", "/", &[], &[]).unwrap();
+    let mut start = [0; 3];
+    assert_eq!(client.read_body(&mut start).unwrap(), 3);
+    assert_eq!(&start, b"012");
+    assert!(client.is_connected());
+    assert_eq!(
+        client.request("GET", "/", &[], &[]).unwrap().body,
+        b"second"
+    );
+    assert_eq!(client.connections_opened(), 2);
+    // The rest of the first body is gone with its connection: reading on says so.
+    match client.read_body(&mut start) {
+        Err(HttpError::ClosedEarly { .. }) => {}
+        other => panic!("expected ClosedEarly, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_body_cut_short_is_an_error() {
+    let (addr, _rx) = server(1, |_, s| {
+        read_request(s);
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
+            .unwrap();
+    });
+    let mut client = HttpClient::new(addr);
+    client.request_streaming("GET", "/", &[], &[]).unwrap();
+    match read_to_end(&mut client, 64) {
+        Err(HttpError::ClosedEarly { received }) => assert!(received > 5, "{received}"),
+        other => panic!("expected ClosedEarly, got {other:?}"),
+    }
+    assert!(!client.is_connected());
+}
+
+#[test]
+fn head_returns_at_once_whatever_the_length_and_keeps_the_connection() {
+    let (addr, _rx) = server(1, |_, s| {
+        // Should the client wait for the 1234 bytes, this read gives up and the test fails.
+        s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        for _ in 0..2 {
+            let got = read_request(s);
+            assert!(got.starts_with(b"HEAD /object HTTP/1.1\r\n"));
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\nETag: \"e\"\r\n\r\n")
+                .unwrap();
+        }
+        read_request(s);
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .unwrap();
+    });
+    let mut client = HttpClient::with_connector(addr, "localhost", Counted::new(1 << 16));
+    let r = client.request("HEAD", "/object", &[], &[]).unwrap();
+    assert_eq!((r.status, r.body), (200, &b""[..]));
+    assert_eq!(r.header("content-length"), Some("1234"));
+    assert_eq!(r.header("etag"), Some("\"e\""));
+    assert!(client.take_body().is_empty());
+    let r = client
+        .request_streaming("HEAD", "/object", &[], &[])
+        .unwrap();
+    assert_eq!(r.header("content-length"), Some("1234"));
+    assert_eq!(client.read_body(&mut [0; 64]).unwrap(), 0);
+    assert_eq!(client.request("GET", "/", &[], &[]).unwrap().body, b"ok");
+    assert_eq!(client.connections_opened(), 1);
+}
+
+#[test]
+fn a_streamed_chunk_size_line_over_the_cap_is_refused() {
+    let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    // 1025 bytes before the LF (the CR counts), then 1024 exactly.
+    let too_long = [&head[..], &b"0".repeat(1023), b"5\r\nhello\r\n0\r\n\r\n"].concat();
+    let at_cap = [&head[..], &b"0".repeat(1022), b"5\r\nhello\r\n0\r\n\r\n"].concat();
+    let answers = [too_long.clone(), too_long, at_cap.clone(), at_cap];
+    let (addr, _rx) = server(answers.len(), move |n, s| {
+        read_request(s);
+        s.write_all(&answers[n]).unwrap();
+    });
+    for (max_read, ok) in [(1 << 16, false), (7, false), (1 << 16, true), (7, true)] {
+        let mut client = HttpClient::with_connector(&*addr, "localhost", Counted::new(max_read));
+        client.request_streaming("GET", "/", &[], &[]).unwrap();
+        let got = read_to_end(&mut client, 64);
+        if ok {
+            assert_eq!(got.unwrap(), b"hello", "reads of {max_read}");
+        } else {
+            assert!(
+                matches!(got, Err(HttpError::InvalidChunk)),
+                "reads of {max_read}: {got:?}"
+            );
+            assert!(!client.is_connected());
+        }
+    }
+}
+
+#[test]
+fn a_stale_connection_is_reopened_for_a_streamed_request_too() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (closed_tx, closed_rx) = mpsc::channel();
+    thread::spawn(move || {
+        for n in 0..2 {
+            let (mut s, _) = listener.accept().unwrap();
+            read_request(&mut s);
+            s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{n}").as_bytes())
+                .unwrap();
+            if n == 0 {
+                drop(s);
+                closed_tx.send(()).unwrap();
+            } else {
+                let _ = s.read_to_end(&mut Vec::new());
+            }
+        }
+    });
+    let mut client = HttpClient::new(addr);
+    client.request_streaming("GET", "/", &[], &[]).unwrap();
+    assert_eq!(read_to_end(&mut client, 8).unwrap(), b"0");
+    closed_rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap();
+    client.request_streaming("GET", "/", &[], &[]).unwrap();
+    assert_eq!(read_to_end(&mut client, 8).unwrap(), b"1");
+    assert_eq!(client.connections_opened(), 2);
+}
+
+#[test]
+fn connect_now_opens_one_connection_that_the_first_request_uses() {
+    let (addr, _rx) = server(1, |_, s| {
+        read_request(s);
+        s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
+    });
+    let connector = Counted::new(1 << 16);
+    let mut client = HttpClient::with_connector(addr, "localhost", connector.clone());
+    client.connect_now().unwrap();
+    assert!(client.is_connected());
+    client.connect_now().unwrap();
+    assert_eq!(connector.connects(), 1);
+    let r = client.request_streaming("DELETE", "/k", &[], &[]).unwrap();
+    assert_eq!(r.status, 204);
+    assert_eq!(client.read_body(&mut [0; 8]).unwrap(), 0);
+    assert_eq!((connector.connects(), client.connections_opened()), (1, 1));
+}
+
+#[test]
+fn connect_now_names_the_address_it_cannot_reach() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let mut client = HttpClient::with_connector(&*addr, "localhost", Tcp);
+    let e = client.connect_now().unwrap_err();
+    assert!(matches!(e, HttpError::Connect { .. }), "{e:?}");
+    assert!(e.to_string().contains(&addr), "{e}");
+    assert!(!client.is_connected());
+}
