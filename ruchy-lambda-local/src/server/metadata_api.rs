@@ -171,6 +171,110 @@ fn same_secret(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::RuntimeApiServer;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    /// Sends `GET path` with `authorization` (if any) on a connection of its own, and gives the
+    /// response's status line, its header section and its body.
+    fn get(server: &RuntimeApiServer, path: &str, authorization: Option<&str>) -> [String; 3] {
+        let mut stream = TcpStream::connect(server.metadata_api()).unwrap();
+        let auth = authorization.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+        let (status, headers) = head.split_once("\r\n").unwrap();
+        [status.to_owned(), headers.to_owned(), body.to_owned()]
+    }
+
+    const PATH: &str = "/2026-01-15/metadata/execution-environment";
+
+    #[test]
+    fn the_endpoint_over_loopback() {
+        let server = RuntimeApiServer::start(ServerConfig {
+            region: "eu-west-1".to_owned(),
+            path_prefix: "/prefixed".to_owned(),
+            ..ServerConfig::default()
+        })
+        .unwrap();
+        let token = server.metadata_token().to_owned();
+        assert_eq!(token.len(), 64);
+        assert_eq!(server.metadata_api(), server.addr().to_string());
+
+        let bearer = format!("Bearer {token}");
+        let [status, headers, body] = get(&server, PATH, Some(&bearer));
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(
+            headers.contains("Content-Type: application/json\r\n"),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("Cache-Control: private, max-age=43200, immutable\r\n"),
+            "{headers}"
+        );
+        assert_eq!(body, r#"{"AvailabilityZoneID":"euw1-az1"}"#);
+
+        for refused in [
+            None,
+            Some(format!("Bearer {token}x")),
+            Some(format!("bearer {token}")),
+            Some(format!("Bearer  {token}")),
+            Some(token.clone()),
+            Some("Bearer ".to_owned()),
+        ] {
+            let [status, headers, body] = get(&server, PATH, refused.as_deref());
+            assert_eq!(status, "HTTP/1.1 401 Unauthorized", "{refused:?}");
+            assert!(
+                headers.contains("Content-Type: text/plain; charset=utf-8\r\n")
+                    && !headers.contains("application/json"),
+                "{headers}"
+            );
+            assert_eq!(body, "Unauthorized\n");
+        }
+
+        // Under the prefix it is not: the address has no path.
+        let [status, ..] = get(&server, &format!("/prefixed{PATH}"), Some(&bearer));
+        assert_eq!(status, "HTTP/1.1 404 Not Found");
+        let [status, ..] = get(&server, "/2026-01-15/metadata/other", Some(&bearer));
+        assert_eq!(status, "HTTP/1.1 404 Not Found");
+
+        // Every request is in the request log, like the runtime's.
+        let logged: Vec<_> = (server.request_log().iter())
+            .filter(|e| e.target == PATH)
+            .map(|e| e.status)
+            .collect();
+        assert_eq!(logged.len(), 7, "{logged:?}");
+        assert_eq!(logged[0], Some(200));
+
+        // Another server, another token.
+        let other = RuntimeApiServer::start(ServerConfig::default()).unwrap();
+        assert_ne!(other.metadata_token(), token);
+        let [status, ..] = get(&other, PATH, Some(&bearer));
+        assert_eq!(status, "HTTP/1.1 401 Unauthorized");
+    }
+
+    #[test]
+    fn a_given_zone_and_the_snap_start_ttl() {
+        let server = RuntimeApiServer::start(ServerConfig {
+            availability_zone_id: Some("use1-az6".to_owned()),
+            snap_start: true,
+            ..ServerConfig::default()
+        })
+        .unwrap();
+        let bearer = format!("Bearer {}", server.metadata_token());
+        let [status, headers, body] = get(&server, PATH, Some(&bearer));
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert_eq!(body, r#"{"AvailabilityZoneID":"use1-az6"}"#);
+        assert!(
+            headers.contains("Cache-Control: private, max-age=1, immutable\r\n"),
+            "{headers}"
+        );
+    }
 
     #[test]
     fn routes() {
