@@ -2,8 +2,9 @@
 //! `GET /2026-01-15/metadata/execution-environment`, which tells the function the Availability
 //! Zone it runs in.
 //!
-//! As AWS documents it (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-metadata-endpoint.html>):
-//! the function finds the server in `AWS_LAMBDA_METADATA_API` (`{ipv4_address}:{port}`, no
+//! As AWS documents it
+//! (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-metadata-endpoint.html>): the
+//! function finds the server in `AWS_LAMBDA_METADATA_API` (`{ipv4_address}:{port}`, no
 //! scheme, no path: so this family is served at the root, whatever the prefix of the other two)
 //! and sends `Authorization: Bearer $AWS_LAMBDA_METADATA_TOKEN`. The answer is `200`,
 //! `Content-Type: application/json`, `Cache-Control: private, max-age=43200, immutable` and
@@ -15,9 +16,9 @@
 //! space), a `401` is the plain text `Unauthorized` with a newline
 //! (`text/plain; charset=utf-8`, `X-Content-Type-Options: nosniff`), and with SnapStart the TTL
 //! "reduced during initialization" is one second until the snapshot is restored (the figure of
-//! that handler's SnapStart test). The `405` and the `404` of any other path under
-//! `/2026-01-15/metadata/` are this server's, as for its other endpoints: Lambda's JSON error,
-//! the `405` with `Allow: GET`.
+//! that handler's SnapStart test). The `405` (which that handler writes as the plain text
+//! `Method Not Allowed`) and the `404` of any other path under `/2026-01-15/metadata/` are this
+//! server's, as for its other endpoints: Lambda's JSON error, the `405` with `Allow: GET`.
 
 use super::dispatch::Incoming;
 use super::reply::Reply;

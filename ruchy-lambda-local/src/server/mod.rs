@@ -36,11 +36,12 @@
 //!
 //! Layout: `routes` maps method and path to an endpoint of an API family, and each family is a
 //! room with its routes and its endpoints: `runtime_api` (the Runtime API), `extensions_api`
-//! (the Extensions API) and `metadata_api` (the metadata endpoint); `dispatch` hands a request to its family and logs it, and `reply` is
-//! what an endpoint answers. `state` is the invocation state machine (no sockets), `lifecycle`
-//! the restore and extensions state beside it, and `conn` owns the sockets: the accept loop, the
-//! per-connection request loop, streamed replies and the fault hooks. The server's own API is in
-//! `config`, `invocations`, `execution_environment` and `request_log`.
+//! (the Extensions API) and `metadata_api` (the metadata endpoint); `dispatch` hands a request
+//! to its family and logs it, and `reply` is what an endpoint answers. `state` is the invocation
+//! state machine (no sockets), `lifecycle` the restore and extensions state beside it, and
+//! `conn` owns the sockets: the accept loop, the per-connection request loop, streamed replies
+//! and the fault hooks. The server's own API is in `config`, `invocations`,
+//! `execution_environment` and `request_log`.
 
 use std::fmt;
 use std::io;
