@@ -312,7 +312,7 @@ pub(crate) fn write_response<W: Write>(
     http::write_response(
         &mut bytes,
         status,
-        Some("application/json"),
+        http::json_unless_typed(headers),
         headers,
         body,
         close,

@@ -81,6 +81,25 @@ pub fn trace_id() -> String {
     )
 }
 
+/// A fresh secret for `AWS_LAMBDA_METADATA_TOKEN`: 256 bits as 64 lowercase hex digits.
+///
+/// Unlike the ids above it must not be guessable, so it does not come from their sequence (one
+/// request id would give away the next): it is read from `/dev/urandom`, or, where that cannot
+/// be read, drawn from std's randomly keyed hashers (keyed from the OS's random source).
+pub fn metadata_token() -> String {
+    let mut bytes = [0u8; 32];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
+        for (i, word) in bytes.chunks_mut(8).enumerate() {
+            let mut h = RandomState::new().build_hasher();
+            h.write_usize(i);
+            h.write_u128(epoch().as_nanos());
+            word.copy_from_slice(&h.finish().to_le_bytes());
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A log stream name like Lambda's: `2026/11/27/[$LATEST]<32 hex>`.
 pub fn log_stream_name(version: &str) -> String {
     let (y, m, d) = civil_from_days((epoch().as_secs() / 86_400) as i64);
@@ -205,5 +224,17 @@ mod tests {
         for bad in ["", "a/b", "a b", "%2e", "é", &"x".repeat(129)] {
             assert!(!is_valid_request_id(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn metadata_tokens_are_256_random_bits() {
+        let a = metadata_token();
+        let b = metadata_token();
+        assert_eq!(a.len(), 64);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+        assert_ne!(a, b);
     }
 }

@@ -196,6 +196,7 @@ pub use report::{InvocationReport, Lifecycle, PhaseEnd};
 pub use sandbox::{Output, OutputLine, Stream, describe_exit};
 pub use server::{
     DeliveredEvent, Extension, InvokeTimeout, MAX_EXTENSIONS, MAX_RESPONSE_BYTES, RawRequest,
-    RequestLogEntry, RuntimeApiServer, ServerConfig, ShutdownReason,
+    RequestLogEntry, RuntimeApiServer, ServerConfig, ShutdownReason, default_availability_zone_id,
+    is_availability_zone_id,
 };
 pub use stream::{MAX_STREAMED_BYTES, StreamBandwidth, StreamProgress, StreamRead, StreamRecord};

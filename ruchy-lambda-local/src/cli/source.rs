@@ -97,6 +97,7 @@ pub fn function_config(args: &FunctionArgs, bootstrap: &Bootstrap) -> FunctionCo
         snap_start: args.snap_start,
         restore_pause: Duration::from_millis(args.restore_pause_ms),
         shutdown_budget: Duration::from_millis(args.shutdown_budget_ms),
+        availability_zone_id: args.availability_zone_id.clone(),
         output: log::function_output(),
         // EXTENSION, INIT_REPORT, RESTORE_START, RESTORE_REPORT: to stderr, as they happen.
         platform_log: log::function_output(),

@@ -106,6 +106,10 @@ pub struct FunctionConfig {
     /// killed without stopping it (SIGKILL) is not killed with it: it runs on until it next
     /// fails to reach the Runtime API (ruchy-lambda's runtime then exits, after its retries).
     pub own_process_group: bool,
+    /// What the metadata endpoint (`AWS_LAMBDA_METADATA_API`) reports as `AvailabilityZoneID`;
+    /// default `None`: the region's first zone, e.g. `use1-az1` (see
+    /// [`ServerConfig::availability_zone_id`]).
+    pub availability_zone_id: Option<String>,
 }
 
 impl Default for FunctionConfig {
@@ -131,6 +135,7 @@ impl Default for FunctionConfig {
             shutdown_budget: DEFAULT_SHUTDOWN_BUDGET,
             platform_log: Output::Null,
             own_process_group: false,
+            availability_zone_id: None,
         }
     }
 }

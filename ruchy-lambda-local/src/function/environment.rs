@@ -1,5 +1,5 @@
 //! Spawning a runtime process with the Lambda environment (`AWS_LAMBDA_RUNTIME_API`,
-//! `AWS_LAMBDA_FUNCTION_NAME`, …), and discarding it.
+//! `AWS_LAMBDA_METADATA_API`, `AWS_LAMBDA_FUNCTION_NAME`, …), and discarding it.
 
 use crate::identity;
 use crate::ids;
@@ -20,6 +20,11 @@ impl Function {
         let c = &self.config;
         let pairs = [
             ("AWS_LAMBDA_RUNTIME_API", self.server.runtime_api()),
+            ("AWS_LAMBDA_METADATA_API", self.server.metadata_api()),
+            (
+                "AWS_LAMBDA_METADATA_TOKEN",
+                self.server.metadata_token().to_owned(),
+            ),
             ("AWS_LAMBDA_FUNCTION_NAME", c.name.clone()),
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", c.memory_mb.to_string()),
             ("AWS_LAMBDA_FUNCTION_VERSION", identity::VERSION.to_owned()),

@@ -130,6 +130,7 @@ impl Function {
             max_streamed_bytes: config.max_streamed_bytes,
             stream_bandwidth: config.stream_bandwidth,
             snap_start: config.snap_start,
+            availability_zone_id: config.availability_zone_id.clone(),
             ..ServerConfig::default()
         })
         .map_err(FunctionError::Bind)?;

@@ -24,7 +24,9 @@ mod tests;
 
 pub use chunked::{ChunkRead, ChunkedReader};
 pub use request::{Body, Framing, RequestHead, read_body, read_head};
-pub use response::{reason, write_chunk, write_continue, write_last_chunk, write_response};
+pub use response::{
+    json_unless_typed, reason, write_chunk, write_continue, write_last_chunk, write_response,
+};
 
 /// Default cap on the request line plus headers: 64 KiB.
 pub const DEFAULT_MAX_HEAD_BYTES: usize = 64 * 1024;

@@ -10,6 +10,7 @@ pub fn reason(status: u16) -> &'static str {
         200 => "OK",
         202 => "Accepted",
         400 => "Bad Request",
+        401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
@@ -23,6 +24,15 @@ pub fn reason(status: u16) -> &'static str {
         505 => "HTTP Version Not Supported",
         _ => "Unknown",
     }
+}
+
+/// The `Content-Type` to write before `headers`: `application/json`, unless `headers` name one
+/// of their own.
+pub fn json_unless_typed(headers: &[(&str, &str)]) -> Option<&'static str> {
+    let typed = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("Content-Type"));
+    (!typed).then_some("application/json")
 }
 
 /// Writes `HTTP/1.1 100 Continue`.

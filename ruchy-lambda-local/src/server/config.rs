@@ -61,6 +61,9 @@ pub struct ServerConfig {
     /// SnapStart: serve `/runtime/restore/next` and `/runtime/restore/error` (else they are
     /// `404`); default `false`.
     pub snap_start: bool,
+    /// What the metadata endpoint reports as `AvailabilityZoneID`, e.g. `use1-az2`; default
+    /// `None`: the region's first zone (see [`ServerConfig::effective_availability_zone_id`]).
+    pub availability_zone_id: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -81,6 +84,7 @@ impl Default for ServerConfig {
             stream_bandwidth: None,
             capture_raw_requests: false,
             snap_start: false,
+            availability_zone_id: None,
         }
     }
 }

@@ -208,7 +208,7 @@ fn serve_requests(
             None => http::write_response(
                 &mut writer,
                 status,
-                Some("application/json"),
+                http::json_unless_typed(&headers),
                 &headers,
                 &body,
                 !keep_alive,

@@ -43,6 +43,7 @@ impl Shared {
         match route(&self.prefix, &head.method, head.path()) {
             Route::Runtime(route) => self.runtime_api(route, &request, body, stream),
             Route::Extension(route) => self.extensions_api(route, &request, body),
+            Route::Metadata(route) => self.metadata_api(route, &request),
             Route::WrongMethod(allowed) => self.answer_locked(&request, |_| Reply::Send {
                 status: 405,
                 headers: vec![("Allow", allowed.to_owned())],

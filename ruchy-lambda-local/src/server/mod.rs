@@ -20,6 +20,11 @@
 //!   goes into the request log like the runtime's. Lambda lets only external extensions (their
 //!   own processes) register for `SHUTDOWN`; this server cannot tell them from internal ones
 //!   (threads of the runtime) and accepts it from both.
+//! - The metadata endpoint (version 2026-01-15), on the same host and port but at the root
+//!   (not under the prefix): `GET /2026-01-15/metadata/execution-environment` with
+//!   `Authorization: Bearer <token>` ([`RuntimeApiServer::metadata_token`], fresh for each
+//!   server) answers `{"AvailabilityZoneID":"…"}`
+//!   ([`ServerConfig::effective_availability_zone_id`]); a missing or wrong token gets `401`.
 //!
 //! One thread per connection; connections are kept alive. Events are handed out first in,
 //! first out, one per `/next`, to at most [`ServerConfig::max_concurrency`] invocations in flight
@@ -30,12 +35,13 @@
 //! without the header is accepted (runtimes that predate it).
 //!
 //! Layout: `routes` maps method and path to an endpoint of an API family, and each family is a
-//! room with its routes and its endpoints: `runtime_api` (the Runtime API) and `extensions_api`
-//! (the Extensions API); `dispatch` hands a request to its family and logs it, and `reply` is
-//! what an endpoint answers. `state` is the invocation state machine (no sockets), `lifecycle`
-//! the restore and extensions state beside it, and `conn` owns the sockets: the accept loop, the
-//! per-connection request loop, streamed replies and the fault hooks. The server's own API is in
-//! `config`, `invocations`, `execution_environment` and `request_log`.
+//! room with its routes and its endpoints: `runtime_api` (the Runtime API), `extensions_api`
+//! (the Extensions API) and `metadata_api` (the metadata endpoint); `dispatch` hands a request
+//! to its family and logs it, and `reply` is what an endpoint answers. `state` is the invocation
+//! state machine (no sockets), `lifecycle` the restore and extensions state beside it, and
+//! `conn` owns the sockets: the accept loop, the per-connection request loop, streamed replies
+//! and the fault hooks. The server's own API is in `config`, `invocations`,
+//! `execution_environment` and `request_log`.
 
 use std::fmt;
 use std::io;
@@ -53,6 +59,7 @@ mod execution_environment;
 mod extensions_api;
 mod invocations;
 mod lifecycle;
+mod metadata_api;
 mod reply;
 mod request_log;
 mod routes;
@@ -62,6 +69,7 @@ mod streamed_response;
 
 pub use config::{MAX_RESPONSE_BYTES, ServerConfig};
 pub use lifecycle::{DeliveredEvent, Extension, MAX_EXTENSIONS, ShutdownReason};
+pub use metadata_api::{default_availability_zone_id, is_availability_zone_id};
 pub use request_log::{RawRequest, RequestLogEntry};
 
 use state::State;
@@ -109,6 +117,10 @@ struct Shared {
     /// `config.path_prefix` normalized: empty, or `/a/b` without a trailing slash.
     prefix: String,
     function_arn: String,
+    /// The secret a metadata request must carry (`AWS_LAMBDA_METADATA_TOKEN`).
+    metadata_token: String,
+    /// What the metadata endpoint reports as `AvailabilityZoneID`.
+    availability_zone_id: String,
     limits: Limits,
     addr: SocketAddr,
     state: Mutex<State>,
@@ -135,6 +147,8 @@ impl RuntimeApiServer {
         );
         let shared = Arc::new(Shared {
             function_arn: config.function_arn(),
+            metadata_token: crate::ids::metadata_token(),
+            availability_zone_id: config.effective_availability_zone_id(),
             config,
             prefix,
             limits,
@@ -166,6 +180,18 @@ impl RuntimeApiServer {
         } else {
             format!("http://{}{}", self.shared.addr, self.shared.prefix)
         }
+    }
+
+    /// The value for `AWS_LAMBDA_METADATA_API`: `host:port` as Lambda sets it (the metadata
+    /// endpoint is at the root, whatever the prefix).
+    pub fn metadata_api(&self) -> String {
+        conn::wake_addr(self.shared.addr).to_string()
+    }
+
+    /// The value for `AWS_LAMBDA_METADATA_TOKEN`: the secret the metadata endpoint asks for, 64
+    /// random hex digits drawn when the server started.
+    pub fn metadata_token(&self) -> &str {
+        &self.shared.metadata_token
     }
 
     /// The configuration the server runs with.

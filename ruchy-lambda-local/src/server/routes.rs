@@ -1,11 +1,13 @@
 //! Which endpoint a request is for, from its method and path.
 //!
-//! The path prefix comes off first; then each API family served on this address routes what is
-//! under its base path ([`FAMILIES`]): the Runtime API (`runtime_api`) and the Extensions API
-//! (`extensions_api`). A family is a room of its own, with its routes and its endpoints; serving
+//! Each API family served on this address routes what is under its base path ([`FAMILIES`]):
+//! the Runtime API (`runtime_api`) and the Extensions API (`extensions_api`) under the path
+//! prefix, the metadata API (`metadata_api`) at the root, since `AWS_LAMBDA_METADATA_API` is a
+//! bare `host:port`. A family is a room of its own, with its routes and its endpoints; serving
 //! another one is a new room, a [`Route`] variant and a line in [`FAMILIES`].
 
 use super::extensions_api::{self, ExtensionRoute};
+use super::metadata_api::{self, MetadataRoute};
 use super::runtime_api::{self, RuntimeRoute};
 
 /// An endpoint of one of the API families, or why there is none.
@@ -15,6 +17,8 @@ pub(super) enum Route<'a> {
     Runtime(RuntimeRoute<'a>),
     /// An Extensions API endpoint (`/2020-01-01/extension/…`), on the same host and port.
     Extension(ExtensionRoute),
+    /// A metadata API endpoint (`/2026-01-15/metadata/…`), on the same host and port.
+    Metadata(MetadataRoute),
     /// A known path with the wrong method; the method it takes.
     WrongMethod(&'static str),
     NotFound,
@@ -24,25 +28,38 @@ pub(super) enum Route<'a> {
 /// takes, or `None` for a path it does not serve.
 type Router = for<'a> fn(&'a str) -> Option<(Route<'a>, &'static str)>;
 
-/// The API families served, each with its base path (under the prefix) and its router.
-const FAMILIES: [(&str, Router); 2] = [
-    (extensions_api::BASE, |rest| {
+/// Where a family's base path is.
+#[derive(Clone, Copy)]
+enum Mount {
+    /// Under the path prefix, as `AWS_LAMBDA_RUNTIME_API` says.
+    UnderPrefix,
+    /// At the root, whatever the prefix.
+    AtRoot,
+}
+
+/// The API families served, each with its base path, where that is, and its router.
+const FAMILIES: [(&str, Mount, Router); 3] = [
+    (extensions_api::BASE, Mount::UnderPrefix, |rest| {
         extensions_api::route(rest).map(|(route, method)| (Route::Extension(route), method))
     }),
-    (runtime_api::BASE, |rest| {
+    (runtime_api::BASE, Mount::UnderPrefix, |rest| {
         runtime_api::route(rest).map(|(route, method)| (Route::Runtime(route), method))
+    }),
+    (metadata_api::BASE, Mount::AtRoot, |rest| {
+        metadata_api::route(rest).map(|(route, method)| (Route::Metadata(route), method))
     }),
 ];
 
-/// The endpoint for `method` and `path` under `prefix` (normalized, see [`normalize_prefix`]).
+/// The endpoint for `method` and `path`, the families of [`Mount::UnderPrefix`] under `prefix`
+/// (normalized, see [`normalize_prefix`]).
 pub(super) fn route<'a>(prefix: &str, method: &str, path: &'a str) -> Route<'a> {
-    let Some(under) = path.strip_prefix(prefix) else {
-        return Route::NotFound;
-    };
-    let Some((rest, router)) = FAMILIES
-        .iter()
-        .find_map(|(base, router)| Some((under.strip_prefix(base)?, router)))
-    else {
+    let Some((rest, router)) = FAMILIES.iter().find_map(|&(base, mount, router)| {
+        let under = match mount {
+            Mount::UnderPrefix => path.strip_prefix(prefix)?,
+            Mount::AtRoot => path,
+        };
+        Some((under.strip_prefix(base)?, router))
+    }) else {
         return Route::NotFound;
     };
     let Some((route, allowed)) = router(rest) else {
@@ -150,6 +167,24 @@ mod tests {
         );
         assert_eq!(
             route("", "GET", "/2020-01-01/extension/event/next/"),
+            Route::NotFound
+        );
+    }
+
+    #[test]
+    fn metadata_routes_at_the_root() {
+        let path = "/2026-01-15/metadata/execution-environment";
+        let found = Route::Metadata(MetadataRoute::ExecutionEnvironment);
+        assert_eq!(route("", "GET", path), found);
+        assert_eq!(route("/p", "GET", path), found);
+        assert_eq!(route("/p", "GET", &format!("/p{path}")), Route::NotFound);
+        assert_eq!(route("", "POST", path), Route::WrongMethod("GET"));
+        assert_eq!(
+            route("", "GET", "/2026-01-15/metadata/other"),
+            Route::NotFound
+        );
+        assert_eq!(
+            route("", "GET", "/2025-01-15/metadata/execution-environment"),
             Route::NotFound
         );
     }

@@ -19,6 +19,7 @@
 //! | `exit-after`| echo, then exit 0 before the next `/next`                              |
 //! | `say` + lines | each further line `O TEXT` / `E TEXT`: write TEXT to stdout / stderr, then reply `said` |
 //! | `invoke NAME` + a line PAYLOAD | invoke NAME with PAYLOAD through the Invoke API at `AWS_ENDPOINT_URL_LAMBDA`; reply `{"invoked","status","functionError","payload"}` |
+//! | `metadata` [`wrong`\|`none`] | GET the metadata endpoint at `AWS_LAMBDA_METADATA_API` with `Authorization: Bearer $AWS_LAMBDA_METADATA_TOKEN` (`wrong`: that token with one more character; `none`: no `Authorization`); reply `{"status","contentType","cacheControl","body"}` |
 //! | `wait:MS`   | sleep MS milliseconds, echo, then print `fixture reply <id> <status>`  |
 //! | `stream` + lines | stream the reply (chunked, `Lambda-Runtime-Function-Response-Mode: streaming`); each further line: `ct TYPE` (the Content-Type, before any chunk), `chunk TEXT` (one chunk; `\0` stands for a NUL byte), `wait-file PATH` (wait up to 30 s for PATH to exist), `error TYPE MESSAGE` (end with error trailers), `exit` (exit 1 mid-stream) |
 //! | an HTTP event (API Gateway, load balancer, function URL) for `/event`, `/scripted`, `/bare`, `/stream` or `/fail` | see [`http_reply`] |
@@ -231,6 +232,45 @@ fn invoke_other(call: &str) -> String {
         json_string(name.trim()),
         answer.status,
         json_string(answer.header("x-amz-function-error").unwrap_or("")),
+        json_string(&String::from_utf8_lossy(&answer.body))
+    )
+}
+
+/// `metadata` [`wrong`|`none`]: reads the metadata endpoint over a connection of its own, as a
+/// function on Lambda does, and gives what it got as JSON.
+fn read_metadata(mode: &str) -> String {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| fail(&format!("{name} not set")));
+    let authority = var("AWS_LAMBDA_METADATA_API");
+    let token = var("AWS_LAMBDA_METADATA_TOKEN");
+    let authorization = match mode {
+        "" => Some(format!("Bearer {token}")),
+        "wrong" => Some(format!("Bearer {token}0")),
+        "none" => None,
+        other => fail(&format!(
+            "`metadata` takes `wrong` or `none`, not {other:?}"
+        )),
+    };
+    let headers: Vec<(&str, &str)> = authorization
+        .iter()
+        .map(|a| ("Authorization", a.as_str()))
+        .collect();
+    let mut metadata = Api {
+        authority,
+        prefix: String::new(),
+        conn: None,
+        invocation_id: None,
+    };
+    let answer = metadata.request(
+        "GET",
+        "/2026-01-15/metadata/execution-environment",
+        &headers,
+        b"",
+    );
+    format!(
+        r#"{{"status":{},"contentType":{},"cacheControl":{},"body":{}}}"#,
+        answer.status,
+        json_string(answer.header("content-type").unwrap_or("")),
+        json_string(answer.header("cache-control").unwrap_or("")),
         json_string(&String::from_utf8_lossy(&answer.body))
     )
 }
@@ -461,6 +501,10 @@ fn worker(api: &mut Api) -> ! {
                 std::thread::sleep(Duration::from_millis(ms));
                 let status = api.post(&response_path, &[], &body);
                 println!("fixture reply {id} {status}");
+            }
+            read if read == "metadata" || read.starts_with("metadata ") => {
+                let reply = read_metadata(read["metadata".len()..].trim());
+                api.post(&response_path, &[], reply.as_bytes());
             }
             call if call.starts_with("invoke ") => {
                 let reply = invoke_other(&call["invoke ".len()..]);

@@ -7,8 +7,8 @@ use clap::Args;
 use ruchy_lambda_local::{LogFormat, LogLevel, MAX_STREAMED_BYTES, StreamBandwidth};
 
 use super::values::{
-    RESTORE_PAUSE_MS, SHUTDOWN_BUDGET_MS, Scoped, env, given, log_format, log_level, memory,
-    non_empty, pick, processes, stream_bandwidth, timeout,
+    RESTORE_PAUSE_MS, SHUTDOWN_BUDGET_MS, Scoped, availability_zone_id, env, given, log_format,
+    log_level, memory, non_empty, pick, processes, stream_bandwidth, timeout,
 };
 use super::{FunctionArgs, Source};
 
@@ -155,6 +155,15 @@ pub(super) struct FunctionCli {
         overrides_with = "shutdown_budget"
     )]
     shutdown_budget: Option<u64>,
+    /// What the metadata endpoint (AWS_LAMBDA_METADATA_API, with AWS_LAMBDA_METADATA_TOKEN)
+    /// reports as AvailabilityZoneID [default: the region's first zone, e.g. use1-az1]
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "ID",
+        value_parser = availability_zone_id
+    )]
+    availability_zone_id: Vec<Scoped<String>>,
 }
 
 impl FunctionCli {
@@ -176,6 +185,7 @@ impl FunctionCli {
             of("--concurrency", &self.concurrency),
             of("--log-format", &self.log_format),
             of("--log-level", &self.log_level),
+            of("--availability-zone-id", &self.availability_zone_id),
         ]
         .concat()
     }
@@ -227,6 +237,7 @@ impl FunctionCli {
             snap_start: self.snap_start,
             restore_pause_ms: self.restore_pause.unwrap_or(defaults.restore_pause_ms),
             shutdown_budget_ms: self.shutdown_budget.unwrap_or(defaults.shutdown_budget_ms),
+            availability_zone_id: given(&self.availability_zone_id, name),
         })
     }
 }

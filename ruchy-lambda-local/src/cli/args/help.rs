@@ -32,6 +32,17 @@ command that installs it."
     };
 }
 
+/// The metadata endpoint, in the help of `invoke` and `serve`.
+macro_rules! metadata_endpoint {
+    () => {
+        "The metadata endpoint, as on Lambda: the function gets AWS_LAMBDA_METADATA_API (the Runtime
+API's host:port) and AWS_LAMBDA_METADATA_TOKEN (a random secret), and
+GET http://$AWS_LAMBDA_METADATA_API/2026-01-15/metadata/execution-environment with
+`Authorization: Bearer $AWS_LAMBDA_METADATA_TOKEN` answers {\"AvailabilityZoneID\":\"use1-az1\"}
+(the region's first zone, or `--availability-zone-id`); a missing or wrong token gets 401."
+    };
+}
+
 /// `invoke --help`: what it does.
 pub(super) const INVOKE_NOTES: &str = concat!(
     "Each invocation prints on stderr what CloudWatch would show (START, the function's own output,
@@ -49,6 +60,8 @@ AWS_LAMBDA_MAX_CONCURRENCY=N and the events are sent in parallel, up to N at onc
 printed when an invocation is handed out, the function's lines as they come (they cannot be
 told apart by invocation), END and REPORT when it is answered; the replies are still printed in
 the order of the events. A timeout then fails only that invocation: the process is not stopped.",
+    "\n\n",
+    metadata_endpoint!(),
     "\n\n",
     ruchy_handlers!()
 );
@@ -151,11 +164,14 @@ answer once the reply is complete.",
 SOURCE: `example:NAME` (built as `--example` is; `--package` applies), `bin:PATH` or
 `ruchy:FILE`. It replaces `--example`, `--bin`, `--ruchy` and `--name`; a function given so is
 invoked by its name only (not as `function` or `_`). `--env`, `--timeout`, `--memory`,
-`--concurrency`, `--instances`, `--log-format` and `--log-level` apply to every function; a
-value prefixed with `NAME:` applies to that one only, over the unprefixed one:
-`--timeout orders:10`, `--instances orders:2`, `--env orders:KEY=VALUE` (after the unprefixed
-pairs, so that its own win). A prefix must name a function of `--function` (or the one named with
-`--name`). With several functions, `--http` serves one of them: `--http NAME:FRONT`.",
+`--concurrency`, `--instances`, `--log-format`, `--log-level` and `--availability-zone-id` apply
+to every function; a value prefixed with `NAME:` applies to that one only, over the unprefixed
+one: `--timeout orders:10`, `--instances orders:2`, `--env orders:KEY=VALUE` (after the
+unprefixed pairs, so that its own win). A prefix must name a function of `--function` (or the
+one named with `--name`). With several functions, `--http` serves one of them:
+`--http NAME:FRONT`.",
+    "\n\n",
+    metadata_endpoint!(),
     "\n\n",
     ruchy_handlers!()
 );

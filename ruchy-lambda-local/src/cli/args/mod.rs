@@ -90,6 +90,9 @@ pub struct FunctionArgs {
     pub restore_pause_ms: u64,
     /// `--shutdown-budget MS`: SIGTERM → SIGKILL at shutdown, default 500.
     pub shutdown_budget_ms: u64,
+    /// `--availability-zone-id ID`: what the metadata endpoint reports; default none, the
+    /// region's first zone.
+    pub availability_zone_id: Option<String>,
 }
 
 impl Default for FunctionArgs {
@@ -107,6 +110,7 @@ impl Default for FunctionArgs {
             snap_start: false,
             restore_pause_ms: 50,
             shutdown_budget_ms: 500,
+            availability_zone_id: None,
         }
     }
 }

@@ -579,6 +579,87 @@ fn lifecycle_options() {
 }
 
 #[test]
+fn availability_zone_id() {
+    for command in ["invoke", "serve"] {
+        let function = |args: &[&str]| {
+            let args: Vec<&str> = [command, "--bin", "b"]
+                .iter()
+                .chain(args)
+                .copied()
+                .collect();
+            match parse_str(&args).unwrap() {
+                Command::Invoke(a) => a.function,
+                Command::Serve(mut a) => a.functions.remove(0).function,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(function(&[]).availability_zone_id, None);
+        assert_eq!(
+            function(&["--availability-zone-id", "euw1-az3"]).availability_zone_id,
+            Some("euw1-az3".to_owned())
+        );
+        let help = printed(&[command, "--help"]);
+        assert!(help.contains("--availability-zone-id <ID>"), "{help}");
+        assert!(help.contains("AWS_LAMBDA_METADATA_TOKEN"), "{help}");
+    }
+    // One function's own zone, over the one for all.
+    let a = serve(&[
+        "--function",
+        "a=bin:./a",
+        "--function",
+        "b=bin:./b",
+        "--availability-zone-id",
+        "use1-az2",
+        "--availability-zone-id",
+        "b:use1-az6",
+    ]);
+    let zones: Vec<_> = (a.functions.iter())
+        .map(|f| f.function.availability_zone_id.as_deref())
+        .collect();
+    assert_eq!(zones, [Some("use1-az2"), Some("use1-az6")]);
+    for (args, message) in [
+        (
+            &[
+                "invoke",
+                "--bin",
+                "b",
+                "--availability-zone-id",
+                "us-east-1a",
+            ][..],
+            "'--availability-zone-id <ID>': must be an Availability Zone ID (a region's code, \
+             `-az`, a number, e.g. use1-az1), not `us-east-1a`",
+        ),
+        (
+            &["serve", "--bin", "b", "--availability-zone-id", ""],
+            "not ``",
+        ),
+        (
+            &[
+                "serve",
+                "--function",
+                "a=bin:./a",
+                "--availability-zone-id",
+                "c:use1-az1",
+            ],
+            "`--availability-zone-id c:…`: no function is named `c`",
+        ),
+        (
+            &[
+                "package",
+                "--bin",
+                "b",
+                "--availability-zone-id",
+                "use1-az1",
+            ],
+            "unexpected argument '--availability-zone-id'",
+        ),
+    ] {
+        let got = usage_message(args);
+        assert!(got.contains(message), "{args:?}: {got}");
+    }
+}
+
+#[test]
 fn new_crates() {
     assert_eq!(
         parse_str(&["new", "orders"]).unwrap(),

@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 use ruchy_lambda_local::front::Front;
-use ruchy_lambda_local::{LogFormat, LogLevel, StreamBandwidth};
+use ruchy_lambda_local::{LogFormat, LogLevel, StreamBandwidth, is_availability_zone_id};
 
 use super::super::CliError;
 use super::Source;
@@ -110,6 +110,19 @@ pub(super) fn log_level(given: &str) -> Result<Scoped<LogLevel>, String> {
         v.parse().map_err(|_| {
             format!("must be one of trace, debug, info, warn, error, fatal, not `{v}`")
         })
+    })
+}
+
+pub(super) fn availability_zone_id(given: &str) -> Result<Scoped<String>, String> {
+    scoped(given, |v| {
+        if is_availability_zone_id(v) {
+            Ok(v.to_owned())
+        } else {
+            Err(format!(
+                "must be an Availability Zone ID (a region's code, `-az`, a number, e.g. \
+                 use1-az1), not `{v}`"
+            ))
+        }
     })
 }
 
