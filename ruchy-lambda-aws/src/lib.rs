@@ -35,7 +35,8 @@
 //! - **Retries**: AWS's standard mode ([`RetryConfig`]).
 //! - **Services**: the JSON protocols ([`JsonClient`]: DynamoDB, SQS, Kinesis, Step Functions,
 //!   EventBridge, Secrets Manager, SSM, KMS, CloudWatch Logs), DynamoDB items as serde types
-//!   ([`dynamodb`]), S3's object operations ([`s3`]), Lambda's `Invoke` ([`lambda`]).
+//!   ([`dynamodb`]), S3's object operations ([`s3`]), Lambda's `Invoke` ([`lambda`]), and the
+//!   availability zone from Lambda's metadata endpoint ([`metadata`]).
 //!
 //! For anything else (the query and XML protocols of SNS, STS or CloudFormation, S3's
 //! multipart uploads, presigned URLs, event streams), use the AWS SDK for Rust in an `async fn`
@@ -48,6 +49,7 @@ mod endpoint;
 mod error;
 mod json;
 pub mod lambda;
+pub mod metadata;
 mod retry;
 pub mod s3;
 mod time;

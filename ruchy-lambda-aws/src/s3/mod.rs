@@ -94,11 +94,34 @@ impl S3 {
     /// Every object of `bucket` whose key starts with `prefix`, in key order, following
     /// `ListObjectsV2`'s continuation tokens to the last page.
     pub fn list_objects_v2(&self, bucket: &str, prefix: &str) -> Result<Vec<ObjectSummary>, Error> {
+        self.list(bucket, prefix, None)
+    }
+
+    /// [`list_objects_v2`](Self::list_objects_v2) asking for pages of at most `max_keys` keys
+    /// (S3's default and maximum is 1,000).
+    pub fn list_objects_v2_with_page_size(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        max_keys: u32,
+    ) -> Result<Vec<ObjectSummary>, Error> {
+        self.list(bucket, prefix, Some(max_keys))
+    }
+
+    fn list(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        max_keys: Option<u32>,
+    ) -> Result<Vec<ObjectSummary>, Error> {
         let (endpoint, path) = self.locate(bucket, None)?;
         let mut objects = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let mut query = String::from("encoding-type=url&list-type=2");
+            if let Some(n) = max_keys {
+                query.push_str(&format!("&max-keys={n}"));
+            }
             if !prefix.is_empty() {
                 query.push_str("&prefix=");
                 query.push_str(&key::encode_query(prefix));
