@@ -482,3 +482,120 @@ fn free_ports_and_waiting() {
     }));
     assert!(!support::wait_until(Duration::from_millis(50), || false));
 }
+
+#[test]
+fn the_proxy_keeps_connections_alive_takes_chunked_bodies_and_session_tokens() {
+    let moto = Moto::start();
+    let proxy = SigningProxy::start(&moto.endpoint, ACCESS_KEY, SECRET_KEY, None);
+    let address = proxy.endpoint.strip_prefix("http://").expect("http");
+    let mut stream = TcpStream::connect(address).expect("connected");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("a timeout");
+    let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
+    let head = |headers: &[(String, String)], framing: &str| {
+        let mut head = String::from("POST / HTTP/1.1\r\n");
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head + framing + "\r\n"
+    };
+
+    // A chunked body, signed over its content.
+    let headers = signed(
+        &proxy.endpoint,
+        "POST",
+        "/",
+        &[
+            ("content-type", "application/x-amz-json-1.0"),
+            ("x-amz-target", "DynamoDB_20120810.ListTables"),
+        ],
+        b"{}",
+        "dynamodb",
+        SigningSettings::default(),
+    );
+    let request =
+        head(&headers, "Transfer-Encoding: chunked\r\n") + "1\r\n{\r\n1\r\n}\r\n0\r\n\r\n";
+    stream.write_all(request.as_bytes()).expect("sent");
+    let response = http::read_response(&mut reader, "POST").expect("an answer");
+    assert_eq!(table_names(&response), serde_json::json!([]));
+
+    // On the same connection: a session token, signed with the rest.
+    let identity = aws_credential_types::Credentials::new(
+        ACCESS_KEY,
+        SECRET_KEY,
+        Some("TOKEN9".into()),
+        None,
+        "test",
+    )
+    .into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("eu-west-1")
+        .name("dynamodb")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing parameters")
+        .into();
+    let mut headers = vec![
+        ("host".to_string(), address.to_string()),
+        ("content-type".into(), "application/x-amz-json-1.0".into()),
+        ("x-amz-target".into(), "DynamoDB_20120810.ListTables".into()),
+    ];
+    let request = SignableRequest::new(
+        "POST",
+        format!("{}/", proxy.endpoint),
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        SignableBody::Bytes(b"{}"),
+    )
+    .expect("a signable request");
+    let (instructions, _) = sign(request, &params).expect("a signature").into_parts();
+    let added: Vec<(String, String)> = instructions
+        .headers()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    assert!(
+        added
+            .iter()
+            .any(|(n, v)| n == "x-amz-security-token" && v == "TOKEN9")
+    );
+    headers.extend(added);
+    let request = head(&headers, "Content-Length: 2\r\n") + "{}";
+    stream.write_all(request.as_bytes()).expect("sent");
+    let response =
+        http::read_response(&mut reader, "POST").expect("an answer on the same connection");
+    assert_eq!(table_names(&response), serde_json::json!([]));
+    assert_eq!(proxy.verified(), 2, "{:?}", proxy.mismatches());
+}
+
+#[test]
+fn other_services_paths_are_encoded_twice() {
+    let moto = Moto::start();
+    let proxy = SigningProxy::start(&moto.endpoint, ACCESS_KEY, SECRET_KEY, None);
+    let path = "/2015-03-31/functions/kit%3Aprod/configuration";
+    let get = |settings: SigningSettings| {
+        let headers = signed(&proxy.endpoint, "GET", path, &[], b"", "lambda", settings);
+        send(&proxy.endpoint, "GET", path, &headers, b"", None)
+    };
+    // Passed on: moto has no such function.
+    let response = get(SigningSettings::default());
+    assert_eq!(response.status, 404, "{}", response.text());
+    assert_eq!(proxy.verified(), 1, "{:?}", proxy.mismatches());
+
+    let mut once = SigningSettings::default();
+    once.percent_encoding_mode = PercentEncodingMode::Single;
+    let response = get(once);
+    assert_eq!(response.status, 403);
+    assert_eq!(
+        response.header("x-amzn-ErrorType"),
+        Some("InvalidSignatureException:")
+    );
+    let mismatches = proxy.mismatches();
+    assert_eq!(mismatches.len(), 1);
+    assert!(
+        mismatches[0].contains("\n/2015-03-31/functions/kit%253Aprod/configuration\n"),
+        "{}",
+        mismatches[0]
+    );
+}

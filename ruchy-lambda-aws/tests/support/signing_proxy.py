@@ -210,12 +210,13 @@ def error_answer(headers, code, message):
             f"<RequestId>{request_id}</RequestId></Error>"
         )
         return body.encode(), "application/xml", [("x-amz-request-id", request_id)]
+    # The JSON protocols' names for these errors.
+    json_code = {
+        "SignatureDoesNotMatch": "InvalidSignatureException",
+        "MissingAuthenticationToken": "MissingAuthenticationTokenException",
+        "InvalidClientTokenId": "UnrecognizedClientException",
+    }.get(code, code)
     if content_type.startswith("application/x-amz-json"):
-        json_code = {
-            "SignatureDoesNotMatch": "InvalidSignatureException",
-            "MissingAuthenticationToken": "MissingAuthenticationTokenException",
-            "InvalidClientTokenId": "UnrecognizedClientException",
-        }.get(code, code)
         body = json.dumps(
             {"__type": f"com.amazon.coral.service#{json_code}", "message": message}
         )
@@ -231,7 +232,7 @@ def error_answer(headers, code, message):
     return (
         body.encode(),
         "application/json",
-        [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", f"{code}:")],
+        [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", f"{json_code}:")],
     )
 
 
