@@ -272,6 +272,27 @@ fn s3_requests_signed_with_s3s_settings_verify_and_double_encoded_ones_do_not() 
     );
     assert_eq!(proxy.verified(), 4, "{:?}", proxy.mismatches());
 
+    // A body other than the one whose hash was signed.
+    let headers = signed(endpoint, "PUT", key_path, &[], body, "s3", s3_settings());
+    let response = send(
+        endpoint,
+        "PUT",
+        key_path,
+        &headers,
+        b"hello, forged world",
+        None,
+    );
+    assert_eq!(response.status, 400, "{}", response.text());
+    assert!(
+        response
+            .text()
+            .contains("<Code>XAmzContentSHA256Mismatch</Code>")
+    );
+    assert_eq!(proxy.mismatches().len(), 1);
+    let response = s3("GET", key_path, b"", s3_settings());
+    assert_eq!(response.body, body, "the forged body did not reach moto");
+    assert_eq!(proxy.verified(), 5, "{:?}", proxy.mismatches());
+
     // Signed the way other services are (the path encoded twice): S3 refuses it.
     let response = s3("GET", key_path, b"", SigningSettings::default());
     assert_eq!(response.status, 403, "{}", response.text());
@@ -281,13 +302,13 @@ fn s3_requests_signed_with_s3s_settings_verify_and_double_encoded_ones_do_not() 
             .contains("<Code>SignatureDoesNotMatch</Code>")
     );
     let mismatches = proxy.mismatches();
-    assert_eq!(mismatches.len(), 1, "{mismatches:?}");
+    assert_eq!(mismatches.len(), 2, "{mismatches:?}");
     assert!(
-        mismatches[0].contains(&format!("\nGET\n{key_path}\n")),
+        mismatches[1].contains(&format!("\nGET\n{key_path}\n")),
         "{}",
-        mismatches[0]
+        mismatches[1]
     );
-    assert_eq!(proxy.verified(), 4);
+    assert_eq!(proxy.verified(), 5);
 }
 
 #[test]

@@ -10,11 +10,12 @@ the credential scope of the Authorization header (access key, date, region, serv
 the headers named in SignedHeaders, X-Amz-Date as the time (never the clock), the path (for S3
 as sent, for other services percent-encoded once more, as botocore signs them), the query
 (decoded, then encoded and sorted by botocore) and the body's SHA-256 (or, when signed,
-X-Amz-Content-SHA256). A signature that matches is counted and the request goes to the
-upstream server unchanged (a chunked body is sent with Content-Length; Expect is dropped, the
-proxy has already answered 100-continue); the upstream's answer comes back with its status,
-headers and body. Anything else is answered 403 with the service's own error shape and kept as
-a mismatch, described with the canonical request botocore computed.
+X-Amz-Content-SHA256, which must then be the body's). A signature that matches is counted and
+the request goes to the upstream server unchanged (a chunked body is sent with Content-Length;
+Expect is dropped, the proxy has already answered 100-continue); the upstream's answer comes
+back with its status, headers and body. Anything else is answered 403 (400 for a wrong body
+hash) in the service's own error shape and kept as a mismatch, described with the canonical
+request botocore computed.
 
 Control paths, answered by the proxy itself and never passed on:
     GET  /__proxy/stats  -> {"verified": N, "mismatches": ["...", ...]}
@@ -152,7 +153,8 @@ def verify(state, method, target, headers, body, scheme):
             )
 
     path, query = split_target(target)
-    request = AWSRequest(method=method, url=f"{scheme}://{headers.get('Host', '')}{path}", data=body)
+    url = f"{scheme}://{headers.get('Host', '')}{path}"
+    request = AWSRequest(method=method, url=url, data=body)
     for name in signed:
         values = headers.get_all(name)
         if not values:
@@ -167,13 +169,16 @@ def verify(state, method, target, headers, body, scheme):
     request.context["timestamp"] = amz_date
 
     content_sha256 = headers.get("X-Amz-Content-SHA256")
-    if service == "s3" and content_sha256 and SHA256_HEX.match(content_sha256):
+    # A body hash the signature covers must be the body's (S3 checks it; so is any service's
+    # checked here, since a client that sends one means it).
+    if content_sha256 and SHA256_HEX.match(content_sha256):
         actual = hashlib.sha256(body).hexdigest()
         if actual != content_sha256:
             raise Rejection(
                 400,
                 "XAmzContentSHA256Mismatch",
-                f"{where}: x-amz-content-sha256 is {content_sha256}, the body's SHA-256 is {actual}",
+                f"{where}: x-amz-content-sha256 is {content_sha256}, "
+                f"the body's SHA-256 is {actual}",
             )
 
     verifier_class = S3Verifier if service == "s3" else Verifier
