@@ -344,9 +344,49 @@ impl Prepared {
         endpoint: &Endpoint,
         e: ruchy_lambda_runtime_core::http::HttpError,
     ) -> Error {
-        Error::transport(
-            format!("{} {}", request.method, endpoint.url(&self.path_and_query)),
+        let tls_refused = tls_failure(&e);
+        let error = Error::transport(
+            format!(
+                "{} {} got no answer",
+                request.method,
+                endpoint.url(&self.path_and_query)
+            ),
             e,
-        )
+        );
+        // A certificate or handshake the client refuses is refused again on the next attempt.
+        if tls_refused {
+            error.not_retryable()
+        } else {
+            error
+        }
+    }
+}
+
+/// Whether `e` is a TLS failure (an untrusted certificate, a failed handshake), which no
+/// retry mends.
+fn tls_failure(e: &ruchy_lambda_runtime_core::http::HttpError) -> bool {
+    use ruchy_lambda_runtime_core::http::HttpError;
+    let io = match e {
+        HttpError::Connect { source, .. } => source,
+        HttpError::Io(e) => e,
+        _ => return false,
+    };
+    io.get_ref()
+        .is_some_and(|inner| inner.is::<rustls::Error>())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_client_is_shared_between_threads() {
+        fn shared<T: Send + Sync + Clone + 'static>() {}
+        shared::<super::Client>();
+        shared::<crate::DynamoDb>();
+        shared::<crate::S3>();
+        shared::<crate::Lambda>();
+        shared::<crate::JsonClient>();
+        fn sent<T: Send>() {}
+        sent::<crate::s3::Object>();
+        sent::<crate::Error>();
     }
 }
