@@ -11,7 +11,7 @@
 //! A test file includes it with `mod support;`.
 
 // Each test file uses only part of the kit.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod credentials;
 pub mod http;
