@@ -45,7 +45,10 @@ fn table() -> Result<Table, String> {
 fn handle(request: Request, table: &Table) -> Result<Value, Error> {
     match request {
         Request::Get(id) => {
-            let item: Option<Value> = table.db.get_item(&table.name, &json!({ "id": id }), false)?;
+            let item: Option<Value> =
+                table
+                    .db
+                    .get_item(&table.name, &json!({ "id": id }), false)?;
             Ok(match item {
                 Some(item) => json!({"found": true, "item": item}),
                 None => json!({"found": false}),

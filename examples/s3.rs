@@ -38,7 +38,12 @@ fn handle(request: Request, bucket: &Bucket) -> Result<Value, Error> {
     let s3 = &bucket.s3;
     Ok(match request {
         Request::Put { key, body } => {
-            s3.put_object(&bucket.name, &key, body.as_bytes(), Some("text/plain; charset=utf-8"))?;
+            s3.put_object(
+                &bucket.name,
+                &key,
+                body.as_bytes(),
+                Some("text/plain; charset=utf-8"),
+            )?;
             json!({"ok": true})
         }
         Request::Get(key) => json!({"body": s3.get_object(&bucket.name, &key)?.text()?}),

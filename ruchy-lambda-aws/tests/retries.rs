@@ -210,6 +210,8 @@ fn an_object_body_cut_short_is_a_read_error_not_a_short_body() {
     assert!(read.len() <= 50_000, "{} bytes read", read.len());
     assert_eq!(read[..], body[..read.len()]);
     println!("after {} bytes: {error}", read.len());
+    // And it stays an error: a later read is not taken for the end of the body.
+    assert!(object.read(&mut piece).is_err(), "a read after the error");
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].path, "/bucket/cut.bin");

@@ -65,6 +65,8 @@ pub struct Object {
     /// The object's metadata.
     pub head: ObjectHead,
     conn: Option<Connection>,
+    /// A read failed: the body is cut, and every later read says so too.
+    failed: bool,
     client: Client,
     endpoint: Endpoint,
 }
@@ -90,6 +92,11 @@ impl Object {
 impl Read for Object {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let Some(conn) = &mut self.conn else {
+            if self.failed {
+                return Err(io::Error::other(
+                    "the object's body was cut short by an earlier error",
+                ));
+            }
             return Ok(0);
         };
         if buf.is_empty() {
@@ -105,6 +112,7 @@ impl Read for Object {
             Ok(n) => Ok(n),
             Err(e) => {
                 self.conn = None;
+                self.failed = true;
                 Err(io::Error::other(e))
             }
         }
@@ -169,6 +177,7 @@ pub(crate) fn get(
     Ok(Object {
         head,
         conn: Some(conn),
+        failed: false,
         client: client.clone(),
         endpoint: endpoint.clone(),
     })
