@@ -90,6 +90,14 @@ fn short_name(full: &str) -> Cow<'_, str> {
     Cow::Borrowed(last)
 }
 
+#[cfg(feature = "aws")]
+impl ErrorType for ruchy_lambda_aws::Error {
+    /// AWS's error code, or `AwsError` for a call that got no answer from AWS.
+    fn error_type(&self) -> &str {
+        self.code().unwrap_or("AwsError")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,13 +152,5 @@ mod tests {
         assert_eq!(short_type_name::<Box<std::io::Error>>(), "io::Error");
         assert_eq!(short_type_name::<Box<Box<String>>>(), "String");
         assert_eq!(short_type_name::<Box<&str>>(), "str");
-    }
-}
-
-#[cfg(feature = "aws")]
-impl ErrorType for ruchy_lambda_aws::Error {
-    /// AWS's error code, or `AwsError` for a call that got no answer from AWS.
-    fn error_type(&self) -> &str {
-        self.code().unwrap_or("AwsError")
     }
 }
