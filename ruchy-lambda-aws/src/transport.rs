@@ -152,7 +152,7 @@ fn provider() -> CryptoProvider {
             cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
             cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         ],
-        kx_groups: vec![kx_group::X25519, kx_group::SECP256R1],
+        kx_groups: vec![kx_group::SECP256R1],
         signature_verification_algorithms: ALGORITHMS,
         secure_random: &Random,
         key_provider: &NoKeys,
