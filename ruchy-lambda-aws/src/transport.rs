@@ -14,8 +14,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ruchy_lambda_runtime_core::http::{Connect, HttpClient, Limits};
-use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use rustls::crypto::{
+    CryptoProvider, GetRandomFailed, KeyProvider, SecureRandom, WebPkiSupportedAlgorithms,
+};
+use rustls::pki_types::{PrivateKeyDer, ServerName};
+use rustls::sign::SigningKey;
+use rustls::{ClientConfig, ClientConnection, RootCertStore, SignatureScheme, StreamOwned};
 
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind};
@@ -68,16 +72,121 @@ fn make_tls_config() -> Result<ClientConfig, String> {
             })?,
     };
     let roots = load_roots(&path)?;
-    // *ring* rather than aws-lc-rs: a smaller binary and a quicker build (BENCHMARKS.md, "TLS
-    // for the AWS client"); rustls marks it deprecated for its lack of post-quantum key
-    // exchange, which AWS's endpoints do not require.
-    #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(ClientConfig::builder_with_provider(provider)
+    Ok(ClientConfig::builder_with_provider(Arc::new(provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS: {e}"))?
         .with_root_certificates(roots)
         .with_no_client_auth())
+}
+
+/// The TLS algorithms, on *ring* rather than aws-lc-rs: a smaller binary and a quicker build
+/// (BENCHMARKS.md, "TLS for the AWS client"). Only what AWS's endpoints use is linked in;
+/// rustls's `ring::default_provider()` would bring every suite, group and signing key type:
+/// - suites: TLS 1.3 and TLS 1.2 ECDHE (ECDSA and RSA) with AES-GCM. No ChaCha20-Poly1305,
+///   which only wins over AES-GCM on processors without AES instructions, unlike Lambda's;
+/// - key exchange: P-256 only, the group every TLS 1.3 server must take (RFC 8446, 9.1) and
+///   every TLS 1.2 ECDHE server does. Its code and tables are linked anyway for verifying
+///   ECDSA P-256 certificates, while X25519 would add 39,936 bytes to a function;
+/// - certificate and handshake signatures: ECDSA on P-256 and P-384, RSA PKCS#1 and PSS (no
+///   Ed25519, which no public CA issues);
+/// - no private keys: the client does not authenticate itself with a certificate.
+fn provider() -> CryptoProvider {
+    use rustls::crypto::ring::{cipher_suite as cs, kx_group};
+    use webpki::ring as alg;
+    static ALGORITHMS: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
+        all: &[
+            alg::ECDSA_P256_SHA256,
+            alg::ECDSA_P256_SHA384,
+            alg::ECDSA_P384_SHA256,
+            alg::ECDSA_P384_SHA384,
+            alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+            alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+            alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+            alg::RSA_PKCS1_2048_8192_SHA256,
+            alg::RSA_PKCS1_2048_8192_SHA384,
+            alg::RSA_PKCS1_2048_8192_SHA512,
+            alg::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+            alg::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+            alg::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+        ],
+        // For TLS 1.2 the scheme does not fix the curve; for TLS 1.3 it does.
+        mapping: &[
+            (
+                SignatureScheme::ECDSA_NISTP384_SHA384,
+                &[alg::ECDSA_P384_SHA384, alg::ECDSA_P256_SHA384],
+            ),
+            (
+                SignatureScheme::ECDSA_NISTP256_SHA256,
+                &[alg::ECDSA_P256_SHA256, alg::ECDSA_P384_SHA256],
+            ),
+            (
+                SignatureScheme::RSA_PSS_SHA512,
+                &[alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY],
+            ),
+            (
+                SignatureScheme::RSA_PSS_SHA384,
+                &[alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY],
+            ),
+            (
+                SignatureScheme::RSA_PSS_SHA256,
+                &[alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY],
+            ),
+            (
+                SignatureScheme::RSA_PKCS1_SHA512,
+                &[alg::RSA_PKCS1_2048_8192_SHA512],
+            ),
+            (
+                SignatureScheme::RSA_PKCS1_SHA384,
+                &[alg::RSA_PKCS1_2048_8192_SHA384],
+            ),
+            (
+                SignatureScheme::RSA_PKCS1_SHA256,
+                &[alg::RSA_PKCS1_2048_8192_SHA256],
+            ),
+        ],
+    };
+    CryptoProvider {
+        cipher_suites: vec![
+            cs::TLS13_AES_128_GCM_SHA256,
+            cs::TLS13_AES_256_GCM_SHA384,
+            cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        ],
+        kx_groups: vec![kx_group::SECP256R1],
+        signature_verification_algorithms: ALGORITHMS,
+        secure_random: &Random,
+        key_provider: &NoKeys,
+    }
+}
+
+/// The system's random numbers, through *ring*.
+#[derive(Debug)]
+struct Random;
+
+impl SecureRandom for Random {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), GetRandomFailed> {
+        use ring::rand::SecureRandom as _;
+        ring::rand::SystemRandom::new()
+            .fill(buf)
+            .map_err(|_| GetRandomFailed)
+    }
+}
+
+/// Loads no private key: the client has no certificate of its own.
+#[derive(Debug)]
+struct NoKeys;
+
+impl KeyProvider for NoKeys {
+    fn load_private_key(
+        &self,
+        _key: PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn SigningKey>, rustls::Error> {
+        Err(rustls::Error::General(
+            "no client certificates: private keys are not supported".into(),
+        ))
+    }
 }
 
 /// The trust anchors of a PEM bundle. Certificates rustls cannot use are skipped, as
