@@ -7,97 +7,15 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+// ruchy-lambda-aws's test kit: its moto launcher and one-request HTTP client.
+#[path = "../ruchy-lambda-aws/tests/support/mod.rs"]
+mod aws_support;
 
+use aws_support::Moto;
 use ruchy_lambda_aws::{Client, Credentials};
 use ruchy_lambda_local::{Function, FunctionConfig, InvocationReport, Outcome, Output};
 use serde_json::{Value, json};
-
-/// moto's server on a free loopback port, killed when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let program = match std::env::var_os("MOTO_SERVER") {
-            Some(path) => PathBuf::from(path),
-            None => {
-                let home = std::env::var_os("HOME")
-                    .map(PathBuf::from)
-                    .unwrap_or_default();
-                home.join(".cache/ruchy-lambda/moto-venv/bin/moto_server")
-            }
-        };
-        assert!(
-            program.is_file(),
-            "moto_server is not installed at {}: run `.ci/run` once (it makes the venv), or set \
-             MOTO_SERVER to the path of moto_server (pip install 'moto[server]==5.2.6')",
-            program.display()
-        );
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-        let mut moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while request(port, "GET", "/moto-api/") != Some(200) {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("moto_server ended ({status}) before answering on port {port}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not answer on port {port} within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        moto
-    }
-
-    fn port(&self) -> u16 {
-        self.endpoint.rsplit(':').next().unwrap().parse().unwrap()
-    }
-}
-
-/// The status of an unsigned, body-less request to moto (which does not check signatures).
-fn request(port: u16, method: &str, path: &str) -> Option<u16> {
-    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\
-         Connection: close\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    let mut reader = BufReader::new(stream);
-    let mut status_line = String::new();
-    reader.read_line(&mut status_line).ok()?;
-    let _ = reader.read_to_end(&mut Vec::new());
-    status_line.split(' ').nth(1)?.parse().ok()
-}
+use std::time::Duration;
 
 const ACCESS_KEY: &str = "AKIDEXAMPLES";
 const SECRET_KEY: &str = "examples-secret";
@@ -220,7 +138,9 @@ fn dynamodb_example_gets_and_puts_items_as_plain_json() {
 #[test]
 fn s3_example_puts_gets_and_lists_keys() {
     let moto = Moto::start();
-    assert_eq!(request(moto.port(), "PUT", "/photos"), Some(200));
+    let created = aws_support::http::request(&moto.endpoint, "PUT", "/photos", &[], b"", None)
+        .expect("CreateBucket");
+    assert_eq!(created.status, 200);
     let mut function = start("s3", &moto, &[("BUCKET", "photos")]);
 
     let key = "dir/a b+é.txt";
