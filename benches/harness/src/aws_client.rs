@@ -205,6 +205,8 @@ pub struct Measured {
     pub warm: Vec<Duration>,
     /// `VmHWM` after the warm run, kB.
     pub rss_kb: Option<u64>,
+    /// The connections of its cold starts: TCP connected → first byte of the TLS `ClientHello`.
+    pub hello: Vec<Duration>,
 }
 
 impl Measured {
@@ -274,6 +276,15 @@ pub fn measure(
     };
     let mut measured = Vec::new();
     let mut served = Served::default();
+    // What the endpoint saw since the last call, added to `served`; the `ClientHello` times.
+    let collect = |served: &mut Served| {
+        let more = endpoint.take();
+        served.connections += more.connections;
+        served.answered.extend(more.answered);
+        served.refused_count += more.refused_count;
+        served.refused.extend(more.refused);
+        more.hellos
+    };
     for n in LEVELS {
         let mut subjects = Vec::new();
         for (bootstrap, path) in &built.bootstraps {
@@ -289,6 +300,7 @@ pub fn measure(
                 first: Vec::with_capacity(plan.spawns),
                 warm: Vec::with_capacity(plan.warm),
                 rss_kb: None,
+                hello: Vec::new(),
             });
         }
         let base = measured.len() - subjects.len();
@@ -303,6 +315,7 @@ pub fn measure(
                 let report = subjects[i].cold_invocation().map_err(explain)?;
                 subjects[i].stop();
                 let m = &mut measured[base + i];
+                m.hello.extend(collect(&mut served));
                 m.init.push(report.init_duration.ok_or_else(|| {
                     format!("{}: a cold start without init duration", subjects[i].name)
                 })?);
@@ -326,11 +339,7 @@ pub fn measure(
             measured[base + i].rss_kb = Some(subject.peak_rss().map_err(explain)?);
             subject.stop();
         }
-        let more = endpoint.take();
-        served.connections += more.connections;
-        served.answered.extend(more.answered);
-        served.refused_count += more.refused_count;
-        served.refused.extend(more.refused);
+        collect(&mut served);
     }
     if served.refused_count > 0 {
         return Err(format!(
@@ -537,14 +546,17 @@ pub fn markdown(md: &mut String, aws: &AwsClient) {
          its connection's handshake included unless init made it), {} cold starts each, \
          interleaved; **init + first** per cold start; **warm**, {} invocations after {} \
          unmeasured, queued {} at a time, the bootstraps taking turns; **peak RSS**, `VmHWM` \
-         after the warm run. Times are median (p5–p95).\n",
+         after the warm run; **connect → `ClientHello`**, for each connection of the cold \
+         starts, the endpoint's time from accepting the TCP connection to the first byte of the \
+         TLS handshake (what the client does between connecting and starting its handshake). \
+         Times are median (p5–p95).\n",
         aws.plan.spawns, aws.plan.warm, aws.plan.warmup, aws.plan.block
     );
     let _ = writeln!(
         md,
-        "| N | bootstrap | stripped size (kB) | init (ms) | first invocation (ms) | init + first (ms) | warm (ms) | peak RSS (KiB) |"
+        "| N | bootstrap | stripped size (kB) | init (ms) | first invocation (ms) | init + first (ms) | warm (ms) | peak RSS (KiB) | connect → `ClientHello` (ms) |"
     );
-    let _ = writeln!(md, "|---:|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(md, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     let cell = |samples: &[Duration]| {
         Summary::of_millis(samples).map_or_else(|| "—".to_owned(), |s| median_p5_p95(&s))
     };
@@ -552,7 +564,7 @@ pub fn markdown(md: &mut String, aws: &AwsClient) {
         for m in Bootstrap::ALL.iter().filter_map(|&b| aws.find(b, n)) {
             let _ = writeln!(
                 md,
-                "| {n} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {n} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 m.bootstrap.label(),
                 number(m.size as f64 / 1000.0),
                 cell(&m.init),
@@ -560,6 +572,7 @@ pub fn markdown(md: &mut String, aws: &AwsClient) {
                 cell(&m.cold()),
                 cell(&m.warm),
                 m.rss_kb.map_or_else(|| "—".to_owned(), |kb| kb.to_string()),
+                cell(&m.hello),
             );
         }
     }
@@ -586,15 +599,21 @@ pub fn markdown(md: &mut String, aws: &AwsClient) {
     }
     let _ = writeln!(md);
     let s = aws.sizes;
+    let extra = s.minimal as i64 - s.minimal_without_aws as i64;
     let _ = writeln!(
         md,
         "What the `aws` feature costs a function that does not use it: the examples' default \
          features include `aws` (for `dynamodb` and `s3`); `minimal` built with them is {} bytes, \
-         and {} bytes without `aws` (`{}`): the other examples link none of the client. The \
-         `dynamodb` example, with the same features and profile, is {} bytes ({}× `minimal`).\n",
+         and {} bytes without `aws` (`{}`){}. The `dynamodb` example, with the same features and \
+         profile, is {} bytes ({}× `minimal`).\n",
         s.minimal,
         s.minimal_without_aws,
         WITHOUT_AWS.join(" "),
+        if extra == 0 {
+            ": the same bytes".to_owned()
+        } else {
+            format!(": {extra:+} bytes with `aws`")
+        },
         s.dynamodb,
         number(s.dynamodb as f64 / s.minimal as f64),
     );
@@ -632,6 +651,7 @@ pub fn tsv(out: &mut String, aws: &AwsClient) {
             ("first", m.first.clone()),
             ("cold", m.cold()),
             ("warm", m.warm.clone()),
+            ("hello", m.hello.clone()),
         ] {
             if let Some(s) = Summary::of_millis(&samples) {
                 let _ = writeln!(
@@ -666,6 +686,7 @@ mod tests {
             first: vec![Duration::from_millis(ms * 2); 3],
             warm: vec![Duration::from_millis(ms); 5],
             rss_kb: Some(kb),
+            hello: vec![Duration::from_micros(ms * 100); 3],
         };
         let mut all = Vec::new();
         for n in LEVELS {
@@ -742,13 +763,20 @@ mod tests {
         markdown(&mut md, &aws);
         assert!(md.contains("## The blocking AWS client"));
         assert!(md.contains(
-            "| 1 | ruchy-lambda `dynamodb-client` (blocking client, connects in init) | 1500 | 4.00 (4.00–4.00) | 8.00 (8.00–8.00) | 12.0 (12.0–12.0) | 4.00 (4.00–4.00) | 8000 |"
+            "| 1 | ruchy-lambda `dynamodb-client` (blocking client, connects in init) | 1500 | 4.00 (4.00–4.00) | 8.00 (8.00–8.00) | 12.0 (12.0–12.0) | 4.00 (4.00–4.00) | 8000 | 0.400 (0.400–0.400) |"
         ));
         assert!(md.contains(
             "| 4 | ruchy-lambda `dynamodb-sdk` (AWS SDK, `async fn`) | 0.90× | 0.90× | 0.90× | 0.90× | 0.90× | 0.90× |"
         ));
         assert!(md.contains("answered 12 requests over 3 TLS connections, 50.0 (40.0–60.0) µs"));
-        assert!(md.contains("`minimal` built with them is 340000 bytes, and 340000 bytes"));
+        assert!(md.contains(
+            "`minimal` built with them is 340000 bytes, and 340000 bytes without `aws` \
+             (`--no-default-features --features log,http`): the same bytes."
+        ));
+        let mut larger = String::new();
+        markdown(&mut larger, &section(4, 8_000, 208));
+        assert!(larger.contains("340208 bytes, and 340000 bytes"));
+        assert!(larger.contains(": +208 bytes with `aws`."));
         assert!(md.contains("### The blocking AWS client targets"));
         let mut out = String::new();
         tsv(&mut out, &aws);

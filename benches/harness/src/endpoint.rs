@@ -59,6 +59,9 @@ pub struct Endpoint {
 pub struct Served {
     /// TLS connections accepted.
     pub connections: usize,
+    /// TCP connection accepted → first byte of its TLS `ClientHello`, each: the time the client
+    /// spends between connecting and starting its handshake.
+    pub hellos: Vec<Duration>,
     /// Requests answered with the item: request read → reply written, each.
     pub answered: Vec<Duration>,
     /// Requests refused, with why (the first few).
@@ -201,7 +204,14 @@ fn accept(listener: &TcpListener, shared: &Arc<Shared>) {
 
 /// One connection: requests until the client closes it (or asks to).
 fn serve(tcp: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    let accepted = Instant::now();
     tcp.set_nodelay(true)?;
+    if tcp.peek(&mut [0])? == 0 {
+        return Ok(());
+    }
+    if let Ok(mut served) = shared.served.lock() {
+        served.hellos.push(accepted.elapsed());
+    }
     let connection =
         ServerConnection::new(Arc::clone(&shared.tls)).map_err(std::io::Error::other)?;
     let mut reader = BufReader::new(StreamOwned::new(connection, tcp));
@@ -579,6 +589,7 @@ mod tests {
         assert!(body.contains("ValidationException"), "{body}");
         let served = endpoint.take();
         assert_eq!(served.connections, 1);
+        assert_eq!(served.hellos.len(), 1);
         assert_eq!(served.answered.len(), 1);
         assert_eq!(served.refused_count, 1);
         assert!(
