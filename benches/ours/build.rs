@@ -14,8 +14,8 @@ fn main() {
     let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let example = dir.join("../../examples/dynamodb.rs");
     println!("cargo::rerun-if-changed={}", example.display());
-    let source = std::fs::read_to_string(&example)
-        .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
+    let source =
+        std::fs::read_to_string(&example).unwrap_or_else(|e| panic!("{}: {e}", example.display()));
     let found = source.matches(CONNECT).count();
     assert!(
         found == 1,
