@@ -17,16 +17,18 @@ pub fn section() -> &'static str {
      `CARGO_ENCODED_RUSTFLAGS` are cleared (static rows set \
      `RUSTFLAGS=\"-C target-feature=+crt-static\"` and `--target`). The repository's own \
      `release-abort` profile is the same profile: `cargo build --profile release-abort`.\n\
-     - **Features**: the examples' default features, which are the facade's (`log`) and `http` \
-     (for the `http` example; a handler that does not use it does not call its code). A section \
-     that measures a feature says which (`--no-default-features`, `--features log-kv`, …).\n\
+     - **Features**: the examples' default features, which are the facade's (`log`), `http` \
+     (for the `http` example) and `aws` (for `dynamodb` and `s3`); a handler that does not use \
+     one does not call its code (the blocking AWS client section checks that `minimal` is the \
+     same size without `aws`). A section that measures a feature says which \
+     (`--no-default-features`, `--features log-kv`, …).\n\
      - **A root build is a user's build**: the root Cargo.toml's `default-members` leave out \
      `tests`, `tests/awaiting`, `aws-validate` and `benches/harness`. Cargo unifies features over \
      the packages of one build, and `tests` turns on the facade's `log-kv`, `tracing` and `http` \
      for its fixtures (`tests/awaiting` its `tokio`); left in, it would put them into every example of a build typed at the root. So \
      `cargo build --profile release-abort --example minimal` at the root gives the same bytes \
      as this benchmark's ruchy-lambda `minimal` in the shipping configuration. A facade feature \
-     (`tokio`, and later `aws` and `durable`) stays out of the examples the same way, as long as \
+     (`tokio`, and later `durable`) stays out of the examples the same way, as long as \
      it is turned on by the excluded members only (or by an example's own \
      `required-features`), never by the examples' default features. `cargo test --workspace` \
      still builds and tests every member.\n\n"

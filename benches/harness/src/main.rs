@@ -6,10 +6,12 @@
 
 #![forbid(unsafe_code)]
 
+mod aws_client;
 mod batch;
 mod builds;
 mod chart;
 mod concurrency;
+mod endpoint;
 mod figures;
 mod how_built;
 mod http;
@@ -40,12 +42,14 @@ const USAGE: &str = "\
 usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                           [--spawns N] [--warm N]
                           [--concurrency-only | --logs-only | --streaming-only | --http-only
-                           | --ruchy-only | --lifecycle-only | --batch-only | --sdk-only]
+                           | --ruchy-only | --lifecycle-only | --batch-only | --sdk-only
+                           | --aws-only]
                           [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
                      (the peer is not built), a few invocations, no AWS SDK section
-                     (unless with --sdk-only); writes to a temporary directory unless
+                     (unless with --sdk-only) and no blocking AWS client section (unless
+                     with --aws-only); writes to a temporary directory unless
                      --out is given
   --out DIR          write BENCHMARKS.md, ratios.svg and results.tsv into DIR (default: the
                      repository: BENCHMARKS.md, benches/ratios.svg, benches/results.tsv)
@@ -66,6 +70,8 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                      likewise
   --sdk-only         only the AWS SDK section (async handlers on the AWS SDK for Rust against
                      moto's server: MOTO_SERVER, or moto_server on PATH), likewise
+  --aws-only         only the blocking AWS client section (ruchy-lambda's `aws` client vs the
+                     AWS SDK, against the harness's own HTTPS DynamoDB endpoint), likewise
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -77,7 +83,8 @@ struct Options {
     spawns: Option<usize>,
     warm: Option<usize>,
     /// Only this section (`--concurrency-only`, `--logs-only`, `--streaming-only`,
-    /// `--http-only`, `--ruchy-only`, `--lifecycle-only`, `--batch-only`, `--sdk-only`).
+    /// `--http-only`, `--ruchy-only`, `--lifecycle-only`, `--batch-only`, `--sdk-only`,
+    /// `--aws-only`).
     only: Option<Section>,
     invoked_as: Option<String>,
 }
@@ -111,6 +118,7 @@ fn parse_args() -> Result<Options, String> {
             "--lifecycle-only" => options.only = Some(Section::Lifecycle),
             "--batch-only" => options.only = Some(Section::Batch),
             "--sdk-only" => options.only = Some(Section::Sdk),
+            "--aws-only" => options.only = Some(Section::AwsClient),
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -130,6 +138,7 @@ enum Section {
     Lifecycle,
     Batch,
     Sdk,
+    AwsClient,
 }
 
 impl Section {
@@ -143,6 +152,7 @@ impl Section {
             Section::Lifecycle => "lifecycle",
             Section::Batch => "batch",
             Section::Sdk => "sdk",
+            Section::AwsClient => "aws",
         }
     }
 }
@@ -257,6 +267,14 @@ fn run(options: Options) -> Result<(), String> {
                 None
             }
         }
+    } else {
+        None
+    };
+    // The blocking AWS client section's bootstraps, likewise before the Ruchy handlers and
+    // before ruchy-lambda's examples (its `minimal` builds are copied away); a smoke run leaves
+    // it out, as the SDK takes minutes to build.
+    let aws_build = if runs(Section::AwsClient) && !(options.smoke && options.only.is_none()) {
+        Some(builder.build_aws_client(configs[shipping], runtimes.contains(&Runtime::Peer))?)
     } else {
         None
     };
@@ -469,6 +487,16 @@ fn run(options: Options) -> Result<(), String> {
     } else {
         None
     };
+    let aws_client = match &aws_build {
+        Some(built) => Some(measure_aws_client(
+            configs[shipping],
+            built,
+            &settings,
+            &repo,
+            &target_root,
+        )?),
+        None => None,
+    };
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
         .and_then(|(before, after)| after.others_since(before));
@@ -514,6 +542,7 @@ fn run(options: Options) -> Result<(), String> {
         lifecycle,
         batch,
         sdk,
+        aws_client,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,
@@ -940,6 +969,37 @@ fn measure_sdk(
             .then(|| builds::locked_version(repo, "peer", "lambda_runtime"))
             .flatten(),
         moto,
+        measured,
+    })
+}
+
+/// The blocking AWS client figures, in `config`: the bootstraps `built`, against the harness's
+/// own DynamoDB endpoint (its CA written under `target_root`).
+fn measure_aws_client(
+    config: Config,
+    built: &aws_client::Built,
+    settings: &Settings,
+    repo: &Path,
+    target_root: &Path,
+) -> Result<aws_client::AwsClient, String> {
+    let plan = sdk::Plan::new(settings.spawns, settings.warm);
+    let started = Instant::now();
+    let (measured, endpoint) = aws_client::measure(built, &plan, target_root)?;
+    eprintln!("aws: measured in {:.0} s", started.elapsed().as_secs_f64());
+    let peer = built
+        .bootstraps
+        .iter()
+        .any(|(b, _)| *b == aws_client::Bootstrap::PeerSdk);
+    Ok(aws_client::AwsClient {
+        config,
+        plan,
+        versions: ["aws-config", "aws-sdk-dynamodb", "rustls"]
+            .map(|name| builds::locked_version(repo, "ours", name)),
+        peer_version: peer
+            .then(|| builds::locked_version(repo, "peer", "lambda_runtime"))
+            .flatten(),
+        endpoint,
+        sizes: built.sizes,
         measured,
     })
 }

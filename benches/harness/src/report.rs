@@ -72,6 +72,7 @@ pub struct Run {
     pub lifecycle: Option<crate::lifecycle::Lifecycle>,
     pub batch: Option<crate::batch::Batch>,
     pub sdk: Option<crate::sdk::Sdk>,
+    pub aws_client: Option<crate::aws_client::AwsClient>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -248,6 +249,9 @@ pub fn markdown(run: &Run) -> String {
     if let Some(sdk) = &run.sdk {
         crate::sdk::markdown(&mut md, sdk);
     }
+    if let Some(aws) = &run.aws_client {
+        crate::aws_client::markdown(&mut md, aws);
+    }
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -263,6 +267,7 @@ pub fn markdown(run: &Run) -> String {
          benches/run --lifecycle-only\n\
          benches/run --batch-only\n\
          benches/run --sdk-only           # needs moto's server (MOTO_SERVER or on PATH)\n\
+         benches/run --aws-only\n\
          benches/run --concurrency-only\n\
          benches/run --help     # counts, output and target directories\n\
          ```\n\n\
@@ -285,6 +290,7 @@ fn own_sections(run: &Run) -> String {
         run.lifecycle.as_ref().map(|_| "lifecycle hooks"),
         run.batch.as_ref().map(|_| "borrowed events"),
         run.sdk.as_ref().map(|_| "async handlers on the AWS SDK"),
+        run.aws_client.as_ref().map(|_| "the blocking AWS client"),
     ]
     .into_iter()
     .flatten()
@@ -547,6 +553,9 @@ pub fn tsv(run: &Run) -> String {
     if let Some(sdk) = &run.sdk {
         crate::sdk::tsv(&mut out, sdk);
     }
+    if let Some(aws) = &run.aws_client {
+        crate::aws_client::tsv(&mut out, aws);
+    }
     out
 }
 
@@ -591,6 +600,9 @@ pub fn summary(run: &Run) -> String {
             crate::sdk::Sdk::Measured { config, .. } => Some(("sdk", *config, s.targets())),
             crate::sdk::Sdk::Skipped => None,
         }),
+        run.aws_client
+            .as_ref()
+            .map(|a| ("aws", a.config, a.targets())),
     ];
     for (name, config, targets) in sections.into_iter().flatten() {
         let _ = writeln!(out, "{name} ({}):", config.label());

@@ -48,17 +48,17 @@ const ASYNC_SIZE_BOUND: f64 = 1.6;
 pub const LEVELS: [usize; 2] = [1, 4];
 
 /// The table the functions read.
-const TABLE: &str = "items";
+pub(crate) const TABLE: &str = "items";
 /// What every invocation of a function on the SDK is sent.
-const EVENT: &[u8] = br#"{"get":"k3"}"#;
+pub(crate) const EVENT: &[u8] = br#"{"get":"k3"}"#;
 /// The item, as moto is given it (DynamoDB JSON).
-const ITEM: &str = r#"{"id":{"S":"k3"},"name":{"S":"three"},"count":{"N":"3"},"price":{"N":"1.5"},"tags":{"SS":["a"]},"nested":{"M":{"ok":{"BOOL":true},"none":{"NULL":true}}},"blob":{"B":"aGVsbG8="}}"#;
+pub(crate) const ITEM: &str = r#"{"id":{"S":"k3"},"name":{"S":"three"},"count":{"N":"3"},"price":{"N":"1.5"},"tags":{"SS":["a"]},"nested":{"M":{"ok":{"BOOL":true},"none":{"NULL":true}}},"blob":{"B":"aGVsbG8="}}"#;
 /// The reply both functions on the SDK must give to [`EVENT`]: the item as plain JSON (serde_json
 /// writes an object's keys in order).
-const REPLY: &[u8] = br#"{"found":true,"item":{"blob":"aGVsbG8=","count":3,"id":"k3","name":"three","nested":{"none":null,"ok":true},"price":1.5,"tags":["a"]}}"#;
+pub(crate) const REPLY: &[u8] = br#"{"found":true,"item":{"blob":"aGVsbG8=","count":3,"id":"k3","name":"three","nested":{"none":null,"ok":true},"price":1.5,"tags":["a"]}}"#;
 /// The placeholder credentials (AWS's documentation examples).
-const ACCESS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
-const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+pub(crate) const ACCESS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+pub(crate) const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 /// How to get moto's server.
 pub const INSTALL: &str = "pip install 'moto[server]' (`.ci/run` installs it into \
                            ~/.cache/ruchy-lambda/moto-venv), then set MOTO_SERVER to its \
@@ -329,7 +329,7 @@ pub fn measure(
 /// Queues `count` invocations at once on `subject`'s running process (so that N are in flight
 /// while they last) and waits for them; their durations (event handed out → answer) are
 /// appended to `samples`, every reply checked.
-fn invoke_queued(
+pub(crate) fn invoke_queued(
     subject: &Subject,
     exchange: &Exchange,
     count: usize,
@@ -655,7 +655,7 @@ impl Sdk {
 
 /// A ratio with two decimals, or three when two would round it onto `bound` from above or
 /// below (so that "1.00×" is never a miss).
-fn ratio_text(r: f64, bound: f64) -> String {
+pub(crate) fn ratio_text(r: f64, bound: f64) -> String {
     let two = format!("{r:.2}");
     if two == format!("{bound:.2}") && r != bound {
         format!("{r:.3}")
@@ -665,7 +665,7 @@ fn ratio_text(r: f64, bound: f64) -> String {
 }
 
 /// `a ÷ b` as a cell.
-fn ratio_cell(r: Option<f64>) -> String {
+pub(crate) fn ratio_cell(r: Option<f64>) -> String {
     r.map_or_else(|| "—".to_owned(), |r| format!("{r:.2}×"))
 }
 
