@@ -355,18 +355,50 @@ impl Pool {
         }
     }
 
-    /// Opens `n` connections to `endpoint` now (TLS handshake included) and keeps them idle.
+    /// Opens `n` connections to `endpoint` now (TLS handshake included), at once on threads of
+    /// their own when there are several, and keeps them idle.
     pub(crate) fn warm(&self, endpoint: &Endpoint, n: usize) -> Result<(), Error> {
-        let mut opened = Vec::with_capacity(n);
-        for _ in 0..n {
-            let mut conn = self.take(endpoint)?;
-            conn.connect_now().map_err(|e| {
-                Error::transport(format!("connecting to {}", endpoint.authority()), e)
-            })?;
-            opened.push(conn);
-        }
+        let open = |mut conn: Connection| {
+            conn.connect_now()
+                .map(|()| conn)
+                .map_err(|e| Error::transport(format!("connecting to {}", endpoint.authority()), e))
+        };
+        let conns = (0..n)
+            .map(|_| self.take(endpoint))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Several at once: each handshake waits on the network more than it computes.
+        let opened: Vec<Result<Connection, Error>> = if conns.len() == 1 {
+            conns.into_iter().map(open).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = conns
+                    .into_iter()
+                    .map(|conn| scope.spawn(move || open(conn)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(Error::new(
+                                ErrorKind::Transport,
+                                "a connecting thread panicked",
+                            ))
+                        })
+                    })
+                    .collect()
+            })
+        };
+        let mut first_error = None;
         for conn in opened {
-            self.put(endpoint, conn);
+            match conn {
+                Ok(conn) => self.put(endpoint, conn),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
         }
         Ok(())
     }
