@@ -227,6 +227,23 @@ pub fn encode_label(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_path_without_its_slash_is_refused_before_sending() {
+        // Nothing listens on port 9: a request sent would be a transport error.
+        let lambda = crate::Client::builder()
+            .region("us-east-1")
+            .credentials(crate::Credentials::new("AKID", "secret"))
+            .endpoint_url("http://127.0.0.1:9")
+            .build()
+            .unwrap()
+            .lambda();
+        let err = lambda
+            .call_json::<serde_json::Value>("GET", "2015-03-31/functions", &[], None)
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Request);
+        assert!(err.message().contains("does not start with `/`"), "{err}");
+    }
+
+    #[test]
     fn function_names_and_arns_are_one_path_segment() {
         assert_eq!(super::encode_label("my-fn"), "my-fn");
         assert_eq!(

@@ -75,11 +75,7 @@ impl Checkpoints {
     ) -> Result<CheckpointResponse, Error> {
         self.checkpoint_request(
             arn,
-            &CheckpointRequest {
-                checkpoint_token: checkpoint_token.to_owned(),
-                updates: updates.to_vec(),
-                client_token: None,
-            },
+            &CheckpointRequest::new(checkpoint_token, updates.to_vec()),
         )
     }
 

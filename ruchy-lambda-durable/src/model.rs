@@ -60,6 +60,14 @@ pub struct ExecutionState {
 }
 
 impl ExecutionState {
+    /// A page of `operations`, with the marker of the next page if there is one.
+    pub fn new(operations: Vec<Operation>, next_marker: Option<String>) -> Self {
+        ExecutionState {
+            operations,
+            next_marker,
+        }
+    }
+
     /// The marker of the next page, if there is one (an empty marker is none).
     pub fn next_page(&self) -> Option<&str> {
         self.next_marker.as_deref().filter(|m| !m.is_empty())
@@ -564,6 +572,17 @@ pub struct CheckpointRequest {
     /// An idempotency token (1 to 64 printable characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
+}
+
+impl CheckpointRequest {
+    /// Saves `updates` with `checkpoint_token`, without a client token.
+    pub fn new(checkpoint_token: impl Into<String>, updates: Vec<OperationUpdate>) -> Self {
+        CheckpointRequest {
+            checkpoint_token: checkpoint_token.into(),
+            updates,
+            client_token: None,
+        }
+    }
 }
 
 /// The answer of `CheckpointDurableExecution`.
