@@ -8,6 +8,25 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The largest reply a durable invocation returns with its result inline: Lambda's 6 MB
+/// response limit less 50 bytes for the envelope. A larger result is checkpointed as the
+/// `EXECUTION` operation's `SUCCEED` payload and the reply's `Result` is empty
+/// (`LAMBDA_RESPONSE_SIZE_LIMIT` in AWS's Python SDK, `execution.py`).
+pub const RESPONSE_SIZE_LIMIT: usize = 6 * 1024 * 1024 - 50;
+
+/// The largest result a child context checkpoints whole; above it the context checkpoints
+/// `ReplayChildren` and a replay re-runs its children (`CHECKPOINT_SIZE_LIMIT_BYTES` in AWS's
+/// Python SDK, `constants.py`).
+pub const CHECKPOINT_PAYLOAD_LIMIT: usize = 256 * 1024;
+
+/// The most updates AWS's Python SDK sends in one checkpoint (`CheckpointBatcherConfig`,
+/// `state.py`).
+pub const MAX_BATCH_OPERATIONS: usize = 250;
+
+/// The most bytes of updates AWS's Python SDK sends in one checkpoint (750 KB,
+/// `CheckpointBatcherConfig`, `state.py`).
+pub const MAX_BATCH_BYTES: usize = 750 * 1024;
+
 /// The event of a durable invocation.
 ///
 /// ```json
