@@ -35,8 +35,9 @@
 //! - **Retries**: AWS's standard mode ([`RetryConfig`]).
 //! - **Services**: the JSON protocols ([`JsonClient`]: DynamoDB, SQS, Kinesis, Step Functions,
 //!   EventBridge, Secrets Manager, SSM, KMS, CloudWatch Logs), DynamoDB items as serde types
-//!   ([`dynamodb`]), S3's object operations ([`s3`]), Lambda's `Invoke` ([`lambda`]), and the
-//!   availability zone from Lambda's metadata endpoint ([`metadata`]).
+//!   ([`dynamodb`]), S3's object operations ([`s3`]), Lambda's `Invoke` and any other Lambda
+//!   operation by its method and path ([`lambda`]), and the availability zone from Lambda's
+//!   metadata endpoint ([`metadata`]).
 //!
 //! For anything else (the query and XML protocols of SNS, STS or CloudFormation, S3's
 //! multipart uploads, presigned URLs, event streams), use the AWS SDK for Rust in an `async fn`
