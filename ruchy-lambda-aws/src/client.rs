@@ -184,6 +184,11 @@ impl Client {
         self.inner.pool.warm(endpoint, connections.max(1))
     }
 
+    /// Where `service`'s requests go, for a service's handle.
+    pub(crate) fn resolve(&self, service: &Service) -> crate::endpoint::Resolved {
+        crate::endpoint::Resolved(self.endpoint(service).map_err(|e| e.message().to_owned()))
+    }
+
     /// Where `service`'s requests go.
     pub(crate) fn endpoint(&self, service: &Service) -> Result<Endpoint, Error> {
         if let Some(e) = &self.inner.endpoint_url {

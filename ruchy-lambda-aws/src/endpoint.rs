@@ -188,6 +188,19 @@ impl Endpoint {
     }
 }
 
+/// A service's endpoint as a client resolved it when the service's handle was made; a
+/// configuration error (a malformed `AWS_ENDPOINT_URL_…`) is the error of each call.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved(pub(crate) Result<Endpoint, String>);
+
+impl Resolved {
+    pub(crate) fn get(&self) -> Result<&Endpoint, Error> {
+        self.0
+            .as_ref()
+            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))
+    }
+}
+
 /// `amazonaws.com`, or `amazonaws.com.cn` in China's regions.
 fn dns_suffix(region: &str) -> &'static str {
     if region.starts_with("cn-") {

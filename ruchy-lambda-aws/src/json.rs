@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::{Client, Request, request_id};
-use crate::endpoint::{Endpoint, Service};
+use crate::endpoint::{Resolved, Service};
 use crate::error::{Error, ErrorKind};
 
 /// A service that speaks a JSON protocol.
@@ -65,16 +65,14 @@ impl JsonApi {
 pub struct JsonClient {
     client: Client,
     api: JsonApi,
-    endpoint: Result<Endpoint, String>,
+    endpoint: Resolved,
 }
 
 impl Client {
     /// A client for a JSON-protocol service ([`JsonApi::SQS`], [`JsonApi::SFN`]…).
     pub fn json(&self, api: JsonApi) -> JsonClient {
         JsonClient {
-            endpoint: self
-                .endpoint(&api.service)
-                .map_err(|e| e.message().to_owned()),
+            endpoint: self.resolve(&api.service),
             client: self.clone(),
             api,
         }
@@ -112,10 +110,7 @@ impl JsonClient {
         body: &[u8],
         mut read: impl FnMut(&[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let endpoint = self
-            .endpoint
-            .as_ref()
-            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        let endpoint = self.endpoint.get()?;
         let request = Request {
             method: "POST",
             path: "/".into(),
@@ -138,10 +133,7 @@ impl JsonClient {
 
     /// Opens `connections` connections to the service now (see [`Client::connect_now`]).
     pub fn connect_now(&self, connections: usize) -> Result<(), Error> {
-        let endpoint = self
-            .endpoint
-            .as_ref()
-            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        let endpoint = self.endpoint.get()?;
         self.client.connect_endpoint(endpoint, connections)
     }
 }

@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::client::{Client, Request, request_id};
-use crate::endpoint::{Endpoint, Service};
+use crate::endpoint::{Resolved, Service};
 use crate::error::{Error, ErrorKind};
 use crate::json::json_error;
 
@@ -12,7 +12,7 @@ use crate::json::json_error;
 #[derive(Debug, Clone)]
 pub struct Lambda {
     client: Client,
-    endpoint: Result<Endpoint, String>,
+    endpoint: Resolved,
 }
 
 /// How a function is invoked.
@@ -59,9 +59,7 @@ impl Client {
     /// AWS Lambda (endpoint: `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`, or AWS's).
     pub fn lambda(&self) -> Lambda {
         Lambda {
-            endpoint: self
-                .endpoint(&Service::LAMBDA)
-                .map_err(|e| e.message().to_owned()),
+            endpoint: self.resolve(&Service::LAMBDA),
             client: self.clone(),
         }
     }
@@ -82,10 +80,7 @@ impl Lambda {
         invocation_type: InvocationType,
         tail: bool,
     ) -> Result<Invoked, Error> {
-        let endpoint = self
-            .endpoint
-            .as_ref()
-            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        let endpoint = self.endpoint.get()?;
         if function.is_empty() {
             return Err(Error::new(ErrorKind::Request, "the function name is empty"));
         }
@@ -147,10 +142,7 @@ impl Lambda {
         query: &[(&str, &str)],
         body: Option<&serde_json::Value>,
     ) -> Result<O, Error> {
-        let endpoint = self
-            .endpoint
-            .as_ref()
-            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        let endpoint = self.endpoint.get()?;
         if !path.starts_with('/') {
             return Err(Error::new(
                 ErrorKind::Request,
@@ -202,10 +194,7 @@ impl Lambda {
 
     /// Opens `connections` connections to Lambda now (see [`Client::connect_now`]).
     pub fn connect_now(&self, connections: usize) -> Result<(), Error> {
-        let endpoint = self
-            .endpoint
-            .as_ref()
-            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        let endpoint = self.endpoint.get()?;
         self.client.connect_endpoint(endpoint, connections)
     }
 }

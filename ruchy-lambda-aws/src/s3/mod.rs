@@ -17,23 +17,21 @@ pub use xml::ObjectSummary;
 use ruchy_lambda_runtime_core::http::Response;
 
 use crate::client::{Client, Request, request_id};
-use crate::endpoint::{Endpoint, Service};
+use crate::endpoint::{Endpoint, Resolved, Service};
 use crate::error::{Error, ErrorKind};
 
 /// Amazon S3.
 #[derive(Debug, Clone)]
 pub struct S3 {
     client: Client,
-    endpoint: Result<Endpoint, String>,
+    endpoint: Resolved,
 }
 
 impl Client {
     /// Amazon S3 (endpoint: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, or AWS's).
     pub fn s3(&self) -> S3 {
         S3 {
-            endpoint: self
-                .endpoint(&Service::S3)
-                .map_err(|e| e.message().to_owned()),
+            endpoint: self.resolve(&Service::S3),
             client: self.clone(),
         }
     }
@@ -156,10 +154,7 @@ impl S3 {
 
     /// The endpoint and encoded path of `bucket` (and `key`).
     fn locate(&self, bucket: &str, key: Option<&str>) -> Result<(Endpoint, String), Error> {
-        let base = self
-            .endpoint
-            .as_ref()
-            .map_err(|m| Error::new(ErrorKind::Config, m.clone()))?;
+        let base = self.endpoint.get()?;
         if bucket.is_empty() || bucket.contains('/') {
             return Err(Error::new(
                 ErrorKind::Request,
