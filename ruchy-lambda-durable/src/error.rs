@@ -13,9 +13,11 @@ pub enum Error {
     Json(serde_json::Error),
     /// The call to Lambda failed: no answer, an error answer, or an answer not of the shape
     /// expected.
+    #[cfg(feature = "client")]
     Aws(ruchy_lambda_aws::Error),
 }
 
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 impl Error {
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Error::Invalid(message.into())
@@ -27,6 +29,7 @@ impl fmt::Display for Error {
         match self {
             Error::Invalid(message) => f.write_str(message),
             Error::Json(e) => write!(f, "JSON: {e}"),
+            #[cfg(feature = "client")]
             Error::Aws(e) => fmt::Display::fmt(e, f),
         }
     }
@@ -37,11 +40,13 @@ impl std::error::Error for Error {
         match self {
             Error::Invalid(_) => None,
             Error::Json(e) => Some(e),
+            #[cfg(feature = "client")]
             Error::Aws(e) => Some(e),
         }
     }
 }
 
+#[cfg(feature = "client")]
 impl From<ruchy_lambda_aws::Error> for Error {
     fn from(e: ruchy_lambda_aws::Error) -> Self {
         Error::Aws(e)

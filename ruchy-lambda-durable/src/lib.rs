@@ -21,10 +21,12 @@
 //! The durable context and its operations (step with retries, wait, callbacks, child contexts,
 //! invoke, map, parallel, wait for condition) are built on these three.
 
+#[cfg(feature = "client")]
 pub mod checkpoint;
 mod error;
 pub mod ids;
 pub mod model;
 
+#[cfg(feature = "client")]
 pub use checkpoint::Checkpoints;
 pub use error::Error;

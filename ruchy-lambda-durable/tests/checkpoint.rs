@@ -1,3 +1,4 @@
+#![cfg(feature = "client")]
 //! The checkpoint and state calls against a server on loopback TCP: the method, the path with
 //! its encoded ARN, the query, the JSON body, the SigV4 scope of service `lambda`, the answers
 //! read back, error answers, paging, and the endpoint taken from `AWS_ENDPOINT_URL_LAMBDA`.
