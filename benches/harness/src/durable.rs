@@ -75,6 +75,8 @@ pub enum Durable {
         /// The Python packages' versions.
         versions: Vec<(String, String)>,
         measured: Vec<Measured>,
+        /// The stripped sizes of the `durable` and `dynamodb` examples.
+        example_sizes: [u64; 2],
     },
     /// No venv: not measured.
     Skipped,
@@ -97,11 +99,15 @@ pub fn venv() -> Option<PathBuf> {
         .then_some(venv)
 }
 
-/// What the section runs: the Rust bootstrap and the local Lambda's command.
+/// What the section runs: the Rust bootstrap and the local Lambda's command; and the stripped
+/// sizes of the `durable` and `dynamodb` examples (both on the blocking AWS client: the
+/// difference is what the durable SDK adds).
 #[derive(Debug, Clone)]
 pub struct Built {
     pub bootstrap: PathBuf,
     pub serve: PathBuf,
+    pub durable_example: u64,
+    pub dynamodb_example: u64,
 }
 
 impl Builder {
@@ -126,6 +132,23 @@ impl Builder {
         let bootstrap = keep.join("durable-replay");
         std::fs::copy(out_dir.join("durable-replay"), &bootstrap)
             .map_err(|e| format!("durable-replay: {e}"))?;
+        let (mut command, out_dir) = self.cargo(config, &target_dir)?;
+        command.args([
+            "-p",
+            "ruchy-lambda-examples",
+            "--example",
+            "durable",
+            "--example",
+            "dynamodb",
+        ]);
+        self.run(command, "ruchy-lambda durable, dynamodb")?;
+        let mut sizes = [0; 2];
+        for (size, name) in sizes.iter_mut().zip(["durable", "dynamodb"]) {
+            let copy = keep.join(format!("example-{name}"));
+            std::fs::copy(out_dir.join("examples").join(name), &copy)
+                .map_err(|e| format!("example {name}: {e}"))?;
+            *size = crate::file_size(&copy)?;
+        }
         let local_dir = self.target_root.join("local");
         let mut command = Command::new(&self.cargo);
         command
@@ -137,6 +160,8 @@ impl Builder {
         Ok(Built {
             bootstrap,
             serve: local_dir.join("release").join("ruchy-lambda-local"),
+            durable_example: sizes[0],
+            dynamodb_example: sizes[1],
         })
     }
 }
@@ -471,6 +496,7 @@ pub fn markdown(md: &mut String, durable: &Durable) {
         plan,
         versions,
         measured,
+        example_sizes,
     } = durable
     else {
         let _ = writeln!(
@@ -517,6 +543,18 @@ pub fn markdown(md: &mut String, durable: &Durable) {
             number(rss),
         );
     }
+    let [durable_size, dynamodb_size] = *example_sizes;
+    let _ = writeln!(
+        md,
+        "\nWhat the `durable` feature adds to a bootstrap: the `durable` example is {} kB \
+         stripped, the `dynamodb` example (the same blocking AWS client, without durable \
+         functions) {} kB: {} kB for the context, its operations, the checkpoint batching and \
+         the BLAKE2b of operation ids (RustCrypto's `blake2`, on the `digest` that aws-sigv4's \
+         SHA-256 already links). A function without the feature links none of it.\n",
+        number(durable_size as f64 / 1000.0),
+        number(dynamodb_size as f64 / 1000.0),
+        number((durable_size as f64 - dynamodb_size as f64) / 1000.0),
+    );
     if let [ours, python] = &measured[..] {
         if let (Some(a), Some(b), Some(ra), Some(rb)) = (
             median(&ours.replay_ms),
@@ -543,6 +581,18 @@ pub fn tsv(out: &mut String, durable: &Durable) {
         return;
     };
     let config = config.tag();
+    if let Durable::Measured { example_sizes, .. } = durable {
+        for (name, bytes) in ["example-durable", "example-dynamodb"]
+            .iter()
+            .zip(example_sizes)
+        {
+            let kb = *bytes as f64 / 1000.0;
+            let _ = writeln!(
+                out,
+                "{config}\tdurable-size-{name}\tkB\tours\t{kb}\t{kb}\t{kb}\t1\texact"
+            );
+        }
+    }
     for m in measured {
         let runtime = if m.label == "ruchy-lambda" {
             "ours"

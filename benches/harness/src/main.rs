@@ -543,6 +543,7 @@ fn run(options: Options) -> Result<(), String> {
                     plan,
                     versions: durable::versions(venv),
                     measured,
+                    example_sizes: [built.durable_example, built.dynamodb_example],
                 }
             }
             None => durable::Durable::Skipped,
