@@ -119,12 +119,14 @@ fn serve_and_package_defaults() {
                 function: FunctionArgs::default(),
                 instances: None,
                 named: false,
+                durable: None,
             }],
             host: "127.0.0.1".into(),
             port: 8080,
             http: None,
             stage: None,
             multi_value_headers: false,
+            skip_time: false,
         }
     );
     let a = serve(&[

@@ -64,6 +64,7 @@
 //! is left and exits at once (status 128 + the signal).
 
 mod connection;
+mod durable;
 mod fronts;
 mod invoke_api;
 mod pool;
@@ -84,7 +85,7 @@ use ruchy_lambda_local::http;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use super::args::{ServeArgs, ServedFunction};
+use super::args::{DurableArgs, ServeArgs, ServedFunction};
 use super::{CliError, log, source};
 use connection::Reply;
 use invoke_api::{INVOKE_PREFIX, INVOKE_SUFFIX, RIE_NAME};
@@ -114,6 +115,8 @@ struct Served {
     front: Option<(usize, FrontConfig)>,
     /// SIGINT or SIGTERM came: no invocation starts any more.
     stopping: AtomicBool,
+    /// The executions of the durable functions.
+    durable: durable::Backend,
 }
 
 /// One function served.
@@ -128,6 +131,8 @@ struct Deployed {
     shutdown_budget: Duration,
     /// Its `AWS_REGION`.
     region: String,
+    /// `--durable`: its `DurableConfig`.
+    durable: Option<DurableArgs>,
 }
 
 /// Listens, starts the functions, and serves until SIGINT or SIGTERM (see
@@ -171,6 +176,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         connections: AtomicUsize::new(0),
         front,
         stopping: AtomicBool::new(false),
+        durable: durable::Backend::new(args.skip_time),
     });
     {
         let served = Arc::clone(&served);
@@ -245,6 +251,7 @@ fn deploy(planned: &ServedFunction, endpoint: &str) -> Result<(Deployed, String)
         log_format: config.log_format,
         shutdown_budget: config.shutdown_budget,
         region: config.region.clone(),
+        durable: planned.durable,
     };
     Ok((deployed, prefix))
 }

@@ -1,0 +1,104 @@
+"""Durable functions on AWS's durable execution SDK for Python, unchanged, for the tests of
+`serve --durable` (tests/cli_serve_durable.rs). Each is selected with DURABLE_HANDLER."""
+
+from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
+from aws_durable_execution_sdk_python.config import CallbackConfig, Duration, StepConfig
+from aws_durable_execution_sdk_python.retries import (
+    JitterStrategy,
+    RetryStrategyConfig,
+    create_retry_strategy,
+)
+
+# Attempts made so far, per execution: the process lives on between invocations.
+ATTEMPTS: dict[str, int] = {}
+
+
+@durable_execution
+def retrying(event: dict, context: DurableContext) -> dict:
+    """A step that fails twice and then succeeds, retried 10 seconds apart."""
+    key = event["key"]
+
+    def flaky(step: StepContext) -> str:
+        ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
+        if ATTEMPTS[key] < 3:
+            raise ValueError(f"attempt {ATTEMPTS[key]} failed")
+        return f"ok after {ATTEMPTS[key]}"
+
+    strategy = create_retry_strategy(
+        RetryStrategyConfig(
+            max_attempts=5,
+            initial_delay=Duration.from_seconds(10),
+            backoff_rate=1,
+            jitter_strategy=JitterStrategy.NONE,
+        )
+    )
+    outcome = context.step(flaky, name="flaky", config=StepConfig(retry_strategy=strategy))
+    return {"outcome": outcome}
+
+
+@durable_execution
+def waiting(event: dict, context: DurableContext) -> dict:
+    """A wait of `seconds`, between two steps."""
+    before = context.step(lambda _: "before", name="before")
+    context.wait(Duration.from_seconds(event["seconds"]), name="pause")
+    after = context.step(lambda _: "after", name="after")
+    return {"steps": [before, after]}
+
+
+@durable_execution
+def approval(event: dict, context: DurableContext) -> dict:
+    """A callback that someone else answers."""
+    callback = context.create_callback(
+        name="approval", config=CallbackConfig(timeout=Duration.from_seconds(event.get("timeout", 600)))
+    )
+    answer = callback.result()
+    return {"order": event["order"], "answer": answer}
+
+
+@durable_execution
+def failing(event: dict, context: DurableContext) -> dict:
+    """A step that fails with no retry: the execution fails."""
+
+    def boom(step: StepContext) -> None:
+        raise RuntimeError(event.get("message", "boom"))
+
+    no_retry = create_retry_strategy(RetryStrategyConfig(max_attempts=1))
+    context.step(boom, name="boom", config=StepConfig(retry_strategy=no_retry))
+    return {"unreachable": True}
+
+
+@durable_execution
+def nested(event: dict, context: DurableContext) -> dict:
+    """A child context with a step in it."""
+
+    def inner(child: DurableContext) -> int:
+        return child.step(lambda _: event["n"] * 2, name="double")
+
+    doubled = context.run_in_child_context(inner, name="child")
+    return {"doubled": doubled}
+
+
+@durable_execution
+def invoker(event: dict, context: DurableContext) -> dict:
+    """Invokes another served function (CHAINED_INVOKE)."""
+    reply = context.invoke(event["target"], {"n": event["n"]}, name="call")
+    return {"reply": reply}
+
+
+@durable_execution
+def many(event: dict, context: DurableContext) -> dict:
+    """More operations than the durable event carries, then a wait: the invocation after it
+    reads the rest with GetDurableExecutionState."""
+    total = 0
+    for i in range(event["steps"]):
+        total += context.step(lambda _, i=i: i, name=f"s{i}")
+    context.wait(Duration.from_seconds(5), name="pause")
+    total += context.step(lambda _: 1000, name="last")
+    return {"total": total}
+
+
+def plain(event: dict, context) -> dict:
+    """An ordinary function, for a chained invoke."""
+    if event.get("n") == 0:
+        raise ValueError("zero")
+    return {"doubled": event["n"] * 2}
