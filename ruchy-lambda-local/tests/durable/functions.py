@@ -15,7 +15,7 @@ ATTEMPTS: dict[str, int] = {}
 
 @durable_execution
 def retrying(event: dict, context: DurableContext) -> dict:
-    """A step that fails twice and then succeeds, retried 10 seconds apart."""
+    """A step that fails twice and then succeeds, retried an hour apart."""
     key = event["key"]
 
     def flaky(step: StepContext) -> str:
@@ -27,7 +27,8 @@ def retrying(event: dict, context: DurableContext) -> dict:
     strategy = create_retry_strategy(
         RetryStrategyConfig(
             max_attempts=5,
-            initial_delay=Duration.from_seconds(10),
+            initial_delay=Duration.from_hours(1),
+            max_delay=Duration.from_hours(1),
             backoff_rate=1,
             jitter_strategy=JitterStrategy.NONE,
         )
