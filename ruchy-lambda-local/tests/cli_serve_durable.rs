@@ -157,6 +157,22 @@ fn ended(addr: SocketAddr, arn: &str) -> Value {
     })
 }
 
+/// Waits for the execution's callback to start; its id, from `CallbackStarted`.
+fn callback_of(addr: SocketAddr, arn: &str) -> String {
+    eventually("CallbackStarted", || {
+        let events = history(addr, arn);
+        let started = events_of(&events, "CallbackStarted")
+            .first()
+            .copied()
+            .cloned()?;
+        Some(
+            started["CallbackStartedDetails"]["CallbackId"]
+                .as_str()?
+                .to_owned(),
+        )
+    })
+}
+
 fn arn_of(response: &Response) -> String {
     response
         .header("X-Amz-Durable-Execution-Arn")
@@ -354,18 +370,7 @@ fn python_sdk_functions_run_unchanged_with_skip_time() {
     assert_eq!(queued.status, 202);
     assert!(queued.body.is_empty());
     let arn = arn_of(&queued);
-    let callback_id = eventually("CallbackStarted", || {
-        let events = history(addr, &arn);
-        let started = events_of(&events, "CallbackStarted")
-            .first()
-            .copied()
-            .cloned()?;
-        Some(
-            started["CallbackStartedDetails"]["CallbackId"]
-                .as_str()?
-                .to_owned(),
-        )
-    });
+    let callback_id = callback_of(addr, &arn);
     let events = history(addr, &arn);
     let started = events_of(&events, "CallbackStarted")[0];
     assert_eq!(started["CallbackStartedDetails"]["Timeout"], 600);
@@ -397,6 +402,32 @@ fn python_sdk_functions_run_unchanged_with_skip_time() {
     let twice = request(addr, "POST", &format!("{callbacks}/succeed"), &[], b"1");
     assert_eq!(twice.status, 400, "{}", twice.text());
     assert_eq!(error_type(&twice), "InvalidParameterValueException");
+
+    // SendDurableExecutionCallbackFailure: the function sees the error, and fails here.
+    let refused = invoke(
+        addr,
+        "approval",
+        json!({"order": 9}),
+        &[("X-Amz-Invocation-Type", "Event")],
+    );
+    let arn = arn_of(&refused);
+    let callback_id = callback_of(addr, &arn);
+    let failed = request(
+        addr,
+        "POST",
+        &format!(
+            "/2025-12-01/durable-execution-callbacks/{}/fail",
+            label(&callback_id)
+        ),
+        &[],
+        br#"{"ErrorType":"Rejected","ErrorMessage":"over budget"}"#,
+    );
+    assert_eq!(failed.status, 200, "{}", failed.text());
+    let done = ended(addr, &arn);
+    assert_eq!(done["Status"], "FAILED", "{done}");
+    let events = history(addr, &arn);
+    let failure = &events_of(&events, "CallbackFailed")[0]["CallbackFailedDetails"]["Error"];
+    assert_eq!(failure["Payload"]["ErrorMessage"], "over budget");
 
     // ListDurableExecutionsByFunction: by function, name and status.
     let list = request(
@@ -551,6 +582,24 @@ fn waits_take_their_time_callbacks_time_out_and_executions_stop() {
     );
     assert_eq!(late.status, 400, "{}", late.text());
     assert_eq!(error_type(&late), "CallbackTimeoutException");
+
+    // …and one whose heartbeats stop coming.
+    let silent = invoke(
+        addr,
+        "approval",
+        json!({"order": 10, "heartbeat": 1}),
+        &[("X-Amz-Invocation-Type", "Event")],
+    );
+    let silent = arn_of(&silent);
+    assert_eq!(ended(addr, &silent)["Status"], "FAILED");
+    let events = history(addr, &silent);
+    let started = &events_of(&events, "CallbackStarted")[0]["CallbackStartedDetails"];
+    assert_eq!(started["HeartbeatTimeout"], 1);
+    let timed_out = events_of(&events, "CallbackTimedOut")[0];
+    assert_eq!(
+        timed_out["CallbackTimedOutDetails"]["Error"]["Payload"]["ErrorType"],
+        "Callback.Heartbeat"
+    );
 
     // Bad input gets Lambda's errors.
     let checkpoint = format!("/2025-12-01/durable-executions/{}/checkpoint", label(&arn));

@@ -49,9 +49,11 @@ def waiting(event: dict, context: DurableContext) -> dict:
 @durable_execution
 def approval(event: dict, context: DurableContext) -> dict:
     """A callback that someone else answers."""
-    callback = context.create_callback(
-        name="approval", config=CallbackConfig(timeout=Duration.from_seconds(event.get("timeout", 600)))
+    config = CallbackConfig(
+        timeout=Duration.from_seconds(event.get("timeout", 600)),
+        heartbeat_timeout=Duration.from_seconds(event.get("heartbeat", 0)),
     )
+    callback = context.create_callback(name="approval", config=config)
     answer = callback.result()
     return {"order": event["order"], "answer": answer}
 

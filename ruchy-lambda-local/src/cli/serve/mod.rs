@@ -8,6 +8,8 @@
 //! - this file: the listener, the functions started, what the connections share ([`Served`]);
 //! - [`connection`]: one keep-alive connection, its requests read one after another;
 //! - [`invoke_api`]: the Invoke API (routing by name or ARN, invocation types, log tails);
+//! - [`durable`]: durable functions (`--durable`): their executions, and Lambda's durable
+//!   execution API on the same port;
 //! - [`fronts`]: `--http FRONT`, an HTTP front instead of the Invoke API;
 //! - [`pool`]: where one function's invocations run (a queue, `--instances`, `--concurrency`);
 //! - [`relay`]: a streamed reply passed on to the client as it arrives;
@@ -42,6 +44,21 @@
 //! URL) for that function, and the reply its HTTP response, with the library's
 //! [`ruchy_lambda_local::front`]. Only the function URL streams; the other fronts answer once the
 //! reply is complete, as they do on AWS.
+//!
+//! # Durable functions
+//!
+//! `--durable` (one function) or `--durable NAME` makes a function durable, as `DurableConfig`
+//! does on Lambda, with `--execution-timeout [NAME:]SECONDS` (1 to 31,622,400, default 86,400)
+//! and `--retention-days [NAME:]DAYS` (1 to 90, default 14); `--skip-time` makes waits and step
+//! retry delays pass at once. An invocation of it (`RequestResponse` or `Event`) starts a durable
+//! execution: `X-Amz-Durable-Execution-Arn` in the answer, `202` at once for `Event`, the
+//! execution's result for `RequestResponse` once it ends (within Lambda's 15 minutes; a failed
+//! execution comes back as the function's error, `X-Amz-Function-Error: Unhandled`). An
+//! `X-Amz-Durable-Execution-Name` already used gives that execution back, or Lambda's `409`
+//! `DurableExecutionAlreadyStartedException` when the input differs. `DryRun` is answered as for
+//! any function. The function saves its progress through the durable execution API that
+//! [`durable`] serves under `/2025-12-01/` on this port (see [`durable::api`] for the
+//! operations).
 //!
 //! # What every function is given
 //!

@@ -13,6 +13,10 @@
 //! | `SendDurableExecutionCallbackFailure` | `POST /2025-12-01/durable-execution-callbacks/{Id}/fail` |
 //! | `SendDurableExecutionCallbackHeartbeat` | `POST /2025-12-01/durable-execution-callbacks/{Id}/heartbeat` |
 //!
+//! A checkpoint token is taken once: the next one comes with the checkpoint's answer, and a
+//! token used, or one of an invocation that ended, gets `Invalid checkpoint token`; a checkpoint
+//! sent again with the same token and `ClientToken` gets its first answer again.
+//!
 //! Errors are the model's: `400` `InvalidParameterValueException` (a bad token, ARN, marker or
 //! body), `404` `ResourceNotFoundException` (no such execution, function or callback), `400`
 //! `CallbackTimeoutException` (a callback that timed out).
@@ -264,6 +268,14 @@ fn checkpoint(served: &Arc<Served>, arn: &str, body: &[u8]) -> Result<Reply, Rep
         let Some(current) = store.get(arn) else {
             return Err(invalid(&format!("Invalid durable execution ARN: {arn}")));
         };
+        // The same checkpoint sent again (a retry after a lost answer) gets the same answer.
+        if let (Some((token, client, answer)), Some(client_token)) =
+            (&current.last_checkpoint, &request.client_token)
+            && *token == request.checkpoint_token
+            && client == client_token
+        {
+            return Ok(ok(answer.clone()));
+        }
         if !current.invoking
             || current.status != ExecutionStatus::Running
             || current.token.as_deref() != Some(request.checkpoint_token.as_str())
@@ -280,6 +292,13 @@ fn checkpoint(served: &Arc<Served>, arn: &str, body: &[u8]) -> Result<Reply, Rep
         let mut answer = json!({"NewExecutionState": {"Operations": ops_json(&changed)}});
         if execution.status == ExecutionStatus::Running {
             answer["CheckpointToken"] = json!(execution.next_token());
+        }
+        if let Some(client_token) = &request.client_token {
+            execution.last_checkpoint = Some((
+                request.checkpoint_token.clone(),
+                client_token.clone(),
+                answer.clone(),
+            ));
         }
         store.put(execution);
         for (callback_id, op_id) in &saved.callbacks {

@@ -308,3 +308,218 @@ fn apply_one(
     execution.save(op);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    use super::super::super::super::args::DurableArgs;
+    use super::super::store::{NewExecution, Store};
+
+    const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:orders";
+
+    fn running() -> Execution {
+        let mut store = Store::default();
+        let arn = store.start(NewExecution {
+            name: Some("run".into()),
+            id: Some("e1".into()),
+            function: "orders",
+            function_arn: FUNCTION,
+            input: r#"{"id":7}"#.into(),
+            config: DurableArgs::default(),
+        });
+        store.get(&arn).unwrap().clone()
+    }
+
+    fn updates(list: serde_json::Value) -> Vec<OperationUpdate> {
+        serde_json::from_value(list).unwrap()
+    }
+
+    fn nothing_served(name: &str) -> Result<(usize, bool, String), String> {
+        Err(format!("{FUNCTION}-{name}"))
+    }
+
+    fn kinds(execution: &Execution) -> Vec<&'static str> {
+        execution.history.iter().map(|e| e.kind).collect()
+    }
+
+    #[test]
+    fn a_step_is_retried_then_succeeds() {
+        let mut execution = running();
+        assert_eq!(
+            execution.arn,
+            format!("{FUNCTION}:$LATEST/durable-execution/run/e1")
+        );
+        let batch = updates(json!([
+            {"Id": "s", "Type": "STEP", "SubType": "Step", "Name": "charge", "Action": "START"},
+            {"Id": "s", "Type": "STEP", "Action": "RETRY",
+             "Error": {"ErrorType": "E", "ErrorMessage": "m"},
+             "StepOptions": {"NextAttemptDelaySeconds": 30}}
+        ]));
+        apply(&mut execution, &batch, &nothing_served).unwrap();
+        let step = execution.operation("s").unwrap();
+        assert_eq!(step.status, OperationStatus::Pending);
+        assert_eq!(step.name.as_deref(), Some("charge"));
+        let details = step.step_details.as_ref().unwrap();
+        assert_eq!(details.attempt, 1);
+        let due = details.next_attempt_timestamp.unwrap().0;
+        let started = step.start_timestamp.unwrap().0;
+        assert!((29.0..31.0).contains(&(due - started)), "{due} {started}");
+        let batch = updates(json!([
+            {"Id": "s", "Type": "STEP", "Action": "START"},
+            {"Id": "s", "Type": "STEP", "Action": "SUCCEED", "Payload": "\"paid\""}
+        ]));
+        apply(&mut execution, &batch, &nothing_served).unwrap();
+        let step = execution.operation("s").unwrap();
+        assert_eq!(step.status, OperationStatus::Succeeded);
+        assert_eq!(step.step_details.as_ref().unwrap().attempt, 2);
+        assert!(step.end_timestamp.is_some());
+        assert_eq!(
+            kinds(&execution),
+            [
+                "ExecutionStarted",
+                "StepStarted",
+                "StepFailed",
+                "StepStarted",
+                "StepSucceeded"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_updates_are_refused_with_their_position() {
+        for (batch, expected) in [
+            (
+                json!([{"Id": "w", "Type": "WAIT", "Action": "START"}]),
+                "Updates[0] (operation w): a WAIT's START needs WaitOptions",
+            ),
+            (
+                json!([{"Id": "w", "Type": "WAIT", "Action": "START",
+                        "WaitOptions": {"WaitSeconds": 0}}]),
+                "WaitSeconds must be 1 to 31622400",
+            ),
+            (
+                json!([{"Id": "c", "Type": "CONTEXT", "Action": "START"},
+                       {"Id": "c", "Type": "CONTEXT", "Action": "RETRY"}]),
+                "Updates[1] (operation c): Retry is not an action of a Context operation",
+            ),
+            (
+                json!([{"Id": "c", "Type": "CONTEXT", "Action": "SUCCEED"},
+                       {"Id": "c", "Type": "CONTEXT", "Action": "FAIL"}]),
+                "has already ended",
+            ),
+            (
+                json!([{"Id": "x", "Type": "STEP", "Action": "START"},
+                       {"Id": "x", "Type": "WAIT", "Action": "CANCEL"}]),
+                "the operation is a Step, not a Wait",
+            ),
+            (
+                json!([{"Id": "bad id!", "Type": "STEP", "Action": "START"}]),
+                "must be 1 to 64 letters",
+            ),
+            (
+                json!([{"Id": "i", "Type": "CHAINED_INVOKE", "Action": "START"}]),
+                "needs ChainedInvokeOptions",
+            ),
+            (
+                json!([{"Id": "not-it", "Type": "EXECUTION", "Action": "SUCCEED"}]),
+                "not the execution's EXECUTION operation",
+            ),
+        ] {
+            let mut execution = running();
+            let error = apply(&mut execution, &updates(batch), &nothing_served).unwrap_err();
+            assert!(error.contains(expected), "{error}");
+        }
+    }
+
+    #[test]
+    fn an_invoke_of_a_function_not_served_fails_at_once() {
+        let mut execution = running();
+        let batch = updates(
+            json!([{"Id": "i", "Type": "CHAINED_INVOKE", "Action": "START",
+            "SubType": "ChainedInvoke", "Payload": "{}",
+            "ChainedInvokeOptions": {"FunctionName": "nobody"}}]),
+        );
+        let saved = apply(&mut execution, &batch, &nothing_served).unwrap();
+        assert!(saved.chained.is_empty());
+        let op = execution.operation("i").unwrap();
+        assert_eq!(op.status, OperationStatus::Failed);
+        let error = op
+            .chained_invoke_details
+            .as_ref()
+            .unwrap()
+            .error
+            .clone()
+            .unwrap();
+        assert_eq!(
+            error.error_type.as_deref(),
+            Some("ResourceNotFoundException")
+        );
+        assert_eq!(
+            kinds(&execution)[1..],
+            ["ChainedInvokeStarted", "ChainedInvokeFailed"]
+        );
+    }
+
+    #[test]
+    fn an_invoke_of_a_durable_function_names_its_execution() {
+        let mut execution = running();
+        let batch = updates(
+            json!([{"Id": "i", "Type": "CHAINED_INVOKE", "Action": "START",
+            "Payload": "{\"n\":1}", "ChainedInvokeOptions": {"FunctionName": "worker:$LATEST"}}]),
+        );
+        let durable = |_: &str| Ok((3, true, format!("{FUNCTION}-worker")));
+        let saved = apply(&mut execution, &batch, &durable).unwrap();
+        let start = &saved.chained[0];
+        assert_eq!((start.target, start.payload.as_str()), (3, "{\"n\":1}"));
+        let (name, id, arn) = start.child.clone().unwrap();
+        assert_eq!(
+            arn,
+            format!("{FUNCTION}-worker:$LATEST/durable-execution/{name}/{id}")
+        );
+        let event = execution.history.last().unwrap().to_json(2, true);
+        assert_eq!(
+            event["ChainedInvokeStartedDetails"]["DurableExecutionArn"],
+            arn.as_str()
+        );
+        assert_eq!(
+            execution.operation("i").unwrap().status,
+            OperationStatus::Started
+        );
+    }
+
+    #[test]
+    fn callbacks_get_an_id_and_their_timers() {
+        let mut execution = running();
+        let batch = updates(json!([{"Id": "cb", "Type": "CALLBACK", "Action": "START",
+            "CallbackOptions": {"TimeoutSeconds": 60, "HeartbeatTimeoutSeconds": 0}}]));
+        let saved = apply(&mut execution, &batch, &nothing_served).unwrap();
+        let (callback_id, op_id) = &saved.callbacks[0];
+        assert_eq!(op_id, "cb");
+        let op = execution.operation("cb").unwrap();
+        assert_eq!(
+            &op.callback_details.as_ref().unwrap().callback_id,
+            callback_id
+        );
+        let timers = execution.callbacks["cb"];
+        assert!(timers.timeout_at.is_some());
+        assert_eq!(timers.heartbeat_at, None);
+        let again = apply(&mut execution, &batch, &nothing_served).unwrap_err();
+        assert!(again.contains("already started"), "{again}");
+    }
+
+    #[test]
+    fn the_execution_ends_with_a_checkpointed_result() {
+        let mut execution = running();
+        let id = execution.operations[0].id.clone();
+        let batch = updates(json!([{"Id": id, "Type": "EXECUTION", "Action": "SUCCEED",
+            "Payload": "\"big\""}]));
+        apply(&mut execution, &batch, &nothing_served).unwrap();
+        assert_eq!(execution.status, ExecutionStatus::Succeeded);
+        assert_eq!(execution.result.as_deref(), Some("\"big\""));
+        assert_eq!(execution.operations[0].status, OperationStatus::Succeeded);
+        assert_eq!(execution.token, None);
+        assert_eq!(kinds(&execution).last(), Some(&"ExecutionSucceeded"));
+    }
+}

@@ -16,7 +16,7 @@
 //! - [`history`]: the history events, in Lambda's shape;
 //! - [`api`]: the durable execution API's operations, paths, bodies and errors.
 
-mod api;
+pub(super) mod api;
 mod checkpoint;
 mod driver;
 mod history;

@@ -128,6 +128,9 @@ pub(super) struct Execution {
     pub(super) changed: Vec<String>,
     /// The callbacks started and not yet ended, by operation id.
     pub(super) callbacks: HashMap<String, CallbackTimers>,
+    /// The last checkpoint that came with a `ClientToken`: its checkpoint token, its client
+    /// token and its answer, given again to the same checkpoint sent again.
+    pub(super) last_checkpoint: Option<(String, String, serde_json::Value)>,
 }
 
 impl Execution {
@@ -312,6 +315,7 @@ impl Store {
             updated: Vec::new(),
             changed: Vec::new(),
             callbacks: HashMap::new(),
+            last_checkpoint: None,
         };
         execution.save(operation);
         let started = history::execution_started(&execution);
