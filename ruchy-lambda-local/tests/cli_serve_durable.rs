@@ -27,6 +27,7 @@ fn python_sdk_functions_run_unchanged_with_skip_time() {
             ("many", "many", true),
             ("approval", "approval", true),
             ("plain", "plain", false),
+            ("crashing", "crashing", true),
         ],
         &["--skip-time"],
     );
@@ -162,6 +163,33 @@ fn python_sdk_functions_run_unchanged_with_skip_time() {
         failed["ChainedInvokeFailedDetails"]["Error"]["Payload"]["ErrorType"],
         "ResourceNotFoundException"
     );
+
+    // An invocation that fails outside the SDK is tried again (after 5 s, at once with
+    // --skip-time), up to 5 times in a row.
+    let recovered = invoke(addr, "crashing", json!({"crashes": 2}), &[]);
+    assert_eq!(
+        json_of(&recovered),
+        json!({"ok": 1}),
+        "{}",
+        recovered.text()
+    );
+    let events = history(addr, &arn_of(&recovered));
+    let invocations = events_of(&events, "InvocationCompleted");
+    assert_eq!(invocations.len(), 3, "{events:#?}");
+    for (i, invocation) in invocations.iter().enumerate() {
+        let error = &invocation["InvocationCompletedDetails"]["Error"];
+        if i < 2 {
+            assert_eq!(error["Payload"]["ErrorMessage"], format!("crash {}", i + 1));
+        } else {
+            assert!(error.is_null(), "{invocation}");
+        }
+    }
+    let broken = invoke(addr, "crashing", json!({"crashes": 9}), &[]);
+    assert_eq!(broken.header("X-Amz-Function-Error"), Some("Unhandled"));
+    assert_eq!(json_of(&broken)["errorMessage"], "crash 5");
+    let events = history(addr, &arn_of(&broken));
+    assert_eq!(events_of(&events, "InvocationCompleted").len(), 5);
+    assert_eq!(events.last().unwrap()["EventType"], "ExecutionFailed");
 
     // An execution name is started once: the same input gets the same execution back, another
     // input Lambda's 409.

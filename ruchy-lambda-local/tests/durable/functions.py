@@ -105,3 +105,32 @@ def plain(event: dict, context) -> dict:
     if event.get("n") == 0:
         raise ValueError("zero")
     return {"doubled": event["n"] * 2}
+
+
+# Invocations that crashed so far, per execution.
+CRASHES: dict[str, int] = {}
+
+
+@durable_execution
+def _steady(event: dict, context: DurableContext) -> dict:
+    return {"ok": context.step(lambda _: 1, name="one")}
+
+
+def crashing(event: dict, context) -> dict:
+    """A durable function whose first `crashes` invocations fail outside the SDK (as a crashed
+    sandbox or a failed checkpoint does): Lambda invokes it again."""
+    arn = event["DurableExecutionArn"]
+    CRASHES[arn] = CRASHES.get(arn, 0) + 1
+    if CRASHES[arn] <= event_input(event).get("crashes", 0):
+        raise RuntimeError(f"crash {CRASHES[arn]}")
+    return _steady(event, context)
+
+
+def event_input(event: dict) -> dict:
+    """The execution's input, from the durable event's EXECUTION operation."""
+    import json
+
+    for op in event["InitialExecutionState"]["Operations"]:
+        if op["Type"] == "EXECUTION":
+            return json.loads(op["ExecutionDetails"]["InputPayload"])
+    return {}

@@ -156,7 +156,8 @@ pub(super) struct ServeCli {
         help_heading = "Durable functions"
     )]
     retention_days: Vec<Scoped<u32>>,
-    /// With `--durable`: waits and step retry delays pass at once (callback timeouts do not)
+    /// With `--durable`: waits, step retry delays and the pause before a failed invocation is
+    /// tried again pass at once (callback timeouts do not)
     #[arg(
         verbatim_doc_comment,
         long,

@@ -49,8 +49,8 @@
 //!
 //! `--durable` (one function) or `--durable NAME` makes a function durable, as `DurableConfig`
 //! does on Lambda, with `--execution-timeout [NAME:]SECONDS` (1 to 31,622,400, default 86,400)
-//! and `--retention-days [NAME:]DAYS` (1 to 90, default 14); `--skip-time` makes waits and step
-//! retry delays pass at once. An invocation of it (`RequestResponse` or `Event`) starts a durable
+//! and `--retention-days [NAME:]DAYS` (1 to 90, default 14); `--skip-time` makes waits, step
+//! retry delays and the pause before a failed invocation is tried again pass at once. An invocation of it (`RequestResponse` or `Event`) starts a durable
 //! execution: `X-Amz-Durable-Execution-Arn` in the answer, `202` at once for `Event`, the
 //! execution's result for `RequestResponse` once it ends (within Lambda's 15 minutes; a failed
 //! execution comes back as the function's error, `X-Amz-Function-Error: Unhandled`). An

@@ -26,6 +26,16 @@ use super::{EVENT_PAGE, in_millis};
 const THROTTLED_RETRY: Duration = Duration::from_millis(50);
 /// The longest a suspended execution sleeps before it looks at its timers again.
 const LONGEST_SLEEP: Duration = Duration::from_secs(60);
+/// An invocation that failed (the function's error, a timeout, a crash) is tried again this
+/// long after, as AWS's local backend does (its `RETRY_BACKOFF_SECONDS`)…
+const RETRY_BACKOFF: Duration = Duration::from_secs(5);
+/// …up to this many times in a row, the last failure then failing the execution
+/// (`MAX_CONSECUTIVE_FAILED_ATTEMPTS`).
+const MAX_FAILED_INVOCATIONS: u32 = 5;
+/// A `PENDING` reply with nothing to wait for is tried again this many times in a row
+/// (`MAX_CONSECUTIVE_INVALID_PENDING_ATTEMPTS`); any other reply that is not a durable one
+/// fails the execution at once.
+const MAX_EMPTY_PENDING: u32 = 3;
 
 /// Drives the execution `arn` on a thread of its own.
 pub(super) fn spawn(served: &Arc<Served>, arn: String) {
@@ -40,7 +50,11 @@ pub(super) fn spawn(served: &Arc<Served>, arn: String) {
 
 /// What comes after an invocation.
 enum Next {
+    /// Invoke again now (the invocation was throttled).
     Invoke,
+    /// Invoke again after [`RETRY_BACKOFF`] (the invocation failed).
+    Retry,
+    /// Suspended until something is due.
     Wait,
     Done,
 }
@@ -59,6 +73,11 @@ fn drive(served: &Arc<Served>, arn: &str) {
         served.durable.notify();
         match next {
             Next::Invoke => thread::sleep(THROTTLED_RETRY),
+            Next::Retry => {
+                if !wait_to_retry(served, arn) {
+                    return;
+                }
+            }
             Next::Wait => {
                 if !wait_until_due(served, arn) {
                     return;
@@ -141,26 +160,31 @@ fn end_invocation(
             let error = ErrorObject::new("ServiceException", message);
             let event = history::invocation_completed(start, now(), "", Some(&error));
             execution.record(event);
-            execution.finish(ExecutionStatus::Failed, None, Some(error));
-            return Next::Done;
+            return failed_invocation(execution, error, MAX_FAILED_INVOCATIONS);
         }
     };
     let report = invoked.report;
     let payload = report.payload();
-    let reply = if report.is_success() {
-        serde_json::from_slice::<InvocationOutput>(&payload).map_err(|e| {
-            ErrorObject::new(
-                "InvalidResponse",
-                format!(
-                    "the reply of a durable function must be {{\"Status\":\"SUCCEEDED\"|\"FAILED\"|\
-                     \"PENDING\",…}}: {e}: {}",
-                    String::from_utf8_lossy(&payload)
-                ),
-            )
-        })
-    } else {
-        Err(error_of_reply(&payload))
-    };
+    // The function's error, a timeout or a crash: the invocation failed, and is tried again.
+    if !report.is_success() {
+        let error = error_of_reply(&payload);
+        let event = history::invocation_completed(start, now(), &report.request_id, Some(&error));
+        execution.record(event);
+        if execution.status != ExecutionStatus::Running {
+            return Next::Done;
+        }
+        return failed_invocation(execution, error, MAX_FAILED_INVOCATIONS);
+    }
+    let reply = serde_json::from_slice::<InvocationOutput>(&payload).map_err(|e| {
+        ErrorObject::new(
+            "InvalidResponse",
+            format!(
+                "the reply of a durable function must be {{\"Status\":\"SUCCEEDED\"|\"FAILED\"|\
+                 \"PENDING\",…}}: {e}: {}",
+                String::from_utf8_lossy(&payload)
+            ),
+        )
+    });
     let invocation_error = reply.as_ref().err();
     let event = history::invocation_completed(start, now(), &report.request_id, invocation_error);
     execution.record(event);
@@ -172,30 +196,77 @@ fn end_invocation(
             execution.finish(ExecutionStatus::Failed, None, Some(error));
             Next::Done
         }
-        Ok(output) => match output.status {
-            InvocationStatus::Succeeded => {
-                execution.finish(ExecutionStatus::Succeeded, output.result, None);
-                Next::Done
-            }
-            InvocationStatus::Failed => {
-                execution.finish(
-                    ExecutionStatus::Failed,
-                    None,
-                    Some(output.error.unwrap_or_default()),
-                );
-                Next::Done
-            }
-            InvocationStatus::Pending if execution.has_pending_work() => Next::Wait,
-            InvocationStatus::Pending => {
-                let error = ErrorObject::new(
-                    "InvalidResponse",
-                    "the function replied PENDING with nothing to wait for (no wait, step \
-                     retry, callback or invoke started)",
-                );
-                execution.finish(ExecutionStatus::Failed, None, Some(error));
-                Next::Done
-            }
-        },
+        Ok(output)
+            if output.status != InvocationStatus::Pending || execution.has_pending_work() =>
+        {
+            execution.failed_invocations = 0;
+            apply_reply(execution, output)
+        }
+        Ok(_) => {
+            let error = ErrorObject::new(
+                "InvalidResponse",
+                "the function replied PENDING with nothing to wait for (no wait, step retry, \
+                 callback or invoke started)",
+            );
+            failed_invocation(execution, error, MAX_EMPTY_PENDING)
+        }
+    }
+}
+
+/// An invocation that failed with `error`: tried again after [`RETRY_BACKOFF`], unless it is
+/// the `limit`th failure in a row, which fails the execution.
+fn failed_invocation(execution: &mut Execution, error: ErrorObject, limit: u32) -> Next {
+    execution.failed_invocations += 1;
+    if execution.failed_invocations >= limit {
+        execution.finish(ExecutionStatus::Failed, None, Some(error));
+        return Next::Done;
+    }
+    Next::Retry
+}
+
+/// What a durable reply does to its execution.
+fn apply_reply(execution: &mut Execution, output: InvocationOutput) -> Next {
+    match output.status {
+        InvocationStatus::Succeeded => {
+            execution.finish(ExecutionStatus::Succeeded, output.result, None);
+            Next::Done
+        }
+        InvocationStatus::Failed => {
+            execution.finish(
+                ExecutionStatus::Failed,
+                None,
+                Some(output.error.unwrap_or_default()),
+            );
+            Next::Done
+        }
+        InvocationStatus::Pending => Next::Wait,
+    }
+}
+
+/// Sleeps [`RETRY_BACKOFF`] (none with `--skip-time`) before a failed invocation is tried
+/// again; `false` once the execution ended meanwhile (stopped, timed out).
+fn wait_to_retry(served: &Served, arn: &str) -> bool {
+    let backoff = if served.durable.skip_time {
+        Duration::ZERO
+    } else {
+        RETRY_BACKOFF
+    };
+    let until = std::time::Instant::now() + backoff;
+    let mut store = served.durable.lock();
+    loop {
+        let Some(execution) = store.get(arn) else {
+            return false;
+        };
+        if execution.status != ExecutionStatus::Running {
+            return false;
+        }
+        let Some(left) = until.checked_duration_since(std::time::Instant::now()) else {
+            return true;
+        };
+        if left.is_zero() {
+            return true;
+        }
+        store = served.durable.wait(store, left);
     }
 }
 

@@ -7,7 +7,9 @@
 //! `AWS_ENDPOINT_URL_LAMBDA` every function is given), and replies
 //! `{"Status":"SUCCEEDED"|"FAILED"|"PENDING",…}`. A `PENDING` reply suspends the execution
 //! until something is due (a wait ends, a step retry is due, a callback is answered or times
-//! out, an invoke completes), and the function is invoked again. The rooms:
+//! out, an invoke completes), and the function is invoked again. An invocation that fails (the
+//! function's error, a timeout, a crash: what the SDKs do when a checkpoint fails) is tried
+//! again after 5 seconds, up to 5 times in a row, as AWS's local backend does. The rooms:
 //!
 //! - this file: the backend ([`Backend`]) and the Invoke API's side of durable functions;
 //! - [`store`]: the executions, their operations, tokens and timers;

@@ -119,6 +119,9 @@ pub(super) struct Execution {
     tokens_made: u64,
     /// An invocation is running.
     pub(super) invoking: bool,
+    /// Invocations that failed in a row (the function's error, a timeout, a crash, a `PENDING`
+    /// with nothing pending).
+    pub(super) failed_invocations: u32,
     /// Operations that changed outside an invocation of the function (a wait ended, a callback
     /// answered, an invoke completed): the next invocation's `UpdatedOperationIds`, and why it
     /// is due.
@@ -312,6 +315,7 @@ impl Store {
             invocation_tokens: Vec::new(),
             tokens_made: 0,
             invoking: false,
+            failed_invocations: 0,
             updated: Vec::new(),
             changed: Vec::new(),
             callbacks: HashMap::new(),
