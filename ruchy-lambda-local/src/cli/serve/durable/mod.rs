@@ -16,12 +16,14 @@
 //! - [`checkpoint`]: a checkpoint's updates applied, each operation type's rules;
 //! - [`driver`]: an execution's thread (invocations, timers) and the chained invokes;
 //! - [`history`]: the history events, in Lambda's shape;
+//! - [`shapes`]: the API's answers that `ruchy-lambda-durable`'s wire shapes do not have;
 //! - [`api`]: the durable execution API's operations, paths, bodies and errors.
 
 pub(super) mod api;
 mod checkpoint;
 mod driver;
 mod history;
+mod shapes;
 mod store;
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ruchy_lambda_durable::model::{
-    ErrorObject, ExecutionDetails, Operation, OperationStatus, OperationType, Timestamp,
+    CheckpointResponse, ErrorObject, ExecutionDetails, Operation, OperationStatus, OperationType,
+    Timestamp,
 };
 use ruchy_lambda_local::request_id;
 use ruchy_lambda_local::stream::base64_encode;
@@ -133,7 +134,7 @@ pub(super) struct Execution {
     pub(super) callbacks: HashMap<String, CallbackTimers>,
     /// The last checkpoint that came with a `ClientToken`: its checkpoint token, its client
     /// token and its answer, given again to the same checkpoint sent again.
-    pub(super) last_checkpoint: Option<(String, String, serde_json::Value)>,
+    pub(super) last_checkpoint: Option<(String, String, CheckpointResponse)>,
 }
 
 impl Execution {

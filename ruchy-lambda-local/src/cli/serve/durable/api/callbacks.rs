@@ -2,11 +2,11 @@
 //! failed, or kept alive, by its id.
 
 use ruchy_lambda_durable::model::{OperationStatus, Timestamp};
-use serde_json::json;
 
 use super::super::super::Served;
 use super::super::super::connection::Reply;
 use super::super::history::{self, Ending};
+use super::super::shapes::Empty;
 use super::super::store::{ExecutionStatus, now};
 use super::{error_body, invalid, not_found, ok};
 
@@ -84,7 +84,7 @@ pub(super) fn callback(
         }
         drop(store);
         served.durable.notify();
-        return Ok(ok(json!({})));
+        return Ok(ok(&Empty {}));
     }
     let at = now();
     let mut op = op;
@@ -108,7 +108,7 @@ pub(super) fn callback(
     execution.save_update(op);
     drop(store);
     served.durable.notify();
-    Ok(ok(json!({})))
+    Ok(ok(&Empty {}))
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use ruchy_lambda_durable::model::CheckpointRequest;
-use serde_json::{Value, json};
+use ruchy_lambda_durable::model::{CheckpointRequest, CheckpointResponse, ExecutionState};
 
 use super::super::super::Served;
 use super::super::super::connection::Reply;
@@ -12,10 +11,6 @@ use super::super::checkpoint::{self, ChainedStart};
 use super::super::driver;
 use super::super::store::ExecutionStatus;
 use super::{Query, check_arn, invalid, ok, paged};
-
-fn ops_json(ops: &[ruchy_lambda_durable::model::Operation]) -> Value {
-    json!(ops)
-}
 
 pub(super) fn checkpoint(served: &Arc<Served>, arn: &str, body: &[u8]) -> Result<Reply, Reply> {
     check_arn(arn)?;
@@ -45,7 +40,7 @@ pub(super) fn checkpoint(served: &Arc<Served>, arn: &str, body: &[u8]) -> Result
             && *token == request.checkpoint_token
             && client == client_token
         {
-            return Ok(ok(answer.clone()));
+            return Ok(ok(answer));
         }
         if !current.invoking
             || current.status != ExecutionStatus::Running
@@ -60,9 +55,10 @@ pub(super) fn checkpoint(served: &Arc<Served>, arn: &str, body: &[u8]) -> Result
             .iter()
             .filter_map(|id| execution.operation(id).cloned())
             .collect();
-        let mut answer = json!({"NewExecutionState": {"Operations": ops_json(&changed)}});
+        let mut answer = CheckpointResponse::default();
+        answer.new_execution_state = ExecutionState::new(changed, None);
         if execution.status == ExecutionStatus::Running {
-            answer["CheckpointToken"] = json!(execution.next_token());
+            answer.checkpoint_token = Some(execution.next_token());
         }
         if let Some(client_token) = &request.client_token {
             execution.last_checkpoint = Some((
@@ -81,7 +77,7 @@ pub(super) fn checkpoint(served: &Arc<Served>, arn: &str, body: &[u8]) -> Result
     };
     start_invokes(served, arn, saved.chained);
     served.durable.notify();
-    Ok(ok(answer))
+    Ok(ok(&answer))
 }
 
 /// The invokes a checkpoint started: a durable target's execution created and driven, then
@@ -109,9 +105,5 @@ pub(super) fn state(served: &Served, arn: &str, query: &Query) -> Result<Reply, 
         return Err(invalid("Invalid checkpoint token"));
     }
     let (page, next) = paged(&execution.operations, query)?;
-    let mut answer = json!({"Operations": ops_json(page)});
-    if let Some(next) = next {
-        answer["NextMarker"] = json!(next);
-    }
-    Ok(ok(answer))
+    Ok(ok(&ExecutionState::new(page.to_vec(), next)))
 }

@@ -1,12 +1,10 @@
 //! `ListDurableExecutionsByFunction`: a function's executions, filtered and paged.
 
-use serde_json::{Value, json};
-
 use super::super::super::connection::Reply;
 use super::super::super::invoke_api::function_not_found;
 use super::super::super::{Deployed, Served};
+use super::super::shapes::{ExecutionSummary, ExecutionsPage};
 use super::super::store::ExecutionStatus;
-use super::executions::execution_summary;
 use super::{Query, invalid, ok, paged};
 
 /// A timestamp of a query: ISO 8601 (`2026-01-02T03:04:05Z`, what botocore sends), or seconds
@@ -72,23 +70,22 @@ pub(super) fn list(served: &Served, name: &str, query: &Query) -> Result<Reply, 
     let named = query.get("DurableExecutionName");
     let reverse = query.flag("ReverseOrder", false)?;
     let store = served.durable.lock();
-    let mut found: Vec<Value> = store
+    let mut found: Vec<ExecutionSummary<'_>> = store
         .of_function(&function.name)
         .filter(|e| statuses.is_empty() || statuses.contains(&e.status.as_str()))
         .filter(|e| named.is_none_or(|n| e.name == n))
         .filter(|e| after.is_none_or(|t| e.start >= t))
         .filter(|e| before.is_none_or(|t| e.start <= t))
-        .map(execution_summary)
+        .map(ExecutionSummary::of)
         .collect();
     if reverse {
         found.reverse();
     }
     let (page, next) = paged(&found, query)?;
-    let mut answer = json!({"DurableExecutions": page});
-    if let Some(next) = next {
-        answer["NextMarker"] = json!(next);
-    }
-    Ok(ok(answer))
+    Ok(ok(&ExecutionsPage {
+        durable_executions: page,
+        next_marker: next,
+    }))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use ruchy_lambda_durable::model::ErrorObject;
 use ruchy_lambda_local::front::{percent_decode, query_pairs};
 use ruchy_lambda_local::http::{Body, RequestHead};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::super::Served;
 use super::super::connection::{Reply, too_large};
@@ -127,11 +127,12 @@ fn not_found(message: &str) -> Reply {
     }
 }
 
-fn ok(body: Value) -> Reply {
+/// `200` with `body`'s JSON.
+fn ok(body: &impl serde::Serialize) -> Reply {
     Reply {
         status: 200,
         headers: Vec::new(),
-        body: body.to_string().into_bytes(),
+        body: serde_json::to_vec(body).unwrap_or_default(),
     }
 }
 
