@@ -339,4 +339,57 @@ fn python_sdk_functions_run_unchanged_with_skip_time() {
     );
     assert_eq!(unknown.status, 404);
     assert_eq!(error_type(&unknown), "ResourceNotFoundException");
+
+    // The same API through boto3, as AWS's Python SDK and tools call it.
+    let client = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/durable/client.py");
+    let mut boto3 = std::process::Command::new(&python);
+    boto3.args([client, &format!("http://{addr}")]);
+    let run = cli::run_with(boto3, b"", DEADLINE);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let boto: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        boto["invoke"],
+        json!({"status": 200, "payload": {"steps": ["before", "after"]}})
+    );
+    assert_eq!(
+        boto["described"],
+        json!({"status": "SUCCEEDED", "name": "boto-1", "input": "{\"seconds\": 60}",
+               "ended_after_start": true, "timeout": 86400})
+    );
+    assert_eq!(boto["history"][0], "ExecutionStarted");
+    assert_eq!(
+        boto["history"].as_array().unwrap().last().unwrap(),
+        "ExecutionSucceeded"
+    );
+    let events = boto["history"].as_array().unwrap().len();
+    assert_eq!(
+        boto["last_two"],
+        json!([
+            [events, "ExecutionSucceeded"],
+            [events - 1, "InvocationCompleted"]
+        ])
+    );
+    assert_eq!(boto["next_marker"], "2");
+    // The three executions of `waiting`: the first test's (no name), order-17, boto-1.
+    let listed = boto["listed"].as_array().unwrap();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert!(listed.contains(&json!("boto-1")) && listed.contains(&json!("order-17")));
+    assert_eq!(boto["listed_later"], json!([]));
+    assert_eq!(
+        boto["callback"],
+        json!({"status": "SUCCEEDED", "result": {"order": 11, "answer": "\"from boto3\""}})
+    );
+    assert_eq!(boto["stop_ended"], true);
+    assert_eq!(
+        boto["errors"],
+        json!({
+            "bad_arn": "InvalidParameterValueException",
+            "stale_token": "InvalidParameterValueException",
+            "state_token": "InvalidParameterValueException",
+            "no_callback": "ResourceNotFoundException",
+            "again": "InvalidParameterValueException",
+            "other_input": "DurableExecutionAlreadyStartedException",
+            "no_function": "ResourceNotFoundException",
+        })
+    );
 }
