@@ -291,12 +291,23 @@ fn announce(served: &Served, local: SocketAddr) {
         None => {
             log::line(&format!("listening on http://{local}/"));
             for function in &served.functions {
+                let durable = if function.durable.is_some() {
+                    " (durable)"
+                } else {
+                    ""
+                };
                 log::line(&format!(
-                    "  {}: POST http://{local}{INVOKE_PREFIX}{}{INVOKE_SUFFIX}",
+                    "  {}{durable}: POST http://{local}{INVOKE_PREFIX}{}{INVOKE_SUFFIX}",
                     function.name, function.name
                 ));
             }
         }
+    }
+    if served.functions.iter().any(|f| f.durable.is_some()) {
+        log::line(&format!(
+            "durable execution API: http://{local}{}",
+            durable::API_PREFIX
+        ));
     }
 }
 
