@@ -142,26 +142,30 @@ pub(super) fn of_update(op: &Operation, facts: &UpdateFacts<'_>, at: f64) -> Opt
     use OperationAction as A;
     use OperationType as T;
     let attempt = op.step_details.as_ref().map_or(0, |d| d.attempt);
-    let retry = |delay: u32| json!({"CurrentAttempt": attempt, "NextAttemptDelaySeconds": delay});
+    // `NextAttemptDelaySeconds` only when another attempt follows.
+    let retry = |delay: Option<u32>| match delay {
+        Some(delay) => json!({"CurrentAttempt": attempt, "NextAttemptDelaySeconds": delay}),
+        None => json!({"CurrentAttempt": attempt}),
+    };
     let (kind, details) = match (op.kind, facts.action) {
         (T::Step, A::Start) => ("StepStarted", json!({})),
         (T::Step, A::Succeed) => (
             "StepSucceeded",
-            json!({"Result": payload(facts.payload), "RetryDetails": retry(0)}),
+            json!({"Result": payload(facts.payload), "RetryDetails": retry(None)}),
         ),
         (T::Step, A::Fail) => (
             "StepFailed",
-            json!({"Error": error_payload(facts.error), "RetryDetails": retry(0)}),
+            json!({"Error": error_payload(facts.error), "RetryDetails": retry(None)}),
         ),
         // A retry with an error is an attempt that failed; without one, a wait for condition's
         // check that did not yet meet it.
         (T::Step, A::Retry) if facts.error.is_some() => (
             "StepFailed",
-            json!({"Error": error_payload(facts.error), "RetryDetails": retry(facts.retry_delay)}),
+            json!({"Error": error_payload(facts.error), "RetryDetails": retry(Some(facts.retry_delay))}),
         ),
         (T::Step, A::Retry) => (
             "StepSucceeded",
-            json!({"Result": payload(facts.payload), "RetryDetails": retry(facts.retry_delay)}),
+            json!({"Result": payload(facts.payload), "RetryDetails": retry(Some(facts.retry_delay))}),
         ),
         (T::Context, A::Start) => ("ContextStarted", json!({})),
         (T::Context, A::Succeed) => (

@@ -10,7 +10,7 @@ use super::super::super::connection::Reply;
 use super::super::checkpoint::{self, ChainedStart};
 use super::super::driver;
 use super::super::store::ExecutionStatus;
-use super::{Query, check_arn, invalid, ok, paged};
+use super::{Query, STATE_PAGE, check_arn, invalid, ok, paged};
 
 pub(super) fn checkpoint(served: &Arc<Served>, arn: &str, body: &[u8]) -> Result<Reply, Reply> {
     check_arn(arn)?;
@@ -104,6 +104,6 @@ pub(super) fn state(served: &Served, arn: &str, query: &Query) -> Result<Reply, 
     if !execution.invoking || !execution.invocation_tokens.iter().any(|t| t == token) {
         return Err(invalid("Invalid checkpoint token"));
     }
-    let (page, next) = paged(&execution.operations, query)?;
+    let (page, next) = paged(&execution.operations, query, STATE_PAGE)?;
     Ok(ok(&ExecutionState::new(page.to_vec(), next)))
 }

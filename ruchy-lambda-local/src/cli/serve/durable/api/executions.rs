@@ -8,7 +8,7 @@ use super::super::super::Served;
 use super::super::super::connection::Reply;
 use super::super::shapes::{ExecutionDescription, HistoryPage, Stopped};
 use super::super::store::{ExecutionStatus, now};
-use super::{Query, check_arn, error_body, no_execution, ok, paged};
+use super::{MAX_ITEMS, Query, check_arn, error_body, no_execution, ok, paged};
 
 pub(super) fn get_execution(served: &Served, arn: &str, query: &Query) -> Result<Reply, Reply> {
     check_arn(arn)?;
@@ -33,7 +33,7 @@ pub(super) fn history(served: &Served, arn: &str, query: &Query) -> Result<Reply
     if reverse {
         numbered.reverse();
     }
-    let (page, next) = paged(&numbered, query)?;
+    let (page, next) = paged(&numbered, query, MAX_ITEMS)?;
     Ok(ok(&HistoryPage {
         events: page,
         next_marker: next,

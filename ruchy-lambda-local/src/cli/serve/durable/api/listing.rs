@@ -5,7 +5,7 @@ use super::super::super::invoke_api::function_not_found;
 use super::super::super::{Deployed, Served};
 use super::super::shapes::{ExecutionSummary, ExecutionsPage};
 use super::super::store::ExecutionStatus;
-use super::{Query, invalid, ok, paged};
+use super::{MAX_ITEMS, Query, invalid, ok, paged};
 
 /// A timestamp of a query: ISO 8601 (`2026-01-02T03:04:05Z`, what botocore sends), or seconds
 /// since the epoch.
@@ -81,7 +81,7 @@ pub(super) fn list(served: &Served, name: &str, query: &Query) -> Result<Reply, 
     if reverse {
         found.reverse();
     }
-    let (page, next) = paged(&found, query)?;
+    let (page, next) = paged(&found, query, MAX_ITEMS)?;
     Ok(ok(&ExecutionsPage {
         durable_executions: page,
         next_marker: next,

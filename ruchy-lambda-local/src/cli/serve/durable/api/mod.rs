@@ -44,8 +44,11 @@ pub(in super::super) const API_PREFIX: &str = "/2025-12-01/";
 const EXECUTIONS: &str = "/2025-12-01/durable-executions/";
 const CALLBACKS: &str = "/2025-12-01/durable-execution-callbacks/";
 const FUNCTIONS: &str = "/2025-12-01/functions/";
-/// The most items of a page (`MaxItems`), and the default.
+/// The most items of a page (`MaxItems`), and the default but for the state's.
 const MAX_ITEMS: usize = 1000;
+/// The operations of a `GetDurableExecutionState` page without `MaxItems`, as the service
+/// pages them.
+const STATE_PAGE: usize = 100;
 
 /// A request's query parameters, decoded.
 struct Query(Vec<(String, String)>);
@@ -85,12 +88,12 @@ impl Query {
         }
     }
 
-    /// `MaxItems`: 1 to 1,000 (0 or none: 1,000).
-    fn max_items(&self) -> Result<usize, Reply> {
+    /// `MaxItems`: 1 to 1,000 (0 or none: `default`).
+    fn max_items(&self, default: usize) -> Result<usize, Reply> {
         match self.get("MaxItems") {
-            None => Ok(MAX_ITEMS),
+            None => Ok(default),
             Some(text) => match text.parse::<usize>() {
-                Ok(0) => Ok(MAX_ITEMS),
+                Ok(0) => Ok(default),
                 Ok(n) if n <= MAX_ITEMS => Ok(n),
                 _ => Err(invalid(&format!(
                     "MaxItems must be a whole number from 0 to {MAX_ITEMS}, not `{text}`"
@@ -245,10 +248,15 @@ fn check_arn(arn: &str) -> Result<(), Reply> {
         )))
     }
 }
-/// A page of `items` from the query's `Marker` and `MaxItems`, and the next page's marker.
-fn paged<'a, T>(items: &'a [T], query: &Query) -> Result<(&'a [T], Option<String>), Reply> {
+/// A page of `items` from the query's `Marker` and `MaxItems` (`default` when none), and the
+/// next page's marker.
+fn paged<'a, T>(
+    items: &'a [T],
+    query: &Query,
+    default: usize,
+) -> Result<(&'a [T], Option<String>), Reply> {
     let from = query.marker(items.len())?;
-    let to = (from + query.max_items()?).min(items.len());
+    let to = (from + query.max_items(default)?).min(items.len());
     let next = (to < items.len()).then(|| to.to_string());
     Ok((&items[from..to], next))
 }
