@@ -14,8 +14,17 @@ fn waits_take_their_time_callbacks_time_out_and_executions_stop() {
     let Some(python) = venv_python() else { return };
     let server = serve(
         &python,
-        &[("waiting", "waiting", true), ("approval", "approval", true)],
-        &["--execution-timeout", "3600"],
+        &[
+            ("waiting", "waiting", true),
+            ("approval", "approval", true),
+            ("brief", "waiting", true),
+        ],
+        &[
+            "--execution-timeout",
+            "3600",
+            "--execution-timeout",
+            "brief:2",
+        ],
     );
     let addr = server.addr;
 
@@ -35,6 +44,22 @@ fn waits_take_their_time_callbacks_time_out_and_executions_stop() {
     let described = execution(addr, &arn_of(&waited));
     assert_eq!(described["DurableConfig"]["ExecutionTimeout"], 3600);
     assert_eq!(described["DurableConfig"]["RetentionPeriodInDays"], 14);
+
+    // An execution that outlives its ExecutionTimeout times out.
+    let brief = invoke(addr, "brief", json!({"seconds": 3600}), &[]);
+    assert_eq!(brief.status, 200);
+    assert_eq!(brief.header("X-Amz-Function-Error"), Some("Unhandled"));
+    assert_eq!(json_of(&brief)["errorType"], "Execution.Timeout");
+    let described = execution(addr, &arn_of(&brief));
+    assert_eq!(described["Status"], "TIMED_OUT");
+    assert_eq!(described["DurableConfig"]["ExecutionTimeout"], 2);
+    let events = history(addr, &arn_of(&brief));
+    let last = events.last().unwrap();
+    assert_eq!(last["EventType"], "ExecutionTimedOut");
+    assert_eq!(
+        last["ExecutionTimedOutDetails"]["Error"]["Payload"]["ErrorMessage"],
+        "Execution timed out after 2 seconds."
+    );
 
     // StopDurableExecution ends a suspended execution, with the error it is given.
     let long = invoke(

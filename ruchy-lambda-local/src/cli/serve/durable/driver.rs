@@ -62,6 +62,8 @@ enum Next {
 fn drive(served: &Arc<Served>, arn: &str) {
     loop {
         let Some((function, event)) = begin_invocation(served, arn) else {
+            // Ended (it may have timed out just now).
+            served.durable.notify();
             return;
         };
         let Some(deployed) = served.functions.iter().find(|f| f.name == function) else {
@@ -92,7 +94,7 @@ fn drive(served: &Arc<Served>, arn: &str) {
 fn begin_invocation(served: &Served, arn: &str) -> Option<(String, Vec<u8>)> {
     let mut store = served.durable.lock();
     let execution = store.get_mut(arn)?;
-    if execution.status != ExecutionStatus::Running {
+    if execution.status != ExecutionStatus::Running || time_out(execution, now()) {
         return None;
     }
     execution.invocation_tokens.clear();
@@ -284,15 +286,7 @@ fn wait_until_due(served: &Served, arn: &str) -> bool {
         }
         let at = now();
         let timeout_at = execution.start + f64::from(execution.config.execution_timeout_seconds);
-        if at >= timeout_at {
-            let error = ErrorObject::new(
-                "Execution.Timeout",
-                format!(
-                    "Execution timed out after {} seconds.",
-                    execution.config.execution_timeout_seconds
-                ),
-            );
-            execution.finish(ExecutionStatus::TimedOut, None, Some(error));
+        if time_out(execution, at) {
             served.durable.notify();
             return false;
         }
@@ -304,6 +298,21 @@ fn wait_until_due(served: &Served, arn: &str) -> bool {
         let sleep = Duration::from_secs_f64((until - at).max(0.001)).min(LONGEST_SLEEP);
         store = served.durable.wait(store, sleep);
     }
+}
+
+/// Ends the execution as `TIMED_OUT` when its `ExecutionTimeout` has passed at `at`; whether
+/// it did.
+fn time_out(execution: &mut Execution, at: f64) -> bool {
+    let seconds = execution.config.execution_timeout_seconds;
+    if at < execution.start + f64::from(seconds) {
+        return false;
+    }
+    let error = ErrorObject::new(
+        "Execution.Timeout",
+        format!("Execution timed out after {seconds} seconds."),
+    );
+    execution.finish(ExecutionStatus::TimedOut, None, Some(error));
+    true
 }
 
 /// Ends the waits that are over, readies the retries that are due and times out the callbacks

@@ -10,6 +10,9 @@ use super::super::shapes::Empty;
 use super::super::store::{ExecutionStatus, now};
 use super::{error_body, invalid, not_found, ok};
 
+/// The largest result of `SendDurableExecutionCallbackSuccess` (1 MiB).
+const MAX_RESULT: usize = 1024 * 1024;
+
 /// Lambda's pattern of a callback id (base64).
 fn is_callback_id(id: &str) -> bool {
     let body = id.trim_end_matches('=');
@@ -35,6 +38,12 @@ pub(super) fn callback(
     }
     let (result, error) = match action {
         "succeed" => {
+            if body.len() > MAX_RESULT {
+                return Err(invalid(&format!(
+                    "the callback's result is {} bytes, over the {MAX_RESULT} Lambda takes",
+                    body.len()
+                )));
+            }
             let result = String::from_utf8(body)
                 .map_err(|_| invalid("the callback's result must be UTF-8 text"))?;
             (Some(result), None)
