@@ -362,38 +362,36 @@ fn durable_indices(
     given: &[String],
     specs: &[(Option<String>, Source)],
 ) -> Result<Vec<usize>, String> {
-    {
-        let mut indices = Vec::new();
-        for name in given {
-            let index = if name.is_empty() {
-                if specs.len() != 1 {
-                    return Err(
-                        "`--durable` alone goes with one function; with several, name it: \
-                         `--durable NAME`"
-                            .to_owned(),
-                    );
-                }
-                0
-            } else {
-                match specs.iter().position(|(n, _)| n.as_deref() == Some(name)) {
-                    Some(index) => index,
-                    None if specs.len() == 1 && specs[0].0.is_none() => {
-                        return Err(format!(
-                            "`--durable {name}`: the function has no name yet (it is the \
-                             bootstrap's); give `--durable` alone, or name it with `--name`"
-                        ));
-                    }
-                    None => {
-                        return Err(format!("`--durable {name}`: no function is named `{name}`"));
-                    }
-                }
-            };
-            if !indices.contains(&index) {
-                indices.push(index);
+    let mut indices = Vec::new();
+    for name in given {
+        let index = if name.is_empty() {
+            if specs.len() != 1 {
+                return Err(
+                    "`--durable` alone goes with one function; with several, name it: \
+                     `--durable NAME`"
+                        .to_owned(),
+                );
             }
+            0
+        } else {
+            match specs.iter().position(|(n, _)| n.as_deref() == Some(name)) {
+                Some(index) => index,
+                None if specs.len() == 1 && specs[0].0.is_none() => {
+                    return Err(format!(
+                        "`--durable {name}`: the function has no name yet (it is the \
+                         bootstrap's); give `--durable` alone, or name it with `--name`"
+                    ));
+                }
+                None => {
+                    return Err(format!("`--durable {name}`: no function is named `{name}`"));
+                }
+            }
+        };
+        if !indices.contains(&index) {
+            indices.push(index);
         }
-        Ok(indices)
     }
+    Ok(indices)
 }
 
 /// `package`
