@@ -17,13 +17,13 @@ fn waits_take_their_time_callbacks_time_out_and_executions_stop() {
         &[
             ("waiting", "waiting", true),
             ("approval", "approval", true),
-            ("brief", "waiting", true),
+            ("short", "waiting", true),
         ],
         &[
             "--execution-timeout",
             "3600",
             "--execution-timeout",
-            "brief:2",
+            "short:2",
         ],
     );
     let addr = server.addr;
@@ -46,14 +46,14 @@ fn waits_take_their_time_callbacks_time_out_and_executions_stop() {
     assert_eq!(described["DurableConfig"]["RetentionPeriodInDays"], 14);
 
     // An execution that outlives its ExecutionTimeout times out.
-    let brief = invoke(addr, "brief", json!({"seconds": 3600}), &[]);
-    assert_eq!(brief.status, 200);
-    assert_eq!(brief.header("X-Amz-Function-Error"), Some("Unhandled"));
-    assert_eq!(json_of(&brief)["errorType"], "Execution.Timeout");
-    let described = execution(addr, &arn_of(&brief));
+    let short = invoke(addr, "short", json!({"seconds": 3600}), &[]);
+    assert_eq!(short.status, 200);
+    assert_eq!(short.header("X-Amz-Function-Error"), Some("Unhandled"));
+    assert_eq!(json_of(&short)["errorType"], "Execution.Timeout");
+    let described = execution(addr, &arn_of(&short));
     assert_eq!(described["Status"], "TIMED_OUT");
     assert_eq!(described["DurableConfig"]["ExecutionTimeout"], 2);
-    let events = history(addr, &arn_of(&brief));
+    let events = history(addr, &arn_of(&short));
     let last = events.last().unwrap();
     assert_eq!(last["EventType"], "ExecutionTimedOut");
     assert_eq!(
