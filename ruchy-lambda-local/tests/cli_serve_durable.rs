@@ -28,6 +28,7 @@ fn python_sdk_functions_run_unchanged_with_skip_time() {
             ("approval", "approval", true),
             ("plain", "plain", false),
             ("crashing", "crashing", true),
+            ("fanout", "fanout", true),
         ],
         &["--skip-time"],
     );
@@ -118,6 +119,29 @@ fn python_sdk_functions_run_unchanged_with_skip_time() {
         events_of(&events, "ContextSucceeded")[0]["ContextSucceededDetails"]["Result"]["Payload"],
         "42"
     );
+
+    // A map: a context per item in the map's context, each suspended by its own wait.
+    let mapped = invoke(addr, "fanout", json!({"items": [2, 3, 4]}), &[]);
+    assert_eq!(
+        json_of(&mapped),
+        json!({"squares": [4, 9, 16]}),
+        "{}",
+        mapped.text()
+    );
+    let events = history(addr, &arn_of(&mapped));
+    let contexts = events_of(&events, "ContextStarted");
+    assert_eq!(contexts[0]["SubType"], "Map");
+    assert_eq!(contexts[0]["Name"], "squares");
+    let iterations: Vec<_> = contexts
+        .iter()
+        .filter(|c| c["SubType"] == "MapIteration")
+        .collect();
+    assert_eq!(iterations.len(), 3, "{events:#?}");
+    for iteration in &iterations {
+        assert_eq!(iteration["ParentId"], contexts[0]["Id"]);
+    }
+    assert_eq!(events_of(&events, "WaitSucceeded").len(), 3);
+    assert_eq!(events_of(&events, "ContextSucceeded").len(), 4);
 
     // More operations than the durable event carries: the rest are read by page.
     let many = invoke(addr, "many", json!({"steps": 110}), &[]);

@@ -134,3 +134,17 @@ def event_input(event: dict) -> dict:
         if op["Type"] == "EXECUTION":
             return json.loads(op["ExecutionDetails"]["InputPayload"])
     return {}
+
+
+@durable_execution
+def fanout(event: dict, context: DurableContext) -> dict:
+    """A map over the items, each with a step and a wait (suspending every branch)."""
+
+    def each(child: DurableContext, item: int, index: int, items) -> int:
+        squared = child.step(lambda _: item * item, name=f"square-{index}")
+        child.wait(Duration.from_seconds(60), name=f"rest-{index}")
+        return squared
+
+    results = context.map(event["items"], each, name="squares")
+    results.throw_if_error()
+    return {"squares": results.get_results()}
