@@ -154,6 +154,7 @@ fn apply_one(
         retry_delay: 0,
         callback_timeouts: (0, 0),
         function_name: None,
+        tenant_id: None,
         child_arn: None,
     };
     let ended = |op: &mut Operation, status: OperationStatus| {
@@ -260,6 +261,7 @@ fn apply_one(
                 return Err("a CHAINED_INVOKE's START needs ChainedInvokeOptions".to_owned());
             };
             facts.function_name = Some(&options.function_name);
+            facts.tenant_id = options.tenant_id.as_deref();
             op.chained_invoke_details = Some(ChainedInvokeDetails::default());
             op.status = OperationStatus::Started;
             match resolve(&options.function_name) {
@@ -467,7 +469,8 @@ mod tests {
         let mut execution = running();
         let batch = updates(
             json!([{"Id": "i", "Type": "CHAINED_INVOKE", "Action": "START",
-            "Payload": "{\"n\":1}", "ChainedInvokeOptions": {"FunctionName": "worker:$LATEST"}}]),
+            "Payload": "{\"n\":1}",
+            "ChainedInvokeOptions": {"FunctionName": "worker:$LATEST", "TenantId": "t-1"}}]),
         );
         let durable = |_: &str| Ok((3, true, format!("{FUNCTION}-worker")));
         let saved = apply(&mut execution, &batch, &durable).unwrap();
@@ -483,6 +486,7 @@ mod tests {
             event["ChainedInvokeStartedDetails"]["DurableExecutionArn"],
             arn.as_str()
         );
+        assert_eq!(event["ChainedInvokeStartedDetails"]["TenantId"], "t-1");
         assert_eq!(
             execution.operation("i").unwrap().status,
             OperationStatus::Started

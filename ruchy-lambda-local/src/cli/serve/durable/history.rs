@@ -132,6 +132,8 @@ pub(super) struct UpdateFacts<'a> {
     pub(super) retry_delay: u32,
     pub(super) callback_timeouts: (u32, u32),
     pub(super) function_name: Option<&'a str>,
+    /// A chained invoke's tenant.
+    pub(super) tenant_id: Option<&'a str>,
     /// A durable function's execution started by a chained invoke.
     pub(super) child_arn: Option<&'a str>,
 }
@@ -210,6 +212,9 @@ pub(super) fn of_update(op: &Operation, facts: &UpdateFacts<'_>, at: f64) -> Opt
                 "Input": payload(facts.payload),
                 "ExecutedVersion": VERSION,
             });
+            if let Some(tenant) = facts.tenant_id {
+                details["TenantId"] = json!(tenant);
+            }
             if let Some(arn) = facts.child_arn {
                 details["DurableExecutionArn"] = json!(arn);
             }
@@ -334,6 +339,7 @@ mod tests {
             retry_delay: 3,
             callback_timeouts: (0, 0),
             function_name: None,
+            tenant_id: None,
             child_arn: None,
         };
         let event = of_update(&step(), &facts, 10.5).unwrap();
