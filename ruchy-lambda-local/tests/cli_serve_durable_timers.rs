@@ -177,7 +177,7 @@ fn waits_take_their_time_callbacks_time_out_and_executions_stop() {
     let not_an_arn = request(addr, "GET", "/2025-12-01/durable-executions/nope", &[], b"");
     assert_eq!(not_an_arn.status, 400);
     assert_eq!(error_type(&not_an_arn), "InvalidParameterValueException");
-    let gone = format!("{}0", &arn[..arn.len() - 1]);
+    let gone = format!("{}/not-an-execution", &arn[..arn.rfind('/').unwrap()]);
     let unknown = request(
         addr,
         "GET",
