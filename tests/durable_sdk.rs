@@ -1,0 +1,639 @@
+//! The durable SDK end to end under AWS's own local backend: the durable handlers of
+//! `fixtures/durable_sdk.rs`, served by `ruchy-lambda-local serve`, invoked and checkpointing
+//! through `dex-local-runner` (see `durable_backend`). Each test checks the execution's result
+//! and its history as dex records it (event types, names, order), and what the code ran, from
+//! the lines the fixture writes (invocations, step attempts, submitter runs).
+//!
+//! dex runs with `--skip-time` (its timers fire at once, its clock jumping ahead) except where a
+//! test needs its clock to be the wall clock.
+
+mod durable_backend;
+
+use durable_backend::{Backend, Setup, described, operations};
+use serde_json::{Value, json};
+
+/// The lines of `backend`'s functions that say an invocation started, and the others.
+fn invocations(lines: &[String]) -> usize {
+    lines.iter().filter(|l| l.starts_with("invocation")).count()
+}
+
+/// `text` (a JSON document in a string field) read as JSON.
+fn parse(text: &Value) -> Value {
+    serde_json::from_str(text.as_str().unwrap_or_else(|| panic!("not text: {text}")))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn succeeded(execution: &Value) -> Value {
+    assert_eq!(execution["Status"], "SUCCEEDED", "{execution:#}");
+    parse(&execution["Result"])
+}
+
+/// The events of one operation, `name`, in order.
+fn events_of<'a>(history: &'a [Value], name: &str) -> Vec<&'a str> {
+    history
+        .iter()
+        .filter(|e| e["Name"] == name && e.get("SubType").is_some())
+        .map(|e| e["EventType"].as_str().unwrap_or("?"))
+        .collect()
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn a_replay_returns_saved_results_without_running_steps_again() {
+    let Some(backend) = Backend::start(Setup::new(&["replay"])) else {
+        return;
+    };
+    let (execution, history) = backend.run("replay", &json!({ "wait_s": 5 }));
+    let result = succeeded(&execution);
+    let first = result["first"].as_str().expect("first").to_owned();
+    // The second step saw the first step's result as it was saved, not a second run's.
+    assert_eq!(result["second"], format!("second saw <{first}>"));
+    assert_eq!(
+        backend.lines(),
+        strings(&[
+            "invocation (new)",
+            "first ran",
+            "invocation (replay)",
+            "second ran"
+        ])
+    );
+    assert_eq!(
+        described(&history),
+        strings(&[
+            "ExecutionStarted",
+            "StepStarted first",
+            "StepSucceeded first",
+            "WaitStarted pause",
+            "WaitSucceeded pause",
+            "InvocationCompleted",
+            "StepStarted second",
+            "StepSucceeded second",
+            "InvocationCompleted",
+            "ExecutionSucceeded",
+        ])
+    );
+    let wait = &history[3];
+    assert_eq!(wait["WaitStartedDetails"]["Duration"], 5, "{wait:#}");
+    // The saved result is what the step returned.
+    let first_id = history[1]["Id"].clone();
+    assert_eq!(history[2]["Id"], first_id);
+    assert_eq!(history[4]["Id"], history[3]["Id"]);
+    assert_ne!(history[3]["Id"], first_id);
+}
+
+/// The swallowed-suspension fixture on `bootstrap`: the invocation that swallowed the wait's
+/// suspension answered PENDING (the execution did not end with its `Ok`), nothing ran after the
+/// wait in it, and the step after the wait ran once, in the next invocation.
+fn check_swallowed_suspension(backend: &Backend) {
+    let (execution, history) = backend.run("swallow", &json!({}));
+    assert_eq!(succeeded(&execution), json!({ "after": "after" }));
+    assert_eq!(
+        backend.lines(),
+        strings(&[
+            "invocation (new)",
+            "before ran",
+            "wait suspended",
+            // The step after the swallowed suspension returned it at once, without running.
+            "after suspended",
+            "invocation (replay)",
+            "wait ok",
+            "after ran",
+            "after ok",
+        ])
+    );
+    // The first invocation ended right after the wait: nothing of `after` before it.
+    assert_eq!(
+        described(&history),
+        strings(&[
+            "ExecutionStarted",
+            "StepStarted before",
+            "StepSucceeded before",
+            "WaitStarted pause",
+            "WaitSucceeded pause",
+            "InvocationCompleted",
+            "StepStarted after",
+            "StepSucceeded after",
+            "InvocationCompleted",
+            "ExecutionSucceeded",
+        ])
+    );
+}
+
+#[test]
+fn a_swallowed_suspension_still_answers_pending() {
+    let Some(backend) = Backend::start(Setup::new(&["swallow"])) else {
+        return;
+    };
+    check_swallowed_suspension(&backend);
+}
+
+#[test]
+fn a_swallowed_suspension_still_answers_pending_under_panic_abort() {
+    if durable_backend::dex_local_runner().is_none() {
+        return;
+    }
+    let mut setup = Setup::new(&["swallow"]);
+    setup.bootstrap = durable_backend::fixture_panic_abort();
+    let Some(backend) = Backend::start(setup) else {
+        return;
+    };
+    check_swallowed_suspension(&backend);
+}
+
+#[test]
+fn a_failing_step_is_retried_until_it_succeeds() {
+    let Some(backend) = Backend::start(Setup::new(&["retry"])) else {
+        return;
+    };
+    let (execution, history) = backend.run("retry", &json!({ "succeed_on": 3, "max_attempts": 3 }));
+    assert_eq!(succeeded(&execution), json!("ok on attempt 3"));
+    assert_eq!(
+        backend.lines(),
+        strings(&[
+            "invocation (new)",
+            "attempt 1",
+            "invocation (replay)",
+            "attempt 2",
+            "invocation (replay)",
+            "attempt 3",
+        ])
+    );
+    assert_eq!(
+        described(&history),
+        strings(&[
+            "ExecutionStarted",
+            "StepStarted flaky",
+            "StepFailed flaky",
+            "InvocationCompleted",
+            "StepStarted flaky",
+            "StepFailed flaky",
+            "InvocationCompleted",
+            "StepStarted flaky",
+            "StepSucceeded flaky",
+            "InvocationCompleted",
+            "ExecutionSucceeded",
+        ])
+    );
+    // Each retry is saved with the attempt's error and the backoff (1 s, then 2 s).
+    let failures: Vec<&Value> = history
+        .iter()
+        .filter(|e| e["EventType"] == "StepFailed")
+        .collect();
+    for (n, failure) in failures.iter().enumerate() {
+        let details = &failure["StepFailedDetails"];
+        assert_eq!(
+            details["Error"]["Payload"],
+            json!({ "ErrorType": "Flaky", "ErrorMessage": format!("attempt {} failed", n + 1) }),
+            "{failure:#}"
+        );
+        assert_eq!(details["RetryDetails"]["CurrentAttempt"], n + 1);
+        assert_eq!(details["RetryDetails"]["NextAttemptDelaySeconds"], 1 << n);
+    }
+}
+
+#[test]
+fn a_step_that_fails_for_good_fails_the_execution_with_step_error() {
+    let Some(backend) = Backend::start(Setup::new(&["retry"])) else {
+        return;
+    };
+    let (execution, history) =
+        backend.run("retry", &json!({ "succeed_on": 99, "max_attempts": 2 }));
+    assert_eq!(execution["Status"], "FAILED", "{execution:#}");
+    assert_eq!(
+        execution["Error"],
+        json!({ "ErrorType": "StepError", "ErrorMessage": "attempt 2 failed" })
+    );
+    let attempts: Vec<String> = backend
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("attempt"))
+        .collect();
+    assert_eq!(attempts, strings(&["attempt 1", "attempt 2"]));
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "StepStarted flaky",
+            "StepFailed flaky",
+            "StepStarted flaky",
+            "StepFailed flaky",
+            "ExecutionFailed",
+        ])
+    );
+    // The first failure was retried 1 s later; the last one is final (no delay), with the
+    // step's own error.
+    let failures: Vec<&Value> = history
+        .iter()
+        .filter(|e| e["EventType"] == "StepFailed")
+        .collect();
+    let retry = &failures[0]["StepFailedDetails"]["RetryDetails"];
+    assert_eq!(
+        retry,
+        &json!({ "CurrentAttempt": 1, "NextAttemptDelaySeconds": 1 })
+    );
+    let last = &failures[1]["StepFailedDetails"];
+    assert_eq!(
+        last["RetryDetails"],
+        json!({ "CurrentAttempt": 2, "NextAttemptDelaySeconds": 0 }),
+        "{last:#}"
+    );
+    assert_eq!(
+        last["Error"]["Payload"],
+        json!({ "ErrorType": "Flaky", "ErrorMessage": "attempt 2 failed" })
+    );
+}
+
+#[test]
+fn an_interrupted_at_most_once_step_is_not_run_again() {
+    let Some(backend) = Backend::start(Setup::new(&["interrupted"])) else {
+        return;
+    };
+    let (execution, history) = backend.run("interrupted", &json!({}));
+    assert_eq!(succeeded(&execution), json!("done on attempt 2"));
+    // Attempt 1 exited the process in the middle of the step; the next invocation found the
+    // step started and did not run it again: it saved the interruption as a failed attempt and
+    // retried it.
+    let attempts: Vec<String> = backend
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("attempt"))
+        .collect();
+    assert_eq!(attempts, strings(&["attempt 1", "attempt 2"]));
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "StepStarted once",
+            "StepFailed once",
+            "StepStarted once",
+            "StepSucceeded once",
+            "ExecutionSucceeded",
+        ])
+    );
+    let interrupted = &history[2]["StepFailedDetails"];
+    assert_eq!(
+        interrupted["Error"]["Payload"]["ErrorType"],
+        "StepInterruptedError"
+    );
+    assert_eq!(interrupted["RetryDetails"]["CurrentAttempt"], 1);
+}
+
+#[test]
+fn a_child_context_saves_its_result_and_its_failure() {
+    let Some(backend) = Backend::start(Setup::new(&["child"])) else {
+        return;
+    };
+    let (execution, history) = backend.run("child", &json!({}));
+    assert_eq!(
+        succeeded(&execution),
+        json!({
+            "ok": "inner+child",
+            "kind": "ChildContext",
+            "recorded": { "ErrorType": "ChildContextError", "ErrorMessage": "the child says no" },
+            "cause": { "ErrorType": "Refused", "ErrorMessage": "the child says no" },
+        })
+    );
+    // `sub` suspended on its wait; the replay returned its saved step result without running
+    // it again, and `bad` ran once.
+    assert_eq!(
+        backend.lines(),
+        strings(&[
+            "invocation (new)",
+            "inner ran",
+            "invocation (replay)",
+            "fine ran"
+        ])
+    );
+    assert_eq!(
+        described(&history),
+        strings(&[
+            "ExecutionStarted",
+            "ContextStarted sub",
+            "StepStarted inner",
+            "StepSucceeded inner",
+            "WaitStarted nap",
+            "WaitSucceeded nap",
+            "InvocationCompleted",
+            "ContextSucceeded sub",
+            "ContextStarted bad",
+            "StepStarted fine",
+            "StepSucceeded fine",
+            "ContextFailed bad",
+            "InvocationCompleted",
+            "ExecutionSucceeded",
+        ])
+    );
+    // The operations inside a child context name it as their parent.
+    let sub = history[1]["Id"].clone();
+    for event in &history[2..6] {
+        assert_eq!(event["ParentId"], sub, "{event:#}");
+    }
+    assert_eq!(history[1]["SubType"], "RunInChildContext");
+    assert_eq!(
+        history[11]["ContextFailedDetails"]["Error"]["Payload"],
+        json!({ "ErrorType": "Refused", "ErrorMessage": "the child says no" })
+    );
+
+    // Returned with `?`, the child's failure fails the execution as ChildContextError.
+    backend.clear_lines();
+    let (execution, history) = backend.run("child", &json!({ "propagate": true }));
+    assert_eq!(execution["Status"], "FAILED", "{execution:#}");
+    assert_eq!(
+        execution["Error"],
+        json!({ "ErrorType": "ChildContextError", "ErrorMessage": "the child says no" })
+    );
+    assert_eq!(
+        history.last().map(|e| &e["EventType"]),
+        Some(&json!("ExecutionFailed"))
+    );
+}
+
+#[test]
+fn a_callback_is_answered_with_success_failure_or_timeout() {
+    let Some(backend) = Backend::start(Setup::new(&["callback"])) else {
+        return;
+    };
+    // Success: the callback's id is in its CallbackStarted event; the answer is its result.
+    let arn = backend.start_execution("callback", &json!({}));
+    let started = backend.event(&arn, "CallbackStarted");
+    let id = started["CallbackStartedDetails"]["CallbackId"]
+        .as_str()
+        .expect("a callback id")
+        .to_owned();
+    assert_eq!(backend.line("callback "), format!("callback {id}"));
+    // Answered once the invocation that created it has ended (suspended), so that the history
+    // is the same on every run.
+    backend.event(&arn, "InvocationCompleted");
+    backend.callback_success(&id, &json!({ "by": "ada" }));
+    let execution = backend.finished(&arn);
+    assert_eq!(
+        succeeded(&execution),
+        json!({ "approved": { "by": "ada" } })
+    );
+    assert_eq!(
+        described(&backend.history(&arn)),
+        strings(&[
+            "ExecutionStarted",
+            "CallbackStarted approve",
+            "InvocationCompleted",
+            "CallbackSucceeded approve",
+            "InvocationCompleted",
+            "ExecutionSucceeded",
+        ])
+    );
+    // The replay got the same callback id back.
+    let ids: Vec<String> = backend
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("callback "))
+        .collect();
+    assert_eq!(ids, vec![format!("callback {id}"); 2]);
+
+    // Failure: CallbackExternalError, carrying the sender's error.
+    backend.clear_lines();
+    let arn = backend.start_execution("callback", &json!({}));
+    let started = backend.event(&arn, "CallbackStarted");
+    let id = started["CallbackStartedDetails"]["CallbackId"]
+        .as_str()
+        .expect("a callback id")
+        .to_owned();
+    backend.event(&arn, "InvocationCompleted");
+    backend.callback_failure(
+        &id,
+        &json!({ "ErrorType": "Declined", "ErrorMessage": "not today", "ErrorData": "{\"n\":1}" }),
+    );
+    let execution = backend.finished(&arn);
+    assert_eq!(
+        succeeded(&execution),
+        json!({
+            "kind": "CallbackExternal",
+            "recorded": {
+                "ErrorType": "CallbackExternalError",
+                "ErrorMessage": "not today",
+                "ErrorData": "{\"n\":1}",
+            },
+            "cause": { "ErrorType": "Declined", "ErrorMessage": "not today", "ErrorData": "{\"n\":1}" },
+        })
+    );
+    assert_eq!(
+        operations(&backend.history(&arn)),
+        strings(&[
+            "ExecutionStarted",
+            "CallbackStarted approve",
+            "CallbackFailed approve",
+            "ExecutionSucceeded",
+        ])
+    );
+
+    // Timeout: nobody answers within 1 s.
+    backend.clear_lines();
+    let (execution, history) = backend.run("callback", &json!({ "timeout_s": 1 }));
+    let result = succeeded(&execution);
+    assert_eq!(result["kind"], "CallbackTimeout", "{result:#}");
+    assert_eq!(result["recorded"]["ErrorType"], "CallbackTimeoutError");
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "CallbackStarted approve",
+            "CallbackTimedOut approve",
+            "ExecutionSucceeded",
+        ])
+    );
+    // It timed out 1 s after it started, on dex's clock: the timeout the SDK sent.
+    let at = |kind: &str| {
+        history
+            .iter()
+            .find(|e| e["EventType"] == kind)
+            .and_then(|e| e["EventTimestamp"].as_f64())
+            .expect(kind)
+    };
+    let waited = at("CallbackTimedOut") - at("CallbackStarted");
+    assert!((1.0..2.0).contains(&waited), "timed out after {waited} s");
+}
+
+#[test]
+fn wait_for_callback_runs_its_submitter_once_and_returns_the_answer() {
+    let Some(backend) = Backend::start(Setup::new(&["wait-for-callback"])) else {
+        return;
+    };
+    let arn = backend.start_execution("wait-for-callback", &json!({}));
+    let line = backend.line("submitter attempt 1 for ");
+    let id = line
+        .trim_start_matches("submitter attempt 1 for ")
+        .to_owned();
+    // Answered once the invocation that submitted it has ended (suspended), so that the history
+    // is the same on every run.
+    backend.event(&arn, "InvocationCompleted");
+    backend.callback_success(&id, &json!(["yes", 2]));
+    let execution = backend.finished(&arn);
+    assert_eq!(succeeded(&execution), json!({ "answer": ["yes", 2] }));
+    let lines = backend.lines();
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("submitter")).count(),
+        1,
+        "{lines:?}"
+    );
+    let history = backend.history(&arn);
+    assert_eq!(
+        described(&history),
+        strings(&[
+            "ExecutionStarted",
+            "ContextStarted approval",
+            "CallbackStarted approval create callback id",
+            "StepStarted approval submitter",
+            "StepSucceeded approval submitter",
+            "InvocationCompleted",
+            "CallbackSucceeded approval create callback id",
+            "ContextSucceeded approval",
+            "InvocationCompleted",
+            "ExecutionSucceeded",
+        ])
+    );
+    assert_eq!(history[1]["SubType"], "WaitForCallback");
+    assert_eq!(history[2]["CallbackStartedDetails"]["CallbackId"], id);
+
+    // A submitter that fails (no retry) fails the wait: CallbackSubmitterError.
+    backend.clear_lines();
+    let (execution, history) = backend.run("wait-for-callback", &json!({ "fail_submitter": true }));
+    assert_eq!(execution["Status"], "FAILED", "{execution:#}");
+    assert_eq!(
+        execution["Error"],
+        json!({ "ErrorType": "CallbackSubmitterError", "ErrorMessage": "attempt 1 failed" })
+    );
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "ContextStarted approval",
+            "CallbackStarted approval create callback id",
+            "StepStarted approval submitter",
+            "StepFailed approval submitter",
+            "ContextFailed approval",
+            "ExecutionFailed",
+        ])
+    );
+}
+
+#[test]
+fn invoke_calls_plain_and_durable_functions() {
+    let mut setup = Setup::new(&["invoke", "adder"]);
+    setup.others = vec![("target", durable_backend::PLAIN.into())];
+    setup.function_configs = Some(json!({
+        "target": {},
+        "adder": { "DurableConfig": { "ExecutionTimeout": 60, "RetentionPeriodInDays": 1 } },
+    }));
+    let Some(backend) = Backend::start(setup) else {
+        return;
+    };
+    let (execution, history) = backend.run("invoke", &json!({ "n": 7 }));
+    assert_eq!(
+        succeeded(&execution),
+        json!({
+            "echoed": { "op": "echo", "n": 7 },
+            "failed": {
+                "kind": "Invoke",
+                "recorded": { "ErrorType": "InvokeError", "ErrorMessage": "the target failed", "StackTrace": [] },
+            },
+            "sum": 5,
+        })
+    );
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "ChainedInvokeStarted echo",
+            "ChainedInvokeSucceeded echo",
+            "ChainedInvokeStarted fail",
+            "ChainedInvokeFailed fail",
+            "ChainedInvokeStarted add",
+            "ChainedInvokeSucceeded add",
+            "ExecutionSucceeded",
+        ])
+    );
+    // One invocation per invoke waited for, and the last; the durable function ran its step
+    // once.
+    let lines = backend.lines();
+    assert_eq!(
+        lines.iter().filter(|l| *l == "sum ran").count(),
+        1,
+        "{lines:?}"
+    );
+    assert_eq!(
+        history[1]["ChainedInvokeStartedDetails"]["FunctionName"],
+        "target"
+    );
+    assert_eq!(
+        history
+            .iter()
+            .find(|e| e["EventType"] == "ChainedInvokeFailed")
+            .map(|e| e["ChainedInvokeFailedDetails"]["Error"]["Payload"]["ErrorType"].clone()),
+        Some(json!("Boom"))
+    );
+    let adder = history
+        .iter()
+        .find(|e| e["EventType"] == "ChainedInvokeStarted" && e["Name"] == "add")
+        .expect("the durable invoke");
+    let child_arn = adder["ChainedInvokeStartedDetails"]["DurableExecutionArn"]
+        .as_str()
+        .expect("the invoked durable execution's ARN");
+    let child = backend.finished(child_arn);
+    assert_eq!(succeeded(&child), json!(5));
+    assert_eq!(
+        operations(&backend.history(child_arn)),
+        strings(&[
+            "ExecutionStarted",
+            "StepStarted sum",
+            "StepSucceeded sum",
+            "ExecutionSucceeded"
+        ])
+    );
+}
+
+#[test]
+fn wait_for_condition_checks_until_its_strategy_stops() {
+    let Some(backend) = Backend::start(Setup::new(&["condition"])) else {
+        return;
+    };
+    let (execution, history) = backend.run("condition", &json!({ "until": 3 }));
+    assert_eq!(succeeded(&execution), json!(3));
+    // Each check got the state the previous one saved, one invocation each.
+    assert_eq!(
+        backend.lines(),
+        strings(&[
+            "invocation (new)",
+            "check 1 saw 0",
+            "invocation (replay)",
+            "check 2 saw 1",
+            "invocation (replay)",
+            "check 3 saw 2",
+        ])
+    );
+    assert_eq!(invocations(&backend.lines()), 3);
+    assert_eq!(
+        events_of(&history, "poll"),
+        [
+            "StepStarted",
+            "StepSucceeded",
+            "StepSucceeded",
+            "StepSucceeded"
+        ]
+    );
+    assert!(
+        history
+            .iter()
+            .all(|e| e.get("SubType").is_none() || e["SubType"] == "WaitForCondition")
+    );
+    let last = history
+        .iter()
+        .rev()
+        .find(|e| e["EventType"] == "StepSucceeded")
+        .expect("the last check");
+    assert!(
+        last["StepSucceededDetails"].get("RetryDetails").is_none(),
+        "{last:#}"
+    );
+}
