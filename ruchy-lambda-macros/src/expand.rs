@@ -296,7 +296,7 @@ fn durable_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream {
     );
     let call = quote!(#ident(#(#args),*));
     let outcome = match &handler.output {
-        Output::Result { err, .. } => {
+        Output::Result { ok, err } => {
             let error = quote_spanned! {err.span()=>
                 {
                     #[allow(unused_imports)]
@@ -314,22 +314,42 @@ fn durable_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream {
                     (&#private::DurableFailure(&__error)).__error_object(__diagnostic)
                 }
             };
+            let output = durable_output(private, ok);
             quote! {
                 match #call {
-                    ::core::result::Result::Ok(__output) => #private::durable_output(&__output),
+                    ::core::result::Result::Ok(__output) => #output,
                     ::core::result::Result::Err(__error) => #private::HandlerOutcome::Failed(#error),
                 }
             }
         }
-        Output::Reply(_) => quote! {
-            let __output = #call;
-            #private::durable_output(&__output)
-        },
+        Output::Reply(ok) => {
+            let output = durable_output(private, ok);
+            quote! {
+                let __output = #call;
+                #output
+            }
+        }
     };
     quote! {
         #private::durable_invocation(__invocation, __reply, |__payload, __durable| {
             #outcome
         })
+    }
+}
+
+/// A durable handler's result `__output` as the execution's (`HandlerOutcome`): a JSON type
+/// checked on the user's type, so that one that is not `Serialize` is reported there.
+fn durable_output(private: &TokenStream, reply: &Reply<'_>) -> TokenStream {
+    match reply {
+        Reply::Json(ty) | Reply::Http(Some(ty)) => {
+            let span = ty.span();
+            let ty = erase_lifetimes(ty.to_token_stream());
+            let private = respan(private.clone(), span);
+            quote_spanned!(span=> #private::durable_output::<#ty>(&__output))
+        }
+        Reply::Unit | Reply::Raw | Reply::Http(None) => {
+            quote!(#private::durable_output(&__output))
+        }
     }
 }
 

@@ -431,10 +431,14 @@ fn check_taken(param: &Param<'_>, args: &Args, errors: &mut Errors) {
     match param.kind {
         Kind::Context {
             mutability: Some(mutability),
-            ..
+            arg,
         } => errors.at(
             mutability,
-            "the context cannot be borrowed mutably: take `&Context`",
+            if arg.durable {
+                "the durable context is shared by the execution's operations: take it as `&DurableContext`"
+            } else {
+                "the context cannot be borrowed mutably: take `&Context`"
+            },
         ),
         Kind::Context { .. } => {}
         Kind::Stream { mutable: false } => errors.at(

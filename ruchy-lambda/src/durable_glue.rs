@@ -60,8 +60,28 @@ where
         .map_err(|e| Diagnostic::new(super::SERIALIZATION_ERROR, e.to_string()))
 }
 
+/// What a durable handler's input may be: the execution's JSON input, read as `Self`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a durable execution's input: derive `serde::Deserialize`",
+    label = "not `serde::Deserialize`",
+    note = "a durable handler's input is the execution's JSON input, read as its type (or taken as `&str`): add `#[derive(serde::Deserialize)]` to `{Self}`"
+)]
+pub trait DurableInput: serde::de::DeserializeOwned {}
+
+impl<T: serde::de::DeserializeOwned> DurableInput for T {}
+
+/// What a durable handler's result may be: the execution's JSON result.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a durable execution's result: derive `serde::Serialize`",
+    label = "not `serde::Serialize`",
+    note = "a durable handler's result is the execution's JSON result (not an HTTP response): add `#[derive(serde::Serialize)]` to `{Self}`"
+)]
+pub trait DurableResult: serde::Serialize {}
+
+impl<T: serde::Serialize + ?Sized> DurableResult for T {}
+
 /// The execution's input as `T`, or the outcome that fails the execution.
-pub fn durable_input<T: serde::de::DeserializeOwned>(
+pub fn durable_input<T: DurableInput>(
     payload: Option<&str>,
     _type_name: &str,
 ) -> Result<T, HandlerOutcome> {
@@ -69,7 +89,7 @@ pub fn durable_input<T: serde::de::DeserializeOwned>(
 }
 
 /// The handler's result as the execution's.
-pub fn durable_output<T: serde::Serialize + ?Sized>(output: &T) -> HandlerOutcome {
+pub fn durable_output<T: DurableResult + ?Sized>(output: &T) -> HandlerOutcome {
     match serde_json::to_string(output) {
         Ok(json) => HandlerOutcome::Succeeded(json),
         Err(e) => HandlerOutcome::Failed(ErrorObject::new(
