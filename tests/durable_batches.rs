@@ -336,3 +336,155 @@ fn a_parallel_branch_whose_wait_ends_while_another_runs_resumes_in_the_same_invo
     assert!(at("WaitSucceeded nap") < at("StepStarted b"));
     assert!(at("StepSucceeded b") < at("StepSucceeded a"), "{events:#?}");
 }
+
+#[test]
+fn a_parallel_branch_that_fails_fails_the_execution() {
+    let Some(backend) = Backend::start(Setup::new(&["parallel"])) else {
+        return;
+    };
+    let (execution, history) = backend.run(
+        "parallel",
+        &json!({ "max_concurrency": 1, "fail_slow": true }),
+    );
+    assert_eq!(execution["Status"], "FAILED", "{execution:#}");
+    assert_eq!(
+        execution["Error"],
+        json!({ "ErrorType": "ChildContextError", "ErrorMessage": "the slow branch gave up" })
+    );
+    // The first failure completes the parallel (all must succeed): the third branch never
+    // starts.
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "ContextStarted fan",
+            "ContextStarted fast",
+            "StepStarted a",
+            "StepSucceeded a",
+            "ContextSucceeded fast",
+            "ContextStarted slow",
+            "WaitStarted nap",
+            "WaitSucceeded nap",
+            "ContextFailed slow",
+            "ContextSucceeded fan",
+            "ExecutionFailed",
+        ])
+    );
+    let failed = history
+        .iter()
+        .find(|e| e["EventType"] == "ContextFailed")
+        .expect("the failed branch");
+    assert_eq!(
+        failed["ContextFailedDetails"]["Error"]["Payload"],
+        json!({ "ErrorType": "TooSlow", "ErrorMessage": "the slow branch gave up" })
+    );
+}
+
+#[test]
+fn map_completed_early_leaves_waiting_items_started_and_does_not_wait_for_them() {
+    let Some(backend) = Backend::start(Setup::new(&["map"])) else {
+        return;
+    };
+    let (execution, history) = backend.run(
+        "map",
+        &json!({ "items": [1, 2, 3, 4], "nap": [1, 2, 3], "completion": { "min_successful": 1 } }),
+    );
+    assert_eq!(
+        succeeded(&execution),
+        json!({
+            "all": [
+                item(0, "SUCCEEDED", json!(2), Value::Null),
+                item(1, "STARTED", Value::Null, Value::Null),
+                item(2, "STARTED", Value::Null, Value::Null),
+                item(3, "STARTED", Value::Null, Value::Null),
+            ],
+            "completionReason": "MIN_SUCCESSFUL_REACHED",
+        })
+    );
+    // One invocation: the waiting items did not hold the execution; their steps never ran.
+    assert_eq!(
+        backend.lines(),
+        strings(&[
+            "invocation (new)",
+            "start 0",
+            "end 0",
+            "map completed: MinSuccessfulReached"
+        ])
+    );
+    for (i, value) in [2, 3, 4].iter().enumerate() {
+        let name = format!("item-{}-of-{value}", i + 1);
+        let events: Vec<&str> = history
+            .iter()
+            .filter(|e| e["Name"] == name)
+            .map(|e| e["EventType"].as_str().unwrap())
+            .collect();
+        assert_eq!(events, ["ContextStarted"], "{name}");
+    }
+    let events = operations(&history);
+    assert_eq!(
+        events[events.len() - 2..],
+        strings(&["ContextSucceeded items", "ExecutionSucceeded"])
+    );
+}
+
+#[test]
+fn a_map_result_over_the_checkpoint_limit_is_rebuilt_from_its_items_on_replay() {
+    let Some(backend) = Backend::start(Setup::new(&["big-map"])) else {
+        return;
+    };
+    // 300 results of about 1 kB: over the 256 kB a checkpoint's payload may have.
+    let (execution, history) = backend.run(
+        "big-map",
+        &json!({ "items": 300, "size": 1000, "max_concurrency": 50 }),
+    );
+    let bytes: usize = (0..300)
+        .map(|i: usize| i.to_string().len() + 1 + 1000)
+        .sum();
+    assert_eq!(
+        succeeded(&execution),
+        json!({ "count": 300, "reason": "ALL_COMPLETED", "in_order": true, "bytes": bytes })
+    );
+    let lines = backend.lines();
+    // Each item ran once; the map returned in the first invocation and again, rebuilt, in the
+    // replay after the wait.
+    assert_eq!(lines.iter().filter(|l| l.starts_with("fill ")).count(), 300);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| *l == "map returned 300 items")
+            .count(),
+        2,
+        "{:?}",
+        lines
+            .iter()
+            .filter(|l| !l.starts_with("fill "))
+            .collect::<Vec<_>>()
+    );
+    let count = |kind: &str, sub: &str| {
+        history
+            .iter()
+            .filter(|e| e["EventType"] == kind && e["SubType"] == sub)
+            .count()
+    };
+    assert_eq!(count("ContextSucceeded", "MapIteration"), 300);
+    assert_eq!(count("StepSucceeded", "Step"), 300);
+    // What the map saved is its completion record, not its result.
+    let map = history
+        .iter()
+        .find(|e| e["EventType"] == "ContextSucceeded" && e["SubType"] == "Map")
+        .expect("the map's end");
+    let saved = &map["ContextSucceededDetails"]["Result"]["Payload"];
+    let record: Value = serde_json::from_str(saved.as_str().expect("a payload")).expect("JSON");
+    assert_eq!(record["totalCount"], 300, "{record}");
+    assert_eq!(record["completionReason"], "ALL_COMPLETED");
+    let events = operations(&history);
+    assert_eq!(
+        events[events.len() - 4..],
+        strings(&[
+            "ContextSucceeded big",
+            "WaitStarted after",
+            "WaitSucceeded after",
+            "ExecutionSucceeded"
+        ])
+    );
+}

@@ -77,7 +77,11 @@ fn a_replay_returns_saved_results_without_running_steps_again() {
     );
     let wait = &history[3];
     assert_eq!(wait["WaitStartedDetails"]["Duration"], 5, "{wait:#}");
-    // The saved result is what the step returned.
+    // The saved result is what the step returned, as JSON.
+    assert_eq!(
+        history[2]["StepSucceededDetails"]["Result"]["Payload"],
+        json!(first).to_string()
+    );
     let first_id = history[1]["Id"].clone();
     assert_eq!(history[2]["Id"], first_id);
     assert_eq!(history[4]["Id"], history[3]["Id"]);
@@ -635,5 +639,44 @@ fn wait_for_condition_checks_until_its_strategy_stops() {
     assert!(
         last["StepSucceededDetails"].get("RetryDetails").is_none(),
         "{last:#}"
+    );
+}
+
+#[test]
+fn a_child_context_result_over_the_checkpoint_limit_is_rebuilt_on_replay() {
+    let Some(backend) = Backend::start(Setup::new(&["big-child"])) else {
+        return;
+    };
+    let (execution, history) = backend.run("big-child", &json!({ "size": 300_000 }));
+    assert_eq!(succeeded(&execution), json!({ "bytes": 300_000 }));
+    // The replay ran the child's code again (its result was not saved), and the step inside it
+    // returned its saved result without running.
+    assert_eq!(
+        backend.lines(),
+        strings(&[
+            "invocation (new)",
+            "fill ran",
+            "child returned",
+            "invocation (replay)",
+            "child returned"
+        ])
+    );
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "ContextStarted big",
+            "StepStarted fill",
+            "StepSucceeded fill",
+            "ContextSucceeded big",
+            "WaitStarted after",
+            "WaitSucceeded after",
+            "ExecutionSucceeded",
+        ])
+    );
+    let saved = &history[4]["ContextSucceededDetails"]["Result"]["Payload"];
+    assert!(
+        saved.as_str().is_none_or(str::is_empty),
+        "only a marker is saved: {saved}"
     );
 }

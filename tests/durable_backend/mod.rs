@@ -393,17 +393,32 @@ impl Backend {
         (execution, self.history(&arn))
     }
 
-    /// `GetDurableExecutionHistory`: the events, in the order dex records them.
+    /// `GetDurableExecutionHistory`, every page, with the execution's data (results, inputs):
+    /// the events, in the order dex records them.
     pub fn history(&self, arn: &str) -> Vec<Value> {
         let path = format!(
             "/2025-12-01/durable-executions/{}/history",
             encode_label(arn)
         );
-        let history: Value = self
-            .lambda
-            .call_json("GET", &path, &[], None)
-            .unwrap_or_else(|e| panic!("GetDurableExecutionHistory: {e}\n{}", self.logs()));
-        history["Events"].as_array().cloned().unwrap_or_default()
+        let mut events = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let mut query = vec![("IncludeExecutionData", "true"), ("MaxItems", "1000")];
+            if let Some(marker) = &marker {
+                query.push(("Marker", marker));
+            }
+            let page: Value = self
+                .lambda
+                .call_json("GET", &path, &query, None)
+                .unwrap_or_else(|e| panic!("GetDurableExecutionHistory: {e}\n{}", self.logs()));
+            events.extend(page["Events"].as_array().cloned().unwrap_or_default());
+            match page["NextMarker"].as_str() {
+                Some(next) if !next.is_empty() && marker.as_deref() != Some(next) => {
+                    marker = Some(next.to_owned());
+                }
+                _ => return events,
+            }
+        }
     }
 
     /// Waits until the history has an event of `event_type`: that event.
