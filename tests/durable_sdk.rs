@@ -680,3 +680,38 @@ fn a_child_context_result_over_the_checkpoint_limit_is_rebuilt_on_replay() {
         "only a marker is saved: {saved}"
     );
 }
+
+#[test]
+fn a_result_over_the_reply_limit_is_saved_by_a_checkpoint() {
+    let Some(backend) = Backend::start(Setup::new(&["big-result", "nonesuch"])) else {
+        return;
+    };
+    let size = 7 * 1024 * 1024;
+    let (execution, history) = backend.run("big-result", &json!({ "size": size }));
+    let result = succeeded(&execution);
+    assert_eq!(result["big"].as_str().map(str::len), Some(size));
+    // The execution ended with the checkpoint that saved its result, before the invocation's
+    // (empty) reply.
+    assert_eq!(
+        described(&history),
+        strings(&[
+            "ExecutionStarted",
+            "StepStarted unit",
+            "StepSucceeded unit",
+            "ExecutionSucceeded",
+            "InvocationCompleted",
+        ])
+    );
+
+    // An error of the handler's own (`DurableError::user`) fails the execution as it is.
+    let (execution, history) = backend.run("nonesuch", &json!({}));
+    assert_eq!(execution["Status"], "FAILED", "{execution:#}");
+    assert_eq!(
+        execution["Error"],
+        json!({ "ErrorType": "UnknownFunction", "ErrorMessage": "no durable handler is named \"nonesuch\"" })
+    );
+    assert_eq!(
+        described(&history),
+        strings(&["ExecutionStarted", "InvocationCompleted", "ExecutionFailed"])
+    );
+}
