@@ -4,17 +4,8 @@
 
 mod durable_backend;
 
-use durable_backend::{Backend, Setup, described, operations};
+use durable_backend::{Backend, Setup, described, operations, strings, succeeded};
 use serde_json::{Value, json};
-
-fn succeeded(execution: &Value) -> Value {
-    assert_eq!(execution["Status"], "SUCCEEDED", "{execution:#}");
-    serde_json::from_str(execution["Result"].as_str().expect("a result")).expect("JSON")
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
 
 /// The most items whose step was running at once, from the `start N` / `end N` lines.
 fn most_at_once(lines: &[String]) -> usize {

@@ -536,3 +536,17 @@ pub fn operations(history: &[Value]) -> Vec<String> {
         .filter(|e| e != "InvocationCompleted")
         .collect()
 }
+
+/// `items` as owned strings, to compare with [`described`] and the functions' lines.
+pub fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The result of an execution that succeeded (its `Result`, JSON in a string), read as JSON.
+pub fn succeeded(execution: &Value) -> Value {
+    assert_eq!(execution["Status"], "SUCCEEDED", "{execution:#}");
+    let text = execution["Result"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no result: {execution:#}"));
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("the result is not JSON ({e}): {text}"))
+}
