@@ -10,9 +10,13 @@
 //! batch completes at once: the items still running are *orphaned*: each of their later
 //! operations returns [`ErrorKind::Orphaned`] at once and what they would still checkpoint is
 //! dropped. The threads are joined before `map`/`parallel` returns (a step's own code that is
-//! running is not interrupted: it is waited for).
+//! running is not interrupted: it is waited for). A panic in an item's code ends the batch the
+//! same way, and goes on in the calling thread once the other items have stopped, as a panic
+//! anywhere else in a handler would.
 
+use std::any::Any;
 use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -293,6 +297,7 @@ impl DurableContext {
         let mut timed: Vec<(f64, usize)> = Vec::new();
         let (mut in_flight, mut running, mut succeeded, mut failed) = (0, 0, 0, 0);
         let (sender, events) = mpsc::channel::<(usize, Outcome<R>)>();
+        let mut panicked = None;
         let outcome = std::thread::scope(|threads| -> Result<(), DurableError> {
             let start = |index: usize, scopes: &mut Vec<Option<Arc<Scope>>>| {
                 let scope = Scope::branch(&self.scope);
@@ -301,7 +306,13 @@ impl DurableContext {
                 let spawned = std::thread::Builder::new()
                     .name(format!("durable-item-{index}"))
                     .spawn_scoped(threads, move || {
-                        let outcome = self.run_item(batch, index, scope);
+                        // A panic of the item's code is sent as its outcome, so that the
+                        // coordinator does not wait for one that never comes; the caller's
+                        // thread carries the panic on (see `coordinate`).
+                        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            self.run_item(batch, index, scope)
+                        }))
+                        .unwrap_or_else(Outcome::Panicked);
                         let _ = thread_sender.send((index, outcome));
                     });
                 if let Err(e) = spawned {
@@ -384,6 +395,10 @@ impl DurableContext {
                     }
                     Outcome::Orphaned => break Ok(()),
                     Outcome::Fatal(e) => break Err(e),
+                    Outcome::Panicked(payload) => {
+                        panicked = Some(payload);
+                        break Ok(());
+                    }
                 }
             };
             // The items still running belong to a batch that has ended: they stop at their
@@ -399,6 +414,11 @@ impl DurableContext {
             decision
         });
         drop(sender);
+        // An item's code panicked: the panic goes on in the caller's thread, as a panic
+        // anywhere else in a handler does, once the other items have stopped.
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
+        }
         outcome?;
         let reason = policy.reason(succeeded, failed);
         // Items that ended after the decision: their outcomes are taken as they are.
@@ -483,6 +503,8 @@ impl DurableContext {
                         Outcome::Suspended(_) | Outcome::Orphaned => {
                             return Err(DurableError::suspended("a replayed item suspended"));
                         }
+                        // Run on this thread, an item's panic goes on by itself.
+                        Outcome::Panicked(payload) => std::panic::resume_unwind(payload),
                     }
                 }
                 Some(OperationStatus::Failed) => BatchItem {
@@ -513,6 +535,8 @@ enum Outcome<R> {
     Suspended(Option<f64>),
     Orphaned,
     Fatal(DurableError),
+    /// The item's code panicked: the panic's payload.
+    Panicked(Box<dyn Any + Send>),
 }
 
 enum ItemState<R> {
