@@ -479,3 +479,33 @@ fn a_map_result_over_the_checkpoint_limit_is_rebuilt_from_its_items_on_replay() 
         ])
     );
 }
+
+/// A panic in an item's code fails the invocation at once, with the panic's message, as a panic
+/// anywhere else in a handler does (Lambda then retries the invocation); it does not leave the
+/// invocation waiting for the item until the function's timeout.
+#[test]
+fn a_panicking_map_item_fails_the_invocation_at_once() {
+    let Some(backend) = Backend::start(Setup::new(&["map"])) else {
+        return;
+    };
+    let (execution, _) = backend.run("map", &json!({ "items": [1, 2, 3], "panic": [1] }));
+    // dex retries a failed invocation a few times, then fails the execution with its error.
+    assert_eq!(execution["Status"], "FAILED", "{execution:#}");
+    let message = execution["Error"]["ErrorMessage"].as_str().unwrap_or("");
+    assert!(
+        message.contains(r#""errorMessage":"item 1 panics","errorType":"Panic""#),
+        "{execution:#}"
+    );
+    let logs = backend.logs();
+    assert!(!logs.contains("Task timed out"), "{logs}");
+    // The other items succeeded in the first invocation and were not run again.
+    let lines = backend.lines();
+    let runs = |index: usize| {
+        lines
+            .iter()
+            .filter(|l| **l == format!("start {index}"))
+            .count()
+    };
+    assert_eq!((runs(0), runs(2)), (1, 1), "{lines:?}");
+    assert!(runs(1) >= 2, "{lines:?}");
+}
