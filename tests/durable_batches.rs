@@ -509,3 +509,82 @@ fn a_panicking_map_item_fails_the_invocation_at_once() {
     assert_eq!((runs(0), runs(2)), (1, 1), "{lines:?}");
     assert!(runs(1) >= 2, "{lines:?}");
 }
+
+#[test]
+fn batches_nest_in_batches_and_child_contexts() {
+    let Some(backend) = Backend::start(Setup::new(&["nested"])) else {
+        return;
+    };
+    let (execution, history) = backend.run("nested", &json!({}));
+    assert_eq!(succeeded(&execution), json!([[11, 21, 31], [1]]));
+    // Each step ran once: the waiting item's in the replay, the others' before.
+    let mut lines = backend.lines();
+    let replay = lines
+        .iter()
+        .position(|l| l == "invocation (replay)")
+        .expect("a replay");
+    let mut before = lines[1..replay].to_vec();
+    before.sort();
+    assert_eq!(before, strings(&["add 0", "add 2", "one ran"]));
+    assert_eq!(
+        lines.split_off(replay),
+        strings(&["invocation (replay)", "add 1"])
+    );
+    // Every operation names the context it runs in as its parent, down to the steps.
+    let id_of = |kind: &str, name: &str| {
+        history
+            .iter()
+            .find(|e| e["EventType"] == kind && e["Name"] == name)
+            .map(|e| e["Id"].clone())
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    };
+    let parent_of = |kind: &str, name: &str| {
+        history
+            .iter()
+            .find(|e| e["EventType"] == kind && e["Name"] == name)
+            .map(|e| e["ParentId"].clone())
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    };
+    assert_eq!(
+        parent_of("ContextStarted", "mapper"),
+        id_of("ContextStarted", "outer")
+    );
+    assert_eq!(
+        parent_of("ContextStarted", "inner"),
+        id_of("ContextStarted", "mapper")
+    );
+    assert_eq!(
+        parent_of("ContextStarted", "map-item-1"),
+        id_of("ContextStarted", "inner")
+    );
+    assert_eq!(
+        parent_of("WaitStarted", "nap"),
+        id_of("ContextStarted", "map-item-1")
+    );
+    assert_eq!(
+        parent_of("StepStarted", "one"),
+        id_of("ContextStarted", "single")
+    );
+    let subs: Vec<&Value> = history
+        .iter()
+        .filter(|e| e["EventType"] == "ContextStarted" && e["Name"] == "sub")
+        .collect();
+    assert_eq!(subs.len(), 3);
+    let ids: std::collections::HashSet<String> = history
+        .iter()
+        .filter(|e| e["EventType"] == "StepStarted")
+        .map(|e| e["Id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 4, "every step has an id of its own");
+    let events = operations(&history);
+    assert_eq!(
+        events[events.len() - 5..],
+        strings(&[
+            "ContextSucceeded map-item-1",
+            "ContextSucceeded inner",
+            "ContextSucceeded mapper",
+            "ContextSucceeded outer",
+            "ExecutionSucceeded",
+        ])
+    );
+}

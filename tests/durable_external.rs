@@ -115,6 +115,12 @@ fn a_callback_is_answered_with_success_failure_or_timeout() {
         ])
     );
     // It timed out 1 s after it started, on dex's clock: the timeout the SDK sent.
+    let timed_out = &history[history.len() - 3];
+    assert_eq!(timed_out["EventType"], "CallbackTimedOut", "{timed_out:#}");
+    assert_eq!(
+        timed_out["CallbackTimedOutDetails"]["Error"]["Payload"]["ErrorType"],
+        "Callback.Timeout"
+    );
     let at = |kind: &str| {
         history
             .iter()
@@ -124,6 +130,26 @@ fn a_callback_is_answered_with_success_failure_or_timeout() {
     };
     let waited = at("CallbackTimedOut") - at("CallbackStarted");
     assert!((1.0..2.0).contains(&waited), "timed out after {waited} s");
+
+    // Heartbeat timeout: no heartbeat within 1 s.
+    let (execution, history) = backend.run("callback", &json!({ "heartbeat_s": 1 }));
+    assert_eq!(
+        succeeded(&execution),
+        json!({
+            "kind": "CallbackTimeout",
+            "recorded": { "ErrorType": "CallbackTimeoutError", "ErrorMessage": "Callback timed out on heartbeat" },
+            "cause": { "ErrorType": "Callback.Heartbeat", "ErrorMessage": "Callback timed out on heartbeat" },
+        })
+    );
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "CallbackStarted approve",
+            "CallbackTimedOut approve",
+            "ExecutionSucceeded",
+        ])
+    );
 }
 
 #[test]
@@ -307,4 +333,23 @@ fn wait_for_condition_checks_until_its_strategy_stops() {
         last["StepSucceededDetails"].get("RetryDetails").is_none(),
         "{last:#}"
     );
+
+    // A check that fails fails the operation at once, and the execution with it.
+    backend.clear_lines();
+    let (execution, history) = backend.run("condition", &json!({ "until": 5, "fail_at": 2 }));
+    assert_eq!(execution["Status"], "FAILED", "{execution:#}");
+    assert_eq!(
+        execution["Error"],
+        json!({ "ErrorType": "WaitForConditionError", "ErrorMessage": "attempt 3 failed" })
+    );
+    assert_eq!(
+        events_of(&history, "poll"),
+        [
+            "StepStarted",
+            "StepSucceeded",
+            "StepSucceeded",
+            "StepFailed"
+        ]
+    );
+    assert_eq!(invocations(&backend.lines()), 3);
 }

@@ -401,3 +401,33 @@ fn a_result_over_the_reply_limit_is_saved_by_a_checkpoint() {
         strings(&["ExecutionStarted", "InvocationCompleted", "ExecutionFailed"])
     );
 }
+
+#[test]
+fn code_that_does_not_replay_as_it_ran_fails_the_execution() {
+    let Some(backend) = Backend::start(Setup::new(&["changed"])) else {
+        return;
+    };
+    let (execution, history) = backend.run("changed", &json!({}));
+    assert_eq!(execution["Status"], "FAILED", "{execution:#}");
+    assert_eq!(
+        execution["Error"]["ErrorType"],
+        "NonDeterministicExecutionError"
+    );
+    let message = execution["Error"]["ErrorMessage"].as_str().unwrap_or("");
+    assert!(
+        message.contains("was saved as Step but the code now runs a Wait there"),
+        "{message}"
+    );
+    // Nothing was saved for the operation the replay ran in the step's place.
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "StepStarted first",
+            "StepSucceeded first",
+            "WaitStarted pause",
+            "WaitSucceeded pause",
+            "ExecutionFailed",
+        ])
+    );
+}
