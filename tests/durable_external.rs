@@ -193,6 +193,41 @@ fn wait_for_callback_runs_its_submitter_once_and_returns_the_answer() {
     assert_eq!(history[1]["SubType"], "WaitForCallback");
     assert_eq!(history[2]["CallbackStartedDetails"]["CallbackId"], id);
 
+    // A submitter whose first attempt fails is retried with the same callback id, and the
+    // answer still comes back.
+    backend.clear_lines();
+    let arn = backend.start_execution("wait-for-callback", &json!({ "fail_submitter_once": true }));
+    let second = backend.line("submitter attempt 2 for ");
+    let id = second
+        .trim_start_matches("submitter attempt 2 for ")
+        .to_owned();
+    assert_eq!(
+        backend.line("submitter attempt 1 for "),
+        format!("submitter attempt 1 for {id}")
+    );
+    backend.nth_event(&arn, "InvocationCompleted", 2);
+    backend.callback_success(&id, &json!("late"));
+    let execution = backend.finished(&arn);
+    assert_eq!(succeeded(&execution), json!({ "answer": "late" }));
+    assert_eq!(
+        described(&backend.history(&arn)),
+        strings(&[
+            "ExecutionStarted",
+            "ContextStarted approval",
+            "CallbackStarted approval create callback id",
+            "StepStarted approval submitter",
+            "StepFailed approval submitter",
+            "InvocationCompleted",
+            "StepStarted approval submitter",
+            "StepSucceeded approval submitter",
+            "InvocationCompleted",
+            "CallbackSucceeded approval create callback id",
+            "ContextSucceeded approval",
+            "InvocationCompleted",
+            "ExecutionSucceeded",
+        ])
+    );
+
     // A submitter that fails (no retry) fails the wait: CallbackSubmitterError.
     backend.clear_lines();
     let (execution, history) = backend.run("wait-for-callback", &json!({ "fail_submitter": true }));

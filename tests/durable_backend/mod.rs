@@ -423,18 +423,24 @@ impl Backend {
 
     /// Waits until the history has an event of `event_type`: that event.
     pub fn event(&self, arn: &str, event_type: &str) -> Value {
+        self.nth_event(arn, event_type, 1)
+    }
+
+    /// Waits until the history has `n` events of `event_type`: the `n`th.
+    pub fn nth_event(&self, arn: &str, event_type: &str, n: usize) -> Value {
         let started = Instant::now();
         loop {
             if let Some(event) = self
                 .history(arn)
                 .into_iter()
-                .find(|e| e["EventType"] == event_type)
+                .filter(|e| e["EventType"] == event_type)
+                .nth(n - 1)
             {
                 return event;
             }
             assert!(
                 started.elapsed() < DEADLINE,
-                "no {event_type} event within {DEADLINE:?}: {:#?}\n{}",
+                "no {n} {event_type} events within {DEADLINE:?}: {:#?}\n{}",
                 self.history(arn),
                 self.logs()
             );
