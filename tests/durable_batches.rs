@@ -45,7 +45,7 @@ fn map_returns_every_result_in_order_within_its_concurrency() {
     };
     let (execution, history) = backend.run(
         "map",
-        &json!({ "items": [1, 2, 3, 4, 5, 6], "max_concurrency": 2 }),
+        &json!({ "items": [1, 2, 3, 4, 5, 6], "max_concurrency": 2, "step_ms": 400 }),
     );
     let result = succeeded(&execution);
     let expected: Vec<Value> = (0..6)
