@@ -388,3 +388,43 @@ fn wait_for_condition_checks_until_its_strategy_stops() {
     );
     assert_eq!(invocations(&backend.lines()), 3);
 }
+
+#[test]
+fn callbacks_of_map_items_are_answered_in_any_order() {
+    let Some(backend) = Backend::start(Setup::new(&["approvals"])) else {
+        return;
+    };
+    let arn = backend.start_execution("approvals", &json!({}));
+    let id = |who: &str| {
+        let line = backend.line(&format!("callback {who} "));
+        line.trim_start_matches(&format!("callback {who} "))
+            .to_owned()
+    };
+    let (a, b, c) = (id("a"), id("b"), id("c"));
+    assert!(a != b && b != c && a != c, "three callbacks");
+    backend.nth_event(&arn, "InvocationCompleted", 1);
+    backend.callback_success(&b, &json!("yes to b"));
+    // The answer wakes the execution; the other two suspend it again.
+    backend.nth_event(&arn, "InvocationCompleted", 2);
+    assert_eq!(backend.execution(&arn)["Status"], "RUNNING");
+    backend.callback_success(&c, &json!("yes to c"));
+    backend.callback_success(&a, &json!("yes to a"));
+    let execution = backend.finished(&arn);
+    assert_eq!(
+        succeeded(&execution),
+        json!(["yes to a", "yes to b", "yes to c"])
+    );
+    let history = backend.history(&arn);
+    for who in ["a", "b", "c"] {
+        assert_eq!(
+            events_of(&history, &format!("approve {who}")),
+            ["CallbackStarted", "CallbackSucceeded"],
+            "{who}"
+        );
+    }
+    let events = operations(&history);
+    assert_eq!(
+        events[events.len() - 2..],
+        strings(&["ContextSucceeded approvals", "ExecutionSucceeded"])
+    );
+}
