@@ -155,8 +155,20 @@ struct Batch<'f, R> {
 
 impl DurableContext {
     /// Runs `f` on every item, at once (on threads), each in a child context of its own (sub-type
-    /// `MapIteration`) inside the map's (`Map`): see the [module](self) for how items are
-    /// scheduled, suspend and complete. The result of every item started, in index order.
+    /// `MapIteration`) inside the map's (`Map`). The result of every item started, in index
+    /// order.
+    ///
+    /// Items start in index order, at most `max_concurrency` at a time. An item that suspends
+    /// keeps its place; when it suspended until a known time (a wait, a retry) and other items
+    /// are still running, it runs again in this invocation once that time has come (after a
+    /// checkpoint that brings the newest state), as AWS's SDKs do. When every running item is
+    /// suspended, the whole execution suspends. When the completion rule is met (or the
+    /// failures exceed what is tolerated) the map completes at once: the items still running
+    /// are *orphaned*: each of their later operations returns [`ErrorKind::Orphaned`] at once,
+    /// what they would still checkpoint is dropped, and they are reported as started. The
+    /// threads are joined before `map` returns (a step's own code that is running is not
+    /// interrupted: it is waited for). A panic in an item's code ends the map the same way, and
+    /// goes on in the calling thread once the other items have stopped.
     pub fn map<I, R, F>(
         &self,
         name: impl Into<Name>,
@@ -192,8 +204,8 @@ impl DurableContext {
     }
 
     /// Runs the branches at once (on threads), each in a child context of its own (sub-type
-    /// `ParallelBranch`) inside the parallel's (`Parallel`): see the [module](self) for how
-    /// branches are scheduled, suspend and complete.
+    /// `ParallelBranch`) inside the parallel's (`Parallel`). Branches are scheduled, suspend and
+    /// complete as [`map`](Self::map)'s items do. The result of every branch started, in order.
     pub fn parallel<R>(
         &self,
         name: impl Into<Name>,
