@@ -368,7 +368,7 @@ fn a_child_context_result_over_the_checkpoint_limit_is_rebuilt_on_replay() {
 }
 
 #[test]
-fn a_result_over_the_reply_limit_is_saved_by_a_checkpoint() {
+fn results_and_errors_over_the_reply_limit_are_checkpointed() {
     let Some(backend) = Backend::start(Setup::new(&["big-result", "nonesuch"])) else {
         return;
     };
@@ -386,6 +386,31 @@ fn a_result_over_the_reply_limit_is_saved_by_a_checkpoint() {
             "StepSucceeded unit",
             "ExecutionSucceeded",
             "InvocationCompleted",
+        ])
+    );
+
+    // An error of 100 kB goes back in the reply, whole.
+    let (execution, _) = backend.run("big-result", &json!({ "size": 100_000, "fail": true }));
+    assert_eq!(execution["Status"], "FAILED", "{execution:#}");
+    assert_eq!(execution["Error"]["ErrorType"], "Huge");
+    assert_eq!(
+        execution["Error"]["ErrorMessage"].as_str().map(str::len),
+        Some(100_000)
+    );
+    // One over the reply limit is checkpointed instead, as AWS's Python SDK does; the backend
+    // refuses an error object of 32 KiB or more, so the execution fails with that refusal.
+    let (execution, history) = backend.run("big-result", &json!({ "size": size, "fail": true }));
+    assert_eq!(
+        execution["Error"],
+        json!({ "ErrorType": "CheckpointError", "ErrorMessage": "Error object size must be less than 32768 bytes." })
+    );
+    assert_eq!(
+        operations(&history),
+        strings(&[
+            "ExecutionStarted",
+            "StepStarted unit",
+            "StepSucceeded unit",
+            "ExecutionFailed"
         ])
     );
 
