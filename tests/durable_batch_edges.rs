@@ -221,3 +221,38 @@ fn batches_nest_in_batches_and_child_contexts() {
         ])
     );
 }
+
+#[test]
+fn a_parallel_completed_by_its_first_success_does_not_wait_for_callbacks_of_the_others() {
+    let Some(backend) = Backend::start(Setup::new(&["first-wins"])) else {
+        return;
+    };
+    // The other branches are orphaned wherever they are: before, while or after creating
+    // their callbacks. Several runs, for the timings to differ.
+    for _ in 0..3 {
+        let (execution, history) = backend.run("first-wins", &json!({ "others": 12 }));
+        assert_eq!(
+            succeeded(&execution),
+            json!({ "reason": "MIN_SUCCESSFUL_REACHED", "results": ["first"] })
+        );
+        assert!(
+            history
+                .iter()
+                .all(|e| e["EventType"] != "CallbackSucceeded"),
+            "{:#?}",
+            operations(&history)
+        );
+        let events = operations(&history);
+        assert_eq!(
+            events[events.len() - 2..],
+            strings(&["ContextSucceeded race", "ExecutionSucceeded"])
+        );
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| *e == "InvocationCompleted")
+                .count(),
+            0
+        );
+    }
+}
