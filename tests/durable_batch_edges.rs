@@ -1,6 +1,7 @@
 //! `map` and `parallel` of the durable SDK at their edges, end to end under AWS's local backend
 //! (see `durable_sdk.rs` and `durable_backend`): results over the checkpoint limit rebuilt on
-//! replay, batches nested in batches, an item that panics.
+//! replay (from saved operations over several pages too), batches nested in batches, an item
+//! that panics, branches orphaned while creating callbacks.
 
 mod durable_backend;
 
@@ -254,4 +255,41 @@ fn a_parallel_completed_by_its_first_success_does_not_wait_for_callbacks_of_the_
             .count();
         assert_eq!(invocations, 1);
     }
+}
+
+#[test]
+fn a_replay_reads_saved_operations_over_several_pages() {
+    let Some(backend) = Backend::start(Setup::new(&["big-map"])) else {
+        return;
+    };
+    // 30 results of 200 kB: 6 MB of saved operations, over the 5 MB dex puts in an invocation's
+    // first page; the replay fetches the rest (GetDurableExecutionState) to rebuild the map.
+    let (execution, _) = backend.run(
+        "big-map",
+        &json!({ "items": 30, "size": 200_000, "max_concurrency": 10 }),
+    );
+    let bytes: usize = (0..30)
+        .map(|i: usize| i.to_string().len() + 1 + 200_000)
+        .sum();
+    assert_eq!(
+        succeeded(&execution),
+        json!({
+            "count": 30, "reason": "ALL_COMPLETED", "in_order": true, "bytes": bytes,
+            "failed": 0, "errors": [],
+        })
+    );
+    let lines = backend.lines();
+    assert_eq!(lines.iter().filter(|l| l.starts_with("fill ")).count(), 30);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| *l == "map returned 30 items")
+            .count(),
+        2
+    );
+    let logs = backend.logs();
+    assert!(
+        logs.contains("/state?CheckpointToken="),
+        "no GetDurableExecutionState call:\n{logs}"
+    );
 }
