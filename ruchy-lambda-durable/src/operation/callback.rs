@@ -196,13 +196,16 @@ impl DurableContext {
         }
         let callback_id = saved
             .and_then(|o| o.callback_details.map(|d| d.callback_id))
-            .filter(|id| !id.is_empty())
-            .ok_or_else(|| {
-                DurableError::message(
-                    ErrorKind::Checkpoint,
-                    format!("Lambda gave no callback id for callback {}", ident.label()),
-                )
-            })?;
+            .filter(|id| !id.is_empty());
+        // The batch this item belongs to ended while its start was on its way: the start was
+        // dropped, as everything the item still checkpoints.
+        self.check()?;
+        let callback_id = callback_id.ok_or_else(|| {
+            DurableError::message(
+                ErrorKind::Checkpoint,
+                format!("Lambda gave no callback id for callback {}", ident.label()),
+            )
+        })?;
         Ok(Callback {
             callback_id,
             ident,
