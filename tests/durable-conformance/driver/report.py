@@ -23,6 +23,7 @@ FAMILIES = [
 COLUMNS = [
     ("rust-ours", "Rust on ours"),
     ("rust-dex", "Rust on dex-local-runner"),
+    ("python-ours", "Python reference on ours"),
     ("python-dex", "Python reference on dex-local-runner"),
 ]
 
@@ -89,7 +90,8 @@ def write_markdown(path: Path, results_dir: Path, requirements: dict[str, tuple[
         "",
     ]
     for key, heading, run in columns:
-        lines.append(f"- **{heading}**: `{run['command']}` ({run['date']}, {run['wall_seconds']:.0f} s).")
+        note = f" {run['note']}" if run.get("note") else ""
+        lines.append(f"- **{heading}**: `{run['command']}` ({run['date']}, {run['wall_seconds']:.0f} s).{note}")
     lines += ["", "## Summary", ""]
     header = "| Family | " + " | ".join(h for _, h, _ in columns) + " |"
     lines += [header, "|---" * (len(columns) + 1) + "|"]
