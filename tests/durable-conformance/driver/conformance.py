@@ -299,8 +299,8 @@ def run_family(
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="conformance", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--backend", choices=["dex", "ours"], default="dex",
-                   help="dex: AWS's dex-local-runner; ours: `ruchy-lambda-local serve --durable` (default: dex)")
+    p.add_argument("--backend", choices=["ours", "dex"], default="ours",
+                   help="ours: `ruchy-lambda-local serve --durable`; dex: AWS's dex-local-runner (default: ours)")
     p.add_argument("--functions", choices=["rust", "python"], default="rust",
                    help="rust: this crate's bootstrap; python: AWS's reference handlers (default: rust)")
     p.add_argument("--only", nargs="+", metavar="FAMILY", choices=report.FAMILIES, help="these families only")

@@ -98,4 +98,19 @@ mod tests {
         assert!(function("StepBasic").is_some());
         assert!(function("NoSuchFunction").is_none());
     }
+
+    /// Each function is one of the suite's (the names the driver serves them under).
+    #[test]
+    fn every_function_is_in_the_table() {
+        let table: Value = serde_json::from_str(include_str!("../functions.json")).unwrap();
+        let known: Vec<&str> = table["Functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["Name"].as_str().unwrap())
+            .collect();
+        for (name, _) in FAMILIES.iter().flat_map(|family| family.iter()) {
+            assert!(known.contains(name), "{name} is not in functions.json");
+        }
+    }
 }
