@@ -18,15 +18,39 @@
 //! - [`checkpoint`]: `CheckpointDurableExecution` and `GetDurableExecutionState`, on
 //!   [`ruchy_lambda_aws`] (signed as service `lambda`, endpoint from `AWS_ENDPOINT_URL_LAMBDA`).
 //!
-//! The durable context and its operations (step with retries, wait, callbacks, child contexts,
-//! invoke, map, parallel, wait for condition) are built on these three.
+//! - [`DurableContext`] and its operations: [`step`](DurableContext::step) with retries,
+//!   [`wait`](DurableContext::wait), [`run_in_child_context`](DurableContext::run_in_child_context),
+//!   [`create_callback`](DurableContext::create_callback) and
+//!   [`wait_for_callback`](DurableContext::wait_for_callback),
+//!   [`invoke`](DurableContext::invoke), [`map`](DurableContext::map) and
+//!   [`parallel`](DurableContext::parallel), [`wait_for_condition`](DurableContext::wait_for_condition);
+//! - [`run`] and [`execute`]: one invocation, from its event to its reply.
 
 #[cfg(feature = "client")]
 pub mod checkpoint;
+mod context;
 mod error;
+mod failure;
 pub mod ids;
 pub mod model;
+mod operation;
+mod run;
+mod state;
 
 #[cfg(feature = "client")]
 pub use checkpoint::Checkpoints;
+pub use context::{DurableContext, Name, UNNAMED};
 pub use error::Error;
+pub use failure::{DurableError, ErrorKind};
+pub use model::ErrorObject;
+pub use operation::batch::{MapConfig, ParallelBranch, ParallelConfig, branch, named_branch};
+pub use operation::batch_result::{
+    BatchItem, BatchItemStatus, BatchResult, CompletionConfig, CompletionReason,
+};
+pub use operation::callback::{Callback, CallbackConfig, WaitForCallbackConfig};
+pub use operation::condition::{WaitDecision, WaitForConditionConfig};
+pub use operation::invoke::InvokeConfig;
+pub use operation::retry::{Exponential, Jitter, RetryStrategy};
+pub use operation::step::{StepConfig, StepContext, StepSemantics};
+pub use run::{HandlerOutcome, execute, read_input, run};
+pub use state::{DurableApi, MAX_BATCH_DELAY};

@@ -84,6 +84,8 @@ pub struct ContextArg<'a> {
     pub ty: &'a Type,
     /// `Context` by value: the handler gets a clone.
     pub owned: bool,
+    /// A `DurableContext` (a path ending in it): the handler runs durable executions.
+    pub durable: bool,
 }
 
 /// What the handler returns.
@@ -179,11 +181,12 @@ impl<'a> Kind<'a> {
             Kind::Stream {
                 mutable: mutability.is_some(),
             }
-        } else if let Some(owned) = context_type(ty) {
+        } else if let Some((owned, durable)) = context_type(ty) {
             Kind::Context {
                 arg: ContextArg {
                     ty: referent(ty),
                     owned,
+                    durable,
                 },
                 mutability,
             }
@@ -320,9 +323,9 @@ fn std_path<'a>(ty: &'a Type, module: &[&str], name: &str) -> Option<&'a syn::Pa
     in_std.then_some(*last)
 }
 
-/// `Some(owned)` when the type is a context: a path ending in `Context`, by reference
-/// (`owned == false`) or by value.
-fn context_type(ty: &Type) -> Option<bool> {
+/// `Some((owned, durable))` when the type is a context: a path ending in `Context` (or in
+/// `DurableContext`: `durable`), by reference (`owned == false`) or by value.
+fn context_type(ty: &Type) -> Option<(bool, bool)> {
     let (ty, owned) = match peel(ty) {
         Type::Reference(reference) => (&*reference.elem, false),
         other => (other, true),
@@ -331,7 +334,9 @@ fn context_type(ty: &Type) -> Option<bool> {
         return None;
     };
     let last = path.path.segments.last()?;
-    (path.qself.is_none() && last.ident == "Context" && last.arguments.is_none()).then_some(owned)
+    let durable = last.ident == "DurableContext";
+    (path.qself.is_none() && (last.ident == "Context" || durable) && last.arguments.is_none())
+        .then_some((owned, durable))
 }
 
 /// `ResponseStream` (any path ending in it, with or without a lifetime argument), by reference or

@@ -168,6 +168,15 @@ fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
 
 /// The loop body: `__invocation` and `__reply` in, `Result<(), Diagnostic>` out.
 fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream {
+    if let Inputs::Event {
+        context: Some(context),
+        ..
+    } = &handler.inputs
+    {
+        if context.durable {
+            return durable_body(private, handler);
+        }
+    }
     let ident = handler.ident;
     // An HTTP event is taken apart before the call: the request for the handler, and how the
     // front that sent it wants the reply.
@@ -247,6 +256,80 @@ fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream 
                 #reply
             }
         }
+    }
+}
+
+/// The loop body of a durable handler: the invocation's event is a durable execution's, the
+/// handler gets the execution's input and the context, and the reply is the execution's status
+/// (`ruchy_lambda::durable::execute`).
+fn durable_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream {
+    let ident = handler.ident;
+    let Inputs::Event {
+        event,
+        context: Some(context),
+        state,
+        ..
+    } = &handler.inputs
+    else {
+        return TokenStream::new();
+    };
+    let input = match event {
+        Event::Json(ty) => {
+            let name = type_name(ty);
+            let span = ty.span();
+            let private = respan(private.clone(), span);
+            quote_spanned! {span=>
+                match #private::durable_input::<#ty>(__payload, #name) {
+                    ::core::result::Result::Ok(__input) => __input,
+                    ::core::result::Result::Err(__failed) => return __failed,
+                }
+            }
+        }
+        Event::String => quote!(::std::string::String::from(__payload.unwrap_or(""))),
+        _ => quote!(__payload.unwrap_or("")),
+    };
+    let mut args = vec![input, quote_spanned!(context.ty.span()=> __durable)];
+    args.extend(
+        state.map(
+            |state| quote_spanned!(state.span()=> #private::StateRef(__state).get::<#state>()),
+        ),
+    );
+    let call = quote!(#ident(#(#args),*));
+    let outcome = match &handler.output {
+        Output::Result { err, .. } => {
+            let error = quote_spanned! {err.span()=>
+                {
+                    #[allow(unused_imports)]
+                    use #private::{ViaErrorType as _, ViaTypeName as _};
+                    #[allow(unused_imports)]
+                    use #private::{ViaError as _, ViaDynError as _, ViaDisplay as _};
+                    #[allow(unused_imports)]
+                    use #private::{ViaDurableError as _, ViaErrorObject as _, ViaDiagnostic as _};
+                    let __diagnostic = (&&&#private::ErrorSources(&__error)).__with_causes(
+                        #private::error_diagnostic(
+                            &__error,
+                            &(&#private::ErrorKind(&__error)).__error_type(),
+                        ),
+                    );
+                    (&#private::DurableFailure(&__error)).__error_object(__diagnostic)
+                }
+            };
+            quote! {
+                match #call {
+                    ::core::result::Result::Ok(__output) => #private::durable_output(&__output),
+                    ::core::result::Result::Err(__error) => #private::HandlerOutcome::Failed(#error),
+                }
+            }
+        }
+        Output::Reply(_) => quote! {
+            let __output = #call;
+            #private::durable_output(&__output)
+        },
+    };
+    quote! {
+        #private::durable_invocation(__invocation, __reply, |__payload, __durable| {
+            #outcome
+        })
     }
 }
 

@@ -228,6 +228,16 @@ mod logging;
 #[cfg(feature = "aws")]
 pub use ruchy_lambda_aws as aws;
 
+/// Durable functions: the `ruchy-lambda-durable` crate (feature `durable`).
+///
+/// A handler whose second parameter is `&DurableContext` runs durable executions:
+/// `#[handler] fn order(input: Order, ctx: &DurableContext) -> Result<Receipt, DurableError>`.
+/// Its operations (`ctx.step`, `ctx.wait`, callbacks, child contexts, `invoke`, `map`,
+/// `parallel`, `wait_for_condition`) are checkpointed through Lambda's durable execution API
+/// with the blocking AWS client; the reply is the execution's status.
+#[cfg(feature = "durable")]
+pub use ruchy_lambda_durable as durable;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

@@ -21,6 +21,12 @@ pub use ruchy_lambda_runtime_core::{Diagnostic, Invocation, Lifecycle, ResponseS
 
 use crate::error_type::{ErrorType, short_type_name};
 
+#[cfg(feature = "durable")]
+#[path = "durable_glue.rs"]
+mod durable_glue;
+#[cfg(feature = "durable")]
+pub use durable_glue::*;
+
 pub use crate::awaiting::{
     AwaitFuture, AwaitValue, Awaitable, FutureInit, ReadyInit, block_on, start_runtime,
 };
