@@ -8,7 +8,7 @@ use ruchy_lambda::durable::{
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Value, json};
 
-use crate::{Function, caught, error, text};
+use crate::{Function, caught, error, log_for, text};
 
 pub const FUNCTIONS: &[(&str, Function)] = &[
     ("ChildBasic", child_basic),
@@ -146,7 +146,7 @@ fn child_step_and_wait(input: Value, ctx: &DurableContext) -> Result<Value, Dura
     let result = ctx.run_in_child_context("mixed-ops", |c| {
         echo_step(c, "compute_step", &value)?;
         c.wait(None::<&str>, Duration::from_secs(2))?;
-        Ok(value.clone())
+        Ok::<_, DurableError>(value.clone())
     })?;
     Ok(json!(result))
 }
@@ -156,11 +156,11 @@ fn child_step_and_wait(input: Value, ctx: &DurableContext) -> Result<Value, Dura
 fn child_large_payload(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let logged = text(&input);
     let result = ctx.run_in_child_context("large-data-processor", |c| {
-        log::info!("{logged}");
+        log_for(c.durable_execution_arn(), &logged);
         let data: String = c.step("generate_data", |_| {
             Ok::<_, ErrorObject>("A".repeat(50 * 1024))
         })?;
-        Ok(data.repeat(6))
+        Ok::<_, DurableError>(data.repeat(6))
     })?;
     ctx.wait(None::<&str>, Duration::from_secs(2))?;
     Ok(json!({"success": true, "dataSize": result.len()}))
@@ -171,7 +171,7 @@ fn child_wait_replay(input: Value, ctx: &DurableContext) -> Result<Value, Durabl
     let value = text(&input);
     ctx.run_in_child_context("wait-child", |c| {
         c.wait(None::<&str>, Duration::from_secs(1))?;
-        Ok(value.clone())
+        Ok::<_, DurableError>(value.clone())
     })?;
     let result = echo_step(ctx, "after_child_step", &value)?;
     Ok(json!(result))
@@ -208,7 +208,7 @@ fn child_error_no_step(_input: Value, ctx: &DurableContext) -> Result<Value, Dur
 
 /// 3-16: the child context returns nothing.
 fn child_null_result(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
-    ctx.run_in_child_context("null-child", |_| Ok(()))?;
+    ctx.run_in_child_context("null-child", |_| Ok::<_, DurableError>(()))?;
     Ok(Value::Null)
 }
 
@@ -216,9 +216,9 @@ fn child_null_result(_input: Value, ctx: &DurableContext) -> Result<Value, Durab
 /// replay after the wait (its log line is written once).
 fn child_print_only(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let value = text(&input);
-    let result = ctx.run_in_child_context("print-child", |_| {
-        log::info!("{value}");
-        Ok(value.clone())
+    let result = ctx.run_in_child_context("print-child", |c| {
+        log_for(c.durable_execution_arn(), &value);
+        Ok::<_, DurableError>(value.clone())
     })?;
     ctx.wait(None::<&str>, Duration::from_secs(1))?;
     Ok(json!(result))
@@ -230,7 +230,7 @@ fn child_step_wait_after(input: Value, ctx: &DurableContext) -> Result<Value, Du
     ctx.run_in_child_context("step-wait-child", |c| {
         echo_step(c, "inner_step", &value)?;
         c.wait(None::<&str>, Duration::from_secs(2))?;
-        Ok(value.clone())
+        Ok::<_, DurableError>(value.clone())
     })?;
     let result = echo_step(ctx, "outer_step", &value)?;
     ctx.wait(None::<&str>, Duration::from_secs(2))?;

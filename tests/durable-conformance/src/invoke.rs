@@ -53,31 +53,31 @@ fn target_error(_input: Value, ctx: &DurableContext) -> Result<Value, DurableErr
 /// result. (5-15's payload serialization upper-cases a string payload; its input is an object,
 /// which goes as it is.)
 fn invoke_echo(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
-    ctx.invoke(None::<&str>, target("TARGET_FUNCTION_NAME")?, &input)
+    ctx.invoke(None::<&str>, &target("TARGET_FUNCTION_NAME")?, &input)
 }
 
 /// 5-2: the invoke named by the input's `name`, with its `payload`.
 fn invoke_with_name(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let name = input.get("name").map(text).unwrap_or_default();
     let payload = input.get("payload").cloned().unwrap_or(Value::Null);
-    ctx.invoke(name, target("TARGET_FUNCTION_NAME")?, &payload)
+    ctx.invoke(name, &target("TARGET_FUNCTION_NAME")?, &payload)
 }
 
 /// 5-4: invokes with a null payload.
 fn invoke_null_result(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
-    ctx.invoke(None::<&str>, target("TARGET_FUNCTION_NAME")?, &Value::Null)
+    ctx.invoke(None::<&str>, &target("TARGET_FUNCTION_NAME")?, &Value::Null)
 }
 
 /// 5-6: the target's failure is caught: the result is `fallback`.
 fn invoke_target_fails_caught(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let _failed =
-        caught(ctx.invoke::<_, Value>(None::<&str>, target("TARGET_FUNCTION_NAME")?, &input))?;
+        caught(ctx.invoke::<_, Value>(None::<&str>, &target("TARGET_FUNCTION_NAME")?, &input))?;
     Ok(json!("fallback"))
 }
 
 /// 5-9: the invoke, then a 1 s wait; on replay the invoke's saved result is returned.
 fn invoke_replay_skips(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
-    let result: Value = ctx.invoke(None::<&str>, target("TARGET_FUNCTION_NAME")?, &input)?;
+    let result: Value = ctx.invoke(None::<&str>, &target("TARGET_FUNCTION_NAME")?, &input)?;
     ctx.wait(None::<&str>, Duration::from_secs(1))?;
     Ok(result)
 }
@@ -85,7 +85,7 @@ fn invoke_replay_skips(input: Value, ctx: &DurableContext) -> Result<Value, Dura
 /// 5-10: the failing invoke is caught, then a 1 s wait; on replay its saved error comes back.
 fn invoke_replay_rethrows(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let _failed =
-        caught(ctx.invoke::<_, Value>(None::<&str>, target("TARGET_FUNCTION_NAME")?, &input))?;
+        caught(ctx.invoke::<_, Value>(None::<&str>, &target("TARGET_FUNCTION_NAME")?, &input))?;
     ctx.wait(None::<&str>, Duration::from_secs(1))?;
     Ok(json!("caught and continued"))
 }
@@ -95,12 +95,12 @@ fn step_then_invoke(_input: Value, ctx: &DurableContext) -> Result<Value, Durabl
     let payload: String = ctx.step("compute_payload", |_| {
         Ok::<_, ErrorObject>("step result".to_owned())
     })?;
-    ctx.invoke(None::<&str>, target("TARGET_FUNCTION_NAME")?, &payload)
+    ctx.invoke(None::<&str>, &target("TARGET_FUNCTION_NAME")?, &payload)
 }
 
 /// 5-12: the invoke, then a step processing its result.
 fn invoke_then_step(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
-    let invoked: Value = ctx.invoke(None::<&str>, target("TARGET_FUNCTION_NAME")?, &input)?;
+    let invoked: Value = ctx.invoke(None::<&str>, &target("TARGET_FUNCTION_NAME")?, &input)?;
     let result: String = ctx.step("process_result", |_| {
         Ok::<_, ErrorObject>(format!("processed: {}", text(&invoked)))
     })?;
@@ -111,26 +111,26 @@ fn invoke_then_step(input: Value, ctx: &DurableContext) -> Result<Value, Durable
 fn invoke_in_child_context(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let function = target("TARGET_FUNCTION_NAME")?;
     ctx.run_in_child_context("invoke_in_child", |child| {
-        child.invoke(None::<&str>, function.clone(), &Value::Null)
+        child.invoke(None::<&str>, &function, &Value::Null)
     })
 }
 
 /// 5-14: two invokes, the second with the first one's result.
 fn invoke_multiple_sequential(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
-    let first: Value = ctx.invoke(None::<&str>, target("TARGET_FUNCTION_NAME_1")?, &input)?;
-    ctx.invoke(None::<&str>, target("TARGET_FUNCTION_NAME_2")?, &first)
+    let first: Value = ctx.invoke(None::<&str>, &target("TARGET_FUNCTION_NAME_1")?, &input)?;
+    ctx.invoke(None::<&str>, &target("TARGET_FUNCTION_NAME_2")?, &first)
 }
 
 /// 5-16: the target's result read as its JSON text and upper-cased.
 fn invoke_custom_result_serdes(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
-    let raw: Box<RawValue> = ctx.invoke(None::<&str>, target("TARGET_FUNCTION_NAME")?, &input)?;
+    let raw: Box<RawValue> = ctx.invoke(None::<&str>, &target("TARGET_FUNCTION_NAME")?, &input)?;
     Ok(json!(raw.get().to_uppercase()))
 }
 
 /// 5-7: a payload of about 200 KB.
 fn invoke_large_payload(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let payload = json!({"data": "x".repeat(200_000)});
-    ctx.invoke(None::<&str>, target("TARGET_FUNCTION_NAME")?, &payload)
+    ctx.invoke(None::<&str>, &target("TARGET_FUNCTION_NAME")?, &payload)
 }
 
 /// 5-8: the invoke with the input's `tenantId`, its `payload` as the payload.
@@ -139,7 +139,7 @@ fn invoke_with_tenant_id(input: Value, ctx: &DurableContext) -> Result<Value, Du
     let payload = input.get("payload").cloned().unwrap_or(Value::Null);
     ctx.invoke_with(
         None::<&str>,
-        target("TARGET_FUNCTION_NAME")?,
+        &target("TARGET_FUNCTION_NAME")?,
         &payload,
         InvokeConfig::new().tenant_id(tenant),
     )

@@ -72,6 +72,12 @@ fn caught<T>(result: Result<T, DurableError>) -> Result<Result<T, DurableError>,
     }
 }
 
+/// Logs `message` as a record of the execution whose ARN is `arn` (the field `executionArn`, as
+/// the context loggers of AWS's SDKs write it), the way the suite finds an execution's lines.
+fn log_for(arn: &str, message: &str) {
+    log::info!(executionArn = arn; "{message}");
+}
+
 /// The execution's input as a string (the suite's inputs are mostly one string).
 fn text(input: &Value) -> String {
     match input {

@@ -33,11 +33,11 @@ pub const FUNCTIONS: &[(&str, Function)] = &[
 ];
 
 /// One item at a time, in order: a deterministic history.
-fn sequential() -> MapConfig {
+fn sequential<I>() -> MapConfig<I> {
     MapConfig::new().max_concurrency(1)
 }
 
-fn sequential_until(completion: CompletionConfig) -> MapConfig {
+fn sequential_until<I>(completion: CompletionConfig) -> MapConfig<I> {
     sequential().completion(completion)
 }
 
@@ -57,13 +57,13 @@ fn items(input: Value, default: Value) -> Vec<Value> {
 /// Each item is returned, except `fail`, which fails.
 fn ok_unless_fail(
     _c: &DurableContext,
-    item: String,
+    item: &String,
     _index: usize,
 ) -> Result<String, DurableError> {
     if item == "fail" {
         Err(DurableError::user("RuntimeError", "item failed"))
     } else {
-        Ok(item)
+        Ok(item.clone())
     }
 }
 
@@ -77,8 +77,8 @@ fn map_basic(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> 
     let batch = ctx.map(
         "map",
         items,
-        |c: &DurableContext, item: Value, _index: usize| {
-            let name = text(&item);
+        |c: &DurableContext, item: &Value, _index: usize| {
+            let name = text(item);
             c.step("greet", |_| Ok::<_, ErrorObject>(format!("Hello, {name}!")))
         },
         sequential(),
@@ -92,7 +92,7 @@ fn map_items_only(input: Value, ctx: &DurableContext) -> Result<Value, DurableEr
     let batch = ctx.map(
         None::<&str>,
         items,
-        |_c: &DurableContext, item: Value, _index: usize| Ok(item.as_i64().unwrap_or(0) * 2),
+        |_c: &DurableContext, item: &Value, _index: usize| Ok(item.as_i64().unwrap_or(0) * 2),
         sequential(),
     )?;
     Ok(results(&batch))
@@ -104,7 +104,7 @@ fn map_item_index(input: Value, ctx: &DurableContext) -> Result<Value, DurableEr
     let batch = ctx.map(
         "item-index",
         items,
-        |_c: &DurableContext, item: Value, index: usize| {
+        |_c: &DurableContext, item: &Value, index: usize| {
             Ok(item.as_i64().unwrap_or(0) + index as i64)
         },
         sequential(),
@@ -118,7 +118,7 @@ fn map_empty(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> 
     let batch = ctx.map(
         "empty",
         items,
-        |_c: &DurableContext, item: Value, _index: usize| Ok(item),
+        |_c: &DurableContext, item: &Value, _index: usize| Ok(item.clone()),
         MapConfig::new(),
     )?;
     Ok(results(&batch))
@@ -214,7 +214,7 @@ fn map_item_namer(input: Value, ctx: &DurableContext) -> Result<Value, DurableEr
     let batch = ctx.map(
         "named-items",
         items,
-        |_c: &DurableContext, item: Value, _index: usize| Ok(item.as_i64().unwrap_or(0) * 10),
+        |_c: &DurableContext, item: &Value, _index: usize| Ok(item.as_i64().unwrap_or(0) * 10),
         config,
     )?;
     Ok(results(&batch))
@@ -244,7 +244,7 @@ fn map_item_serdes(_input: Value, ctx: &DurableContext) -> Result<Value, Durable
     let batch = ctx.map(
         "serdes",
         strings(&["x", "y"]),
-        |_c: &DurableContext, item: String, _index: usize| Ok(Wrapped(item.to_uppercase())),
+        |_c: &DurableContext, item: &String, _index: usize| Ok(Wrapped(item.to_uppercase())),
         sequential(),
     )?;
     let values: Vec<String> = batch.results().into_iter().map(|w| w.0.clone()).collect();
@@ -257,7 +257,7 @@ fn map_suspend_iteration(_input: Value, ctx: &DurableContext) -> Result<Value, D
     let batch = ctx.map(
         "suspend",
         strings(&["r0", "r1"]),
-        |c: &DurableContext, item: String, index: usize| {
+        |c: &DurableContext, item: &String, index: usize| {
             if index == 1 {
                 c.wait(None::<&str>, Duration::from_secs(1))?;
             }
@@ -273,7 +273,7 @@ fn map_large_result(_input: Value, ctx: &DurableContext) -> Result<Value, Durabl
     let batch = ctx.map(
         "large",
         vec![0, 1, 2, 3],
-        |_c: &DurableContext, _item: i32, _index: usize| Ok("x".repeat(70_000)),
+        |_c: &DurableContext, _item: &i32, _index: usize| Ok("x".repeat(70_000)),
         sequential(),
     )?;
     Ok(batch::summary(&batch, &["successCount", "totalCount"]))
@@ -284,7 +284,7 @@ fn map_then_wait(_input: Value, ctx: &DurableContext) -> Result<Value, DurableEr
     let batch = ctx.map(
         "then-wait",
         strings(&["a", "b"]),
-        |_c: &DurableContext, item: String, _index: usize| Ok(item.to_uppercase()),
+        |_c: &DurableContext, item: &String, _index: usize| Ok(item.to_uppercase()),
         sequential(),
     )?;
     ctx.wait(None::<&str>, Duration::from_secs(1))?;

@@ -9,7 +9,7 @@ use ruchy_lambda::durable::{
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Value, json};
 
-use crate::{Function, caught, error, text};
+use crate::{Function, caught, error, log_for, text};
 
 pub const FUNCTIONS: &[(&str, Function)] = &[
     ("StepBasic", step_basic),
@@ -127,10 +127,11 @@ fn step_custom_serdes(input: Value, ctx: &DurableContext) -> Result<Value, Durab
 /// 1-7: the step logs as it starts and as it ends.
 fn step_logging(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let name = text(&input);
+    let arn = ctx.durable_execution_arn();
     let result: String = ctx.step("greet", |_| {
-        log::info!("Greeting step started for: {name}");
+        log_for(arn, &format!("Greeting step started for: {name}"));
         let result = greeting(&name);
-        log::info!("Greeting step completed with: {result}");
+        log_for(arn, &format!("Greeting step completed with: {result}"));
         Ok::<_, ErrorObject>(result)
     })?;
     Ok(json!(result))
@@ -145,8 +146,9 @@ fn step_and_wait_replay(_input: Value, ctx: &DurableContext) -> Result<Value, Du
 
 /// 1-9: a logging step, then a 1 s wait; on replay the step's saved result is returned.
 fn step_replay_skips_succeeded(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let arn = ctx.durable_execution_arn();
     let result: String = ctx.step("compute_with_log", |_| {
-        log::info!("step executed");
+        log_for(arn, "step executed");
         Ok::<_, ErrorObject>("cached_value".to_owned())
     })?;
     ctx.wait(None::<&str>, Duration::from_secs(1))?;
@@ -156,11 +158,12 @@ fn step_replay_skips_succeeded(_input: Value, ctx: &DurableContext) -> Result<Va
 /// 1-10: a step failing for good is caught, then a 1 s wait; on replay the same error comes back
 /// from the checkpoint.
 fn step_replay_rethrows_failed(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let arn = ctx.durable_execution_arn();
     let outcome = caught(ctx.step_with(
         "failing_with_log",
         StepConfig::new().retry(RetryStrategy::none()),
         |_| {
-            log::info!("step executed");
+            log_for(arn, "step executed");
             Err::<String, _>(error("RuntimeError", "Something went wrong"))
         },
     ))?;
@@ -267,6 +270,7 @@ fn crash() -> ! {
 /// next invocation fails the step instead of running it again.
 fn step_at_most_once_no_retry(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let logged = text(&input);
+    let arn = ctx.durable_execution_arn();
     let config = StepConfig::new()
         .retry(RetryStrategy::none())
         .semantics(StepSemantics::AtMostOncePerRetry);
@@ -274,7 +278,7 @@ fn step_at_most_once_no_retry(input: Value, ctx: &DurableContext) -> Result<Valu
         "at_most_once_flaky_step",
         config,
         |_| -> Result<String, ErrorObject> {
-            log::info!("{logged}");
+            log_for(arn, &logged);
             crash()
         },
     )?;
@@ -284,6 +288,7 @@ fn step_at_most_once_no_retry(input: Value, ctx: &DurableContext) -> Result<Valu
 /// 1-18: at most once per retry, with retries: the first attempt crashes, the retry succeeds.
 fn step_at_most_once_with_retry(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let logged = text(&input);
+    let arn = ctx.durable_execution_arn();
     let config = StepConfig::new()
         .retry(
             RetryStrategy::exponential()
@@ -292,7 +297,7 @@ fn step_at_most_once_with_retry(input: Value, ctx: &DurableContext) -> Result<Va
         )
         .semantics(StepSemantics::AtMostOncePerRetry);
     let result: String = ctx.step_with("at_most_once_step", config, |s| {
-        log::info!("{logged}");
+        log_for(arn, &logged);
         if s.attempt() < 2 {
             crash();
         }

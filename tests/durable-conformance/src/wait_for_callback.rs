@@ -6,7 +6,7 @@ use std::time::Duration;
 use ruchy_lambda::durable::{
     DurableContext, DurableError, ErrorObject, RetryStrategy, StepContext, WaitForCallbackConfig,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::{Function, caught, text};
@@ -130,7 +130,7 @@ fn wfcb_mixed_ops(input: Value, ctx: &DurableContext) -> Result<Value, DurableEr
     wait_named(ctx, Some(text(&input)), WaitForCallbackConfig::new())
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Status {
     status: String,
 }

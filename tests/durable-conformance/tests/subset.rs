@@ -5,7 +5,7 @@
 //! through `tests/durable-conformance/conformance`. Fails when any of them does not pass.
 //!
 //! Needs Python 3.11+ with `venv` and pip's access to PyPI: the driver makes its venv
-//! (`install-venv`) on first use. `DURABLE_CONFORMANCE_BACKEND=dex` runs the same subset
+//! (`.ci/durable-venv`) on first use. `DURABLE_CONFORMANCE_BACKEND=dex` runs the same subset
 //! against AWS's `dex-local-runner` instead.
 
 use std::path::{Path, PathBuf};
