@@ -76,6 +76,8 @@ where
         }
     }
     let state = State::new(arn, input.checkpoint_token, operations, api);
+    // The flusher stops even if the handler unwinds.
+    let _stop = StopFlusher(Arc::clone(&state));
     let context = DurableContext::root(Arc::clone(&state));
     let payload = state
         .execution()
@@ -191,6 +193,14 @@ fn execution_update(action: OperationAction) -> OperationUpdate {
         OperationType::Execution,
         action,
     )
+}
+
+struct StopFlusher(Arc<State>);
+
+impl Drop for StopFlusher {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
 }
 
 /// The reply for a failed API call: the invocation fails (for Lambda to retry it) when a retry

@@ -372,8 +372,9 @@ impl State {
     }
 }
 
-impl Drop for State {
-    fn drop(&mut self) {
+impl State {
+    /// Stops the flusher without sending what is queued (the invocation is unwinding).
+    pub(crate) fn stop(&self) {
         lock(&self.inner).closing = true;
         self.wake.notify_all();
     }

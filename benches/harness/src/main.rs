@@ -11,6 +11,7 @@ mod batch;
 mod builds;
 mod chart;
 mod concurrency;
+mod durable;
 mod endpoint;
 mod figures;
 mod how_built;
@@ -43,7 +44,7 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                           [--spawns N] [--warm N]
                           [--concurrency-only | --logs-only | --streaming-only | --http-only
                            | --ruchy-only | --lifecycle-only | --batch-only | --sdk-only
-                           | --aws-only]
+                           | --aws-only | --durable-only]
                           [--invoked-as COMMAND]
 
   --smoke            quick end-to-end check: dev profile, ruchy-lambda and the floor only
@@ -72,6 +73,9 @@ usage: ruchy-lambda-bench [--smoke] [--out DIR] [--target-root DIR] [--repo DIR]
                      moto's server: MOTO_SERVER, or moto_server on PATH), likewise
   --aws-only         only the blocking AWS client section (ruchy-lambda's `aws` client vs the
                      AWS SDK, against the harness's own HTTPS DynamoDB endpoint), likewise
+  --durable-only     only the durable functions section (replaying 1,000 steps, ruchy-lambda's
+                     durable SDK vs AWS's Python SDK on AWS's local backend; needs the venv of
+                     `.ci/durable-venv`), likewise
   --invoked-as CMD   the command line to print in BENCHMARKS.md
 ";
 
@@ -84,7 +88,7 @@ struct Options {
     warm: Option<usize>,
     /// Only this section (`--concurrency-only`, `--logs-only`, `--streaming-only`,
     /// `--http-only`, `--ruchy-only`, `--lifecycle-only`, `--batch-only`, `--sdk-only`,
-    /// `--aws-only`).
+    /// `--aws-only`, `--durable-only`).
     only: Option<Section>,
     invoked_as: Option<String>,
 }
@@ -119,6 +123,7 @@ fn parse_args() -> Result<Options, String> {
             "--batch-only" => options.only = Some(Section::Batch),
             "--sdk-only" => options.only = Some(Section::Sdk),
             "--aws-only" => options.only = Some(Section::AwsClient),
+            "--durable-only" => options.only = Some(Section::Durable),
             "--invoked-as" => options.invoked_as = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -139,6 +144,7 @@ enum Section {
     Batch,
     Sdk,
     AwsClient,
+    Durable,
 }
 
 impl Section {
@@ -153,6 +159,7 @@ impl Section {
             Section::Batch => "batch",
             Section::Sdk => "sdk",
             Section::AwsClient => "aws",
+            Section::Durable => "durable",
         }
     }
 }
@@ -275,6 +282,26 @@ fn run(options: Options) -> Result<(), String> {
     // it out, as the SDK takes minutes to build.
     let aws_build = if runs(Section::AwsClient) && !(options.smoke && options.only.is_none()) {
         Some(builder.build_aws_client(configs[shipping], runtimes.contains(&Runtime::Peer))?)
+    } else {
+        None
+    };
+    // The durable functions section: its bootstrap and the local Lambda's command, when the
+    // venv with AWS's durable packages is there (skipped otherwise; an error when it runs
+    // alone). A smoke run leaves it out.
+    let durable_build = if runs(Section::Durable) && !(options.smoke && options.only.is_none()) {
+        match durable::venv() {
+            Some(venv) => Some((venv, builder.build_durable(configs[shipping])?)),
+            None if options.only == Some(Section::Durable) => {
+                return Err(format!("no durable venv: {}", durable::INSTALL));
+            }
+            None => {
+                eprintln!(
+                    "durable: no venv with AWS's durable packages: the section is skipped; {}",
+                    durable::INSTALL
+                );
+                None
+            }
+        }
     } else {
         None
     };
@@ -497,6 +524,33 @@ fn run(options: Options) -> Result<(), String> {
         )?),
         None => None,
     };
+    let durable = if runs(Section::Durable) && !(options.smoke && options.only.is_none()) {
+        Some(match &durable_build {
+            Some((venv, built)) => {
+                let started = Instant::now();
+                let plan = if options.smoke {
+                    durable::Plan::smoke()
+                } else {
+                    durable::Plan::full()
+                };
+                let measured = durable::measure(venv, built, &repo, plan)?;
+                eprintln!(
+                    "durable: measured in {:.0} s",
+                    started.elapsed().as_secs_f64()
+                );
+                durable::Durable::Measured {
+                    config: configs[shipping],
+                    plan,
+                    versions: durable::versions(venv),
+                    measured,
+                    example_sizes: [built.durable_example, built.dynamodb_example],
+                }
+            }
+            None => durable::Durable::Skipped,
+        })
+    } else {
+        None
+    };
     let others_busy = cpu_before
         .zip(machine::CpuTimes::now())
         .and_then(|(before, after)| after.others_since(before));
@@ -543,6 +597,7 @@ fn run(options: Options) -> Result<(), String> {
         batch,
         sdk,
         aws_client,
+        durable,
         load_before_measuring,
         load_at_end: machine::load_average(),
         others_busy,

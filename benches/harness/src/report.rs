@@ -73,6 +73,7 @@ pub struct Run {
     pub batch: Option<crate::batch::Batch>,
     pub sdk: Option<crate::sdk::Sdk>,
     pub aws_client: Option<crate::aws_client::AwsClient>,
+    pub durable: Option<crate::durable::Durable>,
     pub load_before_measuring: Option<[f64; 3]>,
     pub load_at_end: Option<[f64; 3]>,
     /// The share of the machine's CPU time that other processes used while measuring.
@@ -252,6 +253,9 @@ pub fn markdown(run: &Run) -> String {
     if let Some(aws) = &run.aws_client {
         crate::aws_client::markdown(&mut md, aws);
     }
+    if let Some(durable) = &run.durable {
+        crate::durable::markdown(&mut md, durable);
+    }
 
     let _ = writeln!(md, "## How to rerun\n");
     let _ = writeln!(
@@ -268,6 +272,7 @@ pub fn markdown(run: &Run) -> String {
          benches/run --batch-only\n\
          benches/run --sdk-only           # needs moto's server (MOTO_SERVER or on PATH)\n\
          benches/run --aws-only\n\
+         benches/run --durable-only       # needs the venv of `.ci/durable-venv`\n\
          benches/run --concurrency-only\n\
          benches/run --help     # counts, output and target directories\n\
          ```\n\n\
@@ -555,6 +560,9 @@ pub fn tsv(run: &Run) -> String {
     }
     if let Some(aws) = &run.aws_client {
         crate::aws_client::tsv(&mut out, aws);
+    }
+    if let Some(durable) = &run.durable {
+        crate::durable::tsv(&mut out, durable);
     }
     out
 }

@@ -80,7 +80,13 @@ impl<T: DeserializeOwned> Callback<T> {
     /// none; a [`DurableError`] of kind [`ErrorKind::CallbackExternal`] for a failure sent with
     /// `…Failure`, or [`ErrorKind::CallbackTimeout`] when it timed out.
     pub fn result(&self) -> Result<T, DurableError> {
-        if self.scope.is_orphaned() || self.scope.suspension().is_some() {
+        if self.scope.is_orphaned() {
+            return Err(DurableError::message(
+                ErrorKind::Orphaned,
+                "the batch this branch belongs to has completed",
+            ));
+        }
+        if self.scope.suspension().is_some() {
             return Err(DurableError::suspended("the execution is suspended"));
         }
         let Some(operation) = self.state.get(&self.ident.id) else {
