@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import yaml
 
 from aws_durable_execution_conformance_tests.config import TESTS_DIR
@@ -107,17 +108,49 @@ def arn(name: str, qualifier: str | None = None) -> str:
     return f"{base}:{qualifier}" if qualifier else base
 
 
-def resolve_env(function: Function) -> tuple[dict[str, str], str | None]:
-    """The function's environment, or why it cannot be made here."""
+# The stack resources functions refer to (`Ref`), made on moto's server: a DynamoDB table each,
+# with its key attribute.
+TABLES = {"AttemptsTable": "executionId"}
+
+
+def resolve_env(function: Function, tables: dict[str, str] | None = None) -> tuple[dict[str, str], str | None]:
+    """The function's environment, or why it cannot be made here. `tables`: the DynamoDB tables
+    made (resource name -> moto's URL); without it, a table a function needs is only checked
+    for being one the driver can make."""
     env = {}
     for key, value in function.env.items():
         if isinstance(value, dict) and "ArnOf" in value:
             env[key] = arn(value["ArnOf"], value.get("Qualifier"))
+        elif isinstance(value, dict) and value.get("Ref") in TABLES:
+            if tables is None and processes.moto_server_path() is None:
+                return {}, "its DynamoDB table is served by moto, which is not installed (MOTO_SERVER)"
+            env[key] = value["Ref"]
+            if tables is not None:
+                env["AWS_ENDPOINT_URL_DYNAMODB"] = tables[value["Ref"]]
         elif isinstance(value, dict):
-            return {}, f"its function needs the stack resource {value} (a DynamoDB table), not made locally"
+            return {}, f"its function needs the stack resource {value}, not made locally"
         else:
             env[key] = str(value)
     return env, None
+
+
+def tables_of(functions: list[Function]) -> set[str]:
+    return {v["Ref"] for f in functions for v in f.env.values() if isinstance(v, dict) and v.get("Ref") in TABLES}
+
+
+def make_tables(names: set[str], work: Path, family: str) -> tuple[processes.Started, dict[str, str]]:
+    """moto's server with the DynamoDB tables `names`; gives it and resource name -> its URL."""
+    moto, url = processes.start_moto(processes.moto_server_path(), work / f"{family}.moto.log")
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=processes.REGION)
+    for name in sorted(names):
+        key = TABLES[name]
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    return moto, dict.fromkeys(names, url)
 
 
 def targets_of(function: Function) -> list[str]:
@@ -149,10 +182,11 @@ def function_specs(
     functions: list[Function],
     bootstrap: Path | None,
     backend_url: str | None,
+    tables: dict[str, str],
 ) -> list[processes.FunctionSpec]:
     specs = []
     for f in functions:
-        env, _ = resolve_env(f)
+        env, _ = resolve_env(f, tables)
         if backend_url:
             env["AWS_ENDPOINT_URL_LAMBDA"] = backend_url
         if args.functions == "python":
@@ -222,12 +256,16 @@ def run_family(
 
     started: list[processes.Started] = []
     try:
+        tables: dict[str, str] = {}
+        if tables_of(family_functions):
+            moto, tables = make_tables(tables_of(family_functions), work, family)
+            started.append(moto)
         if args.backend == "dex":
             # dex-local-runner needs the Invoke endpoint's URL, and the functions need its URL:
             # serve starts first with the backend's port chosen ahead.
             dex_port = processes.free_port()
             dex_url = f"http://127.0.0.1:{dex_port}"
-            specs = function_specs(args, family_functions, bootstrap, dex_url)
+            specs = function_specs(args, family_functions, bootstrap, dex_url, tables)
             serve, serve_url = processes.start_serve(
                 local, specs, work / f"{family}.serve.log", ["--instances", "4"], args.function_timeout
             )
@@ -249,7 +287,7 @@ def run_family(
             timeouts = {f.name: f.execution_timeout for f in family_functions}
             invoker: Any = clients.DexInvoker(backend_url, client, timeouts)
         else:
-            specs = function_specs(args, family_functions, bootstrap, None)
+            specs = function_specs(args, family_functions, bootstrap, None, tables)
             extra = ["--instances", "4"]
             for f in family_functions:
                 if f.durable:
@@ -294,6 +332,25 @@ def run_family(
         for p in reversed(started):
             p.stop()
     return results
+
+
+# Options naming paths of this machine: not part of the command CONFORMANCE.md shows (`--note`
+# says which build of the local Lambda ran, when it matters).
+LOCAL_OPTIONS = {"--local", "--bootstrap", "--work", "--results", "--note"}
+
+
+def shown_arguments(argv: list[str]) -> list[str]:
+    """`argv` without the options of LOCAL_OPTIONS and their values."""
+    shown: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in LOCAL_OPTIONS:
+            skip = True
+        elif arg.split("=", 1)[0] not in LOCAL_OPTIONS:
+            shown.append(arg)
+    return shown
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -354,7 +411,7 @@ def main(argv: list[str]) -> int:
                                           local, bootstrap, work, progress))
     column = f"{args.functions}-{args.backend}"
     run = {
-        "command": "tests/durable-conformance/conformance " + shlex.join(argv),
+        "command": "tests/durable-conformance/conformance " + shlex.join(shown_arguments(argv)),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "wall_seconds": time.monotonic() - t0,
         "note": args.note or "",

@@ -197,3 +197,23 @@ def start_dex(
     dex = start("dex-local-runner", argv, log_path, client_environment())
     _wait_http(f"{url}/health", dex, START_DEADLINE_SECONDS)
     return dex, url
+
+
+def moto_server_path() -> Path | None:
+    """moto's server (the AWS services a function's stack has): `MOTO_SERVER`, else the venv
+    `.ci/run` makes for it; None when neither is there."""
+    if os.environ.get("MOTO_SERVER"):
+        return Path(os.environ["MOTO_SERVER"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    path = cache / "ruchy-lambda" / "moto-venv" / "bin" / "moto_server"
+    return path if path.is_file() else None
+
+
+def start_moto(moto_server: Path, log_path: Path) -> tuple[Started, str]:
+    """moto's server on a free loopback port; gives its URL."""
+    port = free_port()
+    moto = start("moto_server", [str(moto_server), "-H", "127.0.0.1", "-p", str(port)], log_path,
+                 client_environment())
+    url = f"http://127.0.0.1:{port}"
+    _wait_http(f"{url}/moto-api/", moto, START_DEADLINE_SECONDS)
+    return moto, url

@@ -20,6 +20,7 @@ pub const FUNCTIONS: &[(&str, Function)] = &[
     ("ChildRetry", child_retry),
     ("ChildRetryExhaustion", child_retry_exhaustion),
     ("ChildReplay", child_replay),
+    ("ChildInterrupted", child_interrupted),
     ("ChildStepAndWait", child_step_and_wait),
     ("ChildLargePayload", child_large_payload),
     ("ChildWaitReplay", child_wait_replay),
@@ -164,6 +165,54 @@ fn child_large_payload(input: Value, ctx: &DurableContext) -> Result<Value, Dura
     })?;
     ctx.wait(None::<&str>, Duration::from_secs(2))?;
     Ok(json!({"success": true, "dataSize": result.len()}))
+}
+
+/// How many times the step of 3-12 has run for `execution`, this time included: a counter in the
+/// DynamoDB table `ATTEMPTS_TABLE_NAME` (it outlives the process the step crashes).
+fn count_attempt(execution: &str) -> Result<u64, ErrorObject> {
+    let failed = |e: &dyn std::fmt::Display| error("AttemptsTableError", e.to_string());
+    let table = std::env::var("ATTEMPTS_TABLE_NAME").map_err(|e| failed(&e))?;
+    let client = ruchy_lambda::aws::Client::from_env().map_err(|e| failed(&e))?;
+    let updated: Value = client
+        .dynamodb()
+        .call(
+            "UpdateItem",
+            &json!({
+                "TableName": table,
+                "Key": {"executionId": {"S": execution}},
+                "UpdateExpression": "SET attemptCount = if_not_exists(attemptCount, :zero) + :inc",
+                "ExpressionAttributeValues": {":zero": {"N": "0"}, ":inc": {"N": "1"}},
+                "ReturnValues": "UPDATED_NEW",
+            }),
+        )
+        .map_err(|e| failed(&e))?;
+    updated["Attributes"]["attemptCount"]["N"]
+        .as_str()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| failed(&format!("no attemptCount in {updated}")))
+}
+
+/// 3-12: the process crashes in the child's step after the step's start was saved; the next
+/// invocation runs the step again and saves its result (without a second start).
+fn child_interrupted(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let value = text(&input);
+    let execution = ctx.durable_execution_arn().to_owned();
+    let result = ctx.run_in_child_context("interrupted_child", |c| {
+        c.step_with(
+            "crashable_step",
+            StepConfig::new().retry(RetryStrategy::none()),
+            |_| {
+                if count_attempt(&execution)? < 2 {
+                    // The step's start reaches the backend first, then the process ends as a
+                    // crashed runtime does.
+                    std::thread::sleep(Duration::from_secs(1));
+                    std::process::exit(1);
+                }
+                Ok::<_, ErrorObject>(value.clone())
+            },
+        )
+    })?;
+    Ok(json!(result))
 }
 
 /// 3-13: a child context with only a 1 s wait, then a step after it.

@@ -1,12 +1,16 @@
 //! A representative subset of AWS's durable execution conformance suite, a few requirements of
-//! each family, run end to end: the Rust functions of this crate behind
-//! `ruchy-lambda-local serve --durable --skip-time` (the local Lambda and its durable backend),
-//! each requirement checked by the suite's own validator (history event by event, and result)
-//! through `tests/durable-conformance/conformance`. Fails when any of them does not pass.
+//! each family, run end to end: the Rust functions of this crate behind `ruchy-lambda-local
+//! serve`, executions driven by the local Lambda's durable backend (`serve --durable
+//! --skip-time`), each requirement checked by the suite's own validator (history event by event,
+//! and result) through `tests/durable-conformance/conformance`. Fails when any of them does not
+//! pass.
+//!
+//! `DURABLE_CONFORMANCE_BACKEND=dex` runs the same subset on AWS's `dex-local-runner` instead
+//! (in real time: its `--skip-time` can leave an execution waiting for good); so does a
+//! `ruchy-lambda-local` without `serve --durable`, saying so.
 //!
 //! Needs Python 3.11+ with `venv` and pip's access to PyPI: the driver makes its venv
-//! (`.ci/durable-venv`) on first use. `DURABLE_CONFORMANCE_BACKEND=dex` runs the same subset
-//! against AWS's `dex-local-runner` instead.
+//! (`.ci/durable-venv`) on first use.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -61,11 +65,34 @@ fn local_lambda(bootstrap: &Path) -> PathBuf {
     target.join("debug").join("ruchy-lambda-local")
 }
 
+/// Whether `local`'s `serve` has the durable backend.
+fn serves_durable(local: &Path) -> bool {
+    let help = Command::new(local)
+        .args(["serve", "--help"])
+        .output()
+        .expect("run ruchy-lambda-local serve --help");
+    String::from_utf8_lossy(&help.stdout).contains("--durable")
+}
+
 #[test]
 fn representative_requirements_pass() {
     let bootstrap = PathBuf::from(env!("CARGO_BIN_EXE_durable-conformance"));
     let local = local_lambda(&bootstrap);
-    let backend = std::env::var("DURABLE_CONFORMANCE_BACKEND").unwrap_or_else(|_| "ours".into());
+    let backend = match std::env::var("DURABLE_CONFORMANCE_BACKEND") {
+        Ok(backend) => backend,
+        Err(_) if serves_durable(&local) => "ours".to_owned(),
+        Err(_) => {
+            eprintln!(
+                "this ruchy-lambda-local has no `serve --durable`: the subset runs on dex-local-runner"
+            );
+            "dex".to_owned()
+        }
+    };
+    let time: &[&str] = if backend == "ours" {
+        &["--skip-time"]
+    } else {
+        &[]
+    };
     let work =
         std::env::temp_dir().join(format!("durable-conformance-subset-{}", std::process::id()));
     let results = work.join("results.json");
@@ -74,15 +101,8 @@ fn representative_requirements_pass() {
         .flat_map(|family| family.iter().copied())
         .collect();
     let status = Command::new(crate_dir().join("conformance"))
-        .args([
-            "--functions",
-            "rust",
-            "--backend",
-            &backend,
-            "--skip-time",
-            "--jobs",
-            "4",
-        ])
+        .args(["--functions", "rust", "--backend", &backend, "--jobs", "4"])
+        .args(time)
         .arg("--local")
         .arg(&local)
         .arg("--bootstrap")
