@@ -49,7 +49,8 @@ def save(results_dir: Path, column: str, run: dict[str, Any], merge: bool) -> di
     if old is not None:
         merged = dict(old["results"])
         merged.update(run["results"])
-        run = {**run, "results": merged}
+        update = f"`{run['command']}` ({run['date']}, {len(run['results'])} requirements)"
+        run = {**old, "results": merged, "updates": [*old.get("updates", []), update]}
     ordered = dict(sorted(run["results"].items(), key=lambda kv: requirement_key(kv[0])))
     run = {**run, "results": ordered}
     (results_dir / f"{column}.json").write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
@@ -92,6 +93,8 @@ def write_markdown(path: Path, results_dir: Path, requirements: dict[str, tuple[
     for key, heading, run in columns:
         note = f" {run['note']}" if run.get("note") else ""
         lines.append(f"- **{heading}**: `{run['command']}` ({run['date']}, {run['wall_seconds']:.0f} s).{note}")
+        for update in run.get("updates", []):
+            lines.append(f"  Then updated by {update}.")
     lines += ["", "## Summary", ""]
     header = "| Family | " + " | ".join(h for _, h, _ in columns) + " |"
     lines += [header, "|---" * (len(columns) + 1) + "|"]
