@@ -9,6 +9,9 @@
 //! (in real time: its `--skip-time` can leave an execution waiting for good); so does a
 //! `ruchy-lambda-local` without `serve --durable`, saying so.
 //!
+//! `DURABLE_CONFORMANCE_LOCAL` names a `ruchy-lambda-local` to use instead of the one this test
+//! builds.
+//!
 //! Needs Python 3.11+ with `venv` and pip's access to PyPI: the driver makes its venv
 //! (`.ci/durable-venv`) on first use.
 
@@ -84,7 +87,10 @@ fn serves_durable(local: &Path) -> bool {
 #[test]
 fn representative_requirements_pass() {
     let bootstrap = PathBuf::from(env!("CARGO_BIN_EXE_durable-conformance"));
-    let local = local_lambda(&bootstrap);
+    let local = match std::env::var_os("DURABLE_CONFORMANCE_LOCAL") {
+        Some(path) => PathBuf::from(path),
+        None => local_lambda(&bootstrap),
+    };
     let backend = match std::env::var("DURABLE_CONFORMANCE_BACKEND") {
         Ok(backend) => backend,
         Err(_) if serves_durable(&local) => "ours".to_owned(),
