@@ -189,7 +189,7 @@ pub use function::{
     DEFAULT_RESTORE_PAUSE, DEFAULT_SHUTDOWN_BUDGET, Function, FunctionConfig, FunctionError,
     Progress, Shutdown, exit_error,
 };
-pub use ids::{is_valid_request_id, utc_timestamp};
+pub use ids::{is_valid_request_id, request_id, utc_timestamp};
 pub use invocation::{Event, InvocationRecord, Outcome};
 pub use logging::{LogFormat, LogLevel};
 pub use report::{InvocationReport, Lifecycle, PhaseEnd};

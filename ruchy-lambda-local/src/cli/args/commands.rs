@@ -8,11 +8,12 @@ use ruchy_lambda_local::front::Front;
 
 use super::function::{FunctionCli, SourceCli, WHICH_FUNCTION, check_prefixes};
 use super::values::{
-    FunctionSpec, Scoped, front, function_name, function_spec, given, non_empty, processes, stage,
+    FunctionSpec, Scoped, durable, execution_timeout, front, function_name, function_spec, given,
+    non_empty, processes, retention_days, stage,
 };
 use super::{
-    Dependency, EventSource, GitRef, InvokeArgs, NewArgs, PackageArgs, ServeArgs, ServedFunction,
-    Source,
+    Dependency, DurableArgs, EventSource, GitRef, InvokeArgs, NewArgs, PackageArgs, ServeArgs,
+    ServedFunction, Source,
 };
 
 /// `invoke`
@@ -122,6 +123,48 @@ pub(super) struct ServeCli {
     /// Up to N processes, 1 to 1024, started on demand; throttle beyond
     #[arg(verbatim_doc_comment, long, value_name = "N", value_parser = processes)]
     instances: Vec<Scoped<usize>>,
+    /// A durable function (Lambda's DurableConfig): an invocation starts a durable execution,
+    /// driven through Lambda's durable execution API on this port (see "Durable functions"
+    /// above). Alone with one function; NAME for one of several (may be repeated)
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "NAME",
+        num_args = 0..=1,
+        default_missing_value = "",
+        value_parser = durable,
+        help_heading = "Durable functions"
+    )]
+    durable: Vec<String>,
+    /// With `--durable`: how long an execution may run in all, 1 to 31622400 (366 days),
+    /// DurableConfig's ExecutionTimeout [default: 86400]
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "SECONDS",
+        value_parser = execution_timeout,
+        help_heading = "Durable functions"
+    )]
+    execution_timeout: Vec<Scoped<u32>>,
+    /// With `--durable`: how many days an ended execution is kept, 1 to 90,
+    /// DurableConfig's RetentionPeriodInDays [default: 14]
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "DAYS",
+        value_parser = retention_days,
+        help_heading = "Durable functions"
+    )]
+    retention_days: Vec<Scoped<u32>>,
+    /// With `--durable`: waits, step retry delays and the pause before a failed invocation is
+    /// tried again pass at once (callback timeouts do not)
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        overrides_with = "skip_time",
+        help_heading = "Durable functions"
+    )]
+    skip_time: bool,
     #[command(flatten)]
     function: FunctionCli,
 }
@@ -171,14 +214,31 @@ impl ServeCli {
             .http
             .as_ref()
             .and_then(|h| Some(("--http", h.function.as_deref()?)));
+        let durable_prefixes = self
+            .execution_timeout
+            .iter()
+            .filter_map(|v| Some(("--execution-timeout", v.function.as_deref()?)))
+            .chain(
+                self.retention_days
+                    .iter()
+                    .filter_map(|v| Some(("--retention-days", v.function.as_deref()?))),
+            )
+            .chain(
+                self.durable
+                    .iter()
+                    .filter(|n| !n.is_empty() && named)
+                    .map(|n| ("--durable", n.as_str())),
+            );
         check_prefixes(
             self.function
                 .prefixes()
                 .into_iter()
                 .chain(instance_prefixes)
-                .chain(http_prefix),
+                .chain(http_prefix)
+                .chain(durable_prefixes),
             &names,
         )?;
+        let durable_names = durable_indices(&self.durable, &specs)?;
         let http = match self.http {
             None => None,
             Some(Scoped {
@@ -231,13 +291,59 @@ impl ServeCli {
                      `--concurrency N` (one process, N invocations at once){shown}, not both"
                 ));
             }
+            let is_durable = durable_names.contains(&functions.len());
+            let shown = name
+                .as_deref()
+                .map(|n| format!(" `{n}`"))
+                .unwrap_or_default();
+            let execution_timeout = given(&self.execution_timeout, name.as_deref());
+            let retention = given(&self.retention_days, name.as_deref());
+            let own = |values: &[Scoped<u32>]| {
+                values
+                    .iter()
+                    .any(|v| v.function.is_some() && v.function == name)
+            };
+            if !is_durable && (own(&self.execution_timeout) || own(&self.retention_days)) {
+                return Err(format!(
+                    "`--execution-timeout` and `--retention-days` go with `--durable` (the \
+                     function{shown} is not durable)"
+                ));
+            }
+            let durable = is_durable.then(|| {
+                let defaults = DurableArgs::default();
+                DurableArgs {
+                    execution_timeout_seconds: execution_timeout
+                        .unwrap_or(defaults.execution_timeout_seconds),
+                    retention_days: retention.unwrap_or(defaults.retention_days),
+                }
+            });
+            if durable.is_some() && http.is_some_and(|(index, _)| index == functions.len()) {
+                return Err(format!(
+                    "the durable function{shown} is invoked through the Invoke API, not behind \
+                     `--http`"
+                ));
+            }
             functions.push(ServedFunction {
                 name,
                 source,
                 function,
                 instances,
                 named,
+                durable,
             });
+        }
+        if durable_names.is_empty() {
+            if self.skip_time {
+                return Err(
+                    "`--skip-time` goes with `--durable` (it speeds durable executions up)"
+                        .to_owned(),
+                );
+            }
+            if !self.execution_timeout.is_empty() || !self.retention_days.is_empty() {
+                return Err(
+                    "`--execution-timeout` and `--retention-days` go with `--durable`".to_owned(),
+                );
+            }
         }
         Ok(ServeArgs {
             functions,
@@ -246,8 +352,46 @@ impl ServeCli {
             http,
             stage: self.stage,
             multi_value_headers: self.multi_value_headers,
+            skip_time: self.skip_time,
         })
     }
+}
+
+/// The indices in `specs` of the functions `--durable` (`given`) makes durable.
+fn durable_indices(
+    given: &[String],
+    specs: &[(Option<String>, Source)],
+) -> Result<Vec<usize>, String> {
+    let mut indices = Vec::new();
+    for name in given {
+        let index = if name.is_empty() {
+            if specs.len() != 1 {
+                return Err(
+                    "`--durable` alone goes with one function; with several, name it: \
+                     `--durable NAME`"
+                        .to_owned(),
+                );
+            }
+            0
+        } else {
+            match specs.iter().position(|(n, _)| n.as_deref() == Some(name)) {
+                Some(index) => index,
+                None if specs.len() == 1 && specs[0].0.is_none() => {
+                    return Err(format!(
+                        "`--durable {name}`: the function has no name yet (it is the \
+                         bootstrap's); give `--durable` alone, or name it with `--name`"
+                    ));
+                }
+                None => {
+                    return Err(format!("`--durable {name}`: no function is named `{name}`"));
+                }
+            }
+        };
+        if !indices.contains(&index) {
+            indices.push(index);
+        }
+    }
+    Ok(indices)
 }
 
 /// `package`

@@ -171,6 +171,19 @@ unprefixed pairs, so that its own win). A prefix must name a function of `--func
 one named with `--name`). With several functions, `--http` serves one of them:
 `--http NAME:FRONT`.",
     "\n\n",
+    "Durable functions: `--durable` (one function) or `--durable NAME` makes a function durable, as
+Lambda's DurableConfig does: an invocation starts a durable execution, named in the answer's
+X-Amz-Durable-Execution-Arn; Event answers 202 at once, RequestResponse the execution's result
+once it ends (within 15 minutes). X-Amz-Durable-Execution-Name starts an execution once: the
+same input gets it back, another input 409 DurableExecutionAlreadyStartedException. The function
+saves its progress through Lambda's durable execution API on this port (AWS_ENDPOINT_URL_LAMBDA),
+as AWS's durable SDKs call it: CheckpointDurableExecution, GetDurableExecutionState,
+GetDurableExecution, GetDurableExecutionHistory, ListDurableExecutionsByFunction,
+StopDurableExecution and SendDurableExecutionCallbackSuccess/Failure/Heartbeat. A PENDING reply
+is invoked again when a wait ends, a step retry is due, a callback is answered or times out, or
+an invoke of another served function completes. `--execution-timeout` and `--retention-days`
+take a `NAME:` prefix.",
+    "\n\n",
     metadata_endpoint!(),
     "\n\n",
     ruchy_handlers!()

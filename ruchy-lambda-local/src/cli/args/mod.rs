@@ -156,6 +156,8 @@ pub struct ServeArgs {
     pub stage: Option<String>,
     /// `--multi-value-headers` (with `--http alb`).
     pub multi_value_headers: bool,
+    /// `--skip-time`: the waits and step retry delays of durable executions pass at once.
+    pub skip_time: bool,
 }
 
 /// One function of `serve`, its per-function values resolved.
@@ -175,6 +177,28 @@ pub struct ServedFunction {
     /// Given with `--function`: served under its name only, not under the Invoke API's aliases
     /// `function` and `_`.
     pub named: bool,
+    /// `--durable`: a durable function (Lambda's `DurableConfig`): an invocation starts a durable
+    /// execution. `None`: an ordinary function.
+    pub durable: Option<DurableArgs>,
+}
+
+/// A durable function's `DurableConfig`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurableArgs {
+    /// `--execution-timeout SECONDS`: how long an execution may run in all, 1 to 31,622,400
+    /// (366 days); default 86,400.
+    pub execution_timeout_seconds: u32,
+    /// `--retention-days DAYS`: how long an ended execution is kept, 1 to 90; default 14.
+    pub retention_days: u32,
+}
+
+impl Default for DurableArgs {
+    fn default() -> Self {
+        DurableArgs {
+            execution_timeout_seconds: 86_400,
+            retention_days: 14,
+        }
+    }
 }
 
 /// `package`

@@ -119,12 +119,14 @@ fn serve_and_package_defaults() {
                 function: FunctionArgs::default(),
                 instances: None,
                 named: false,
+                durable: None,
             }],
             host: "127.0.0.1".into(),
             port: 8080,
             http: None,
             stage: None,
             multi_value_headers: false,
+            skip_time: false,
         }
     );
     let a = serve(&[
@@ -993,3 +995,5 @@ fn several_functions_refused() {
         .collect();
     assert_eq!(got, [(Some(2), 1), (None, 2)]);
 }
+
+mod durable;

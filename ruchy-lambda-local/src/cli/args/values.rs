@@ -19,6 +19,10 @@ const MEMORY_MB: RangeInclusive<u32> = 128..=10_240;
 const MAX_NAME: usize = 64;
 /// `--concurrency` and `--instances`: invocations per process, and processes.
 const CONCURRENCY: RangeInclusive<usize> = 1..=1024;
+/// `DurableConfig.ExecutionTimeout`'s range, in seconds (366 days at most).
+const EXECUTION_TIMEOUT_SECONDS: RangeInclusive<u32> = 1..=31_622_400;
+/// `DurableConfig.RetentionPeriodInDays`'s range.
+const RETENTION_DAYS: RangeInclusive<u32> = 1..=90;
 /// `--restore-pause`, in ms.
 pub(super) const RESTORE_PAUSE_MS: RangeInclusive<u64> = 0..=60_000;
 /// `--shutdown-budget`, in ms: Lambda's whole shutdown phase is capped at 2,000 ms.
@@ -88,6 +92,22 @@ where
 
 pub(super) fn timeout(given: &str) -> Result<Scoped<u32>, String> {
     scoped(given, |v| number(v, &TIMEOUT_SECONDS))
+}
+
+pub(super) fn execution_timeout(given: &str) -> Result<Scoped<u32>, String> {
+    scoped(given, |v| number(v, &EXECUTION_TIMEOUT_SECONDS))
+}
+
+pub(super) fn retention_days(given: &str) -> Result<Scoped<u32>, String> {
+    scoped(given, |v| number(v, &RETENTION_DAYS))
+}
+
+/// `--durable` alone (the one function) or `--durable NAME`.
+pub(super) fn durable(given: &str) -> Result<String, String> {
+    if given.is_empty() {
+        return Ok(String::new());
+    }
+    function_name(given)
 }
 
 pub(super) fn memory(given: &str) -> Result<Scoped<u32>, String> {

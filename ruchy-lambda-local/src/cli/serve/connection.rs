@@ -11,7 +11,7 @@ use ruchy_lambda_local::front::Front;
 use ruchy_lambda_local::http::{self, Limits};
 
 use super::relay::Relay;
-use super::{Served, fronts, invoke_api};
+use super::{Served, durable, fronts, invoke_api};
 
 /// How long an idle keep-alive connection is kept.
 const IDLE: Duration = Duration::from_secs(120);
@@ -71,10 +71,10 @@ pub(super) fn serve(stream: TcpStream, served: &Arc<Served>) {
         }
         // Behind a front, the Invoke API's paths still reach the Invoke API: a function invokes
         // another through AWS_ENDPOINT_URL_LAMBDA on this port.
-        let front = served
-            .front
-            .as_ref()
-            .filter(|_| !head.path().starts_with(invoke_api::INVOKE_PREFIX));
+        let front = served.front.as_ref().filter(|_| {
+            !head.path().starts_with(invoke_api::INVOKE_PREFIX)
+                && !head.path().starts_with(durable::API_PREFIX)
+        });
         let body = match http::read_body(&mut reader, &head, &limits) {
             Ok(body) => body,
             Err(e) => {
@@ -116,7 +116,11 @@ pub(super) fn serve(stream: TcpStream, served: &Arc<Served>) {
             }
             continue;
         }
-        let reply = invoke_api::route(&head, body, served, &mut relay);
+        let reply = if head.path().starts_with(durable::API_PREFIX) {
+            durable::route(&head, body, served)
+        } else {
+            invoke_api::route(&head, body, served, &mut relay)
+        };
         if relay.broken {
             return;
         }

@@ -13,7 +13,7 @@ use super::super::log;
 use super::connection::{Reply, too_large};
 use super::pool::{self, Failure};
 use super::relay::Relay;
-use super::{Deployed, Served};
+use super::{Deployed, Served, durable};
 
 /// The path AWS SDKs and the Runtime Interface Emulator use, with the function's name in it.
 pub(super) const INVOKE_PREFIX: &str = "/2015-03-31/functions/";
@@ -74,7 +74,12 @@ pub(super) fn route(
         "Tail" => true,
         other => return invalid_value(other, "logType", "[Tail, None]"),
     };
-    match header_or(head, "x-amz-invocation-type", "RequestResponse") {
+    let invocation_type = header_or(head, "x-amz-invocation-type", "RequestResponse");
+    if let (Some(config), "RequestResponse" | "Event") = (function.durable, invocation_type) {
+        let synchronous = invocation_type == "RequestResponse";
+        return durable::invoke(served, function, config, head, event, synchronous);
+    }
+    match invocation_type {
         "RequestResponse" => match pool::invoke(served, function, event, tail, relay) {
             Ok(invoked) => {
                 relay.finish(&invoked.report);
@@ -115,7 +120,7 @@ fn header_or<'a>(head: &'a RequestHead, name: &str, default: &'a str) -> &'a str
 
 /// Lambda's answer to a function it does not have: `404`, `ResourceNotFoundException`, and the
 /// function's ARN in the message.
-fn function_not_found(arn: &str) -> Reply {
+pub(super) fn function_not_found(arn: &str) -> Reply {
     let body = serde_json::json!({"Type": "User", "Message": format!("Function not found: {arn}")});
     Reply {
         status: 404,

@@ -8,6 +8,8 @@
 //! - this file: the listener, the functions started, what the connections share ([`Served`]);
 //! - [`connection`]: one keep-alive connection, its requests read one after another;
 //! - [`invoke_api`]: the Invoke API (routing by name or ARN, invocation types, log tails);
+//! - [`durable`]: durable functions (`--durable`): their executions, and Lambda's durable
+//!   execution API on the same port;
 //! - [`fronts`]: `--http FRONT`, an HTTP front instead of the Invoke API;
 //! - [`pool`]: where one function's invocations run (a queue, `--instances`, `--concurrency`);
 //! - [`relay`]: a streamed reply passed on to the client as it arrives;
@@ -43,6 +45,21 @@
 //! [`ruchy_lambda_local::front`]. Only the function URL streams; the other fronts answer once the
 //! reply is complete, as they do on AWS.
 //!
+//! # Durable functions
+//!
+//! `--durable` (one function) or `--durable NAME` makes a function durable, as `DurableConfig`
+//! does on Lambda, with `--execution-timeout [NAME:]SECONDS` (1 to 31,622,400, default 86,400)
+//! and `--retention-days [NAME:]DAYS` (1 to 90, default 14); `--skip-time` makes waits, step
+//! retry delays and the pause before a failed invocation is tried again pass at once. An invocation of it (`RequestResponse` or `Event`) starts a durable
+//! execution: `X-Amz-Durable-Execution-Arn` in the answer, `202` at once for `Event`, the
+//! execution's result for `RequestResponse` once it ends (within Lambda's 15 minutes; a failed
+//! execution comes back as the function's error, `X-Amz-Function-Error: Unhandled`). An
+//! `X-Amz-Durable-Execution-Name` already used gives that execution back, or Lambda's `409`
+//! `DurableExecutionAlreadyStartedException` when the input differs. `DryRun` is answered as for
+//! any function. The function saves its progress through the durable execution API that
+//! [`durable`] serves under `/2025-12-01/` on this port (see [`durable::api`] for the
+//! operations).
+//!
 //! # What every function is given
 //!
 //! Besides Lambda's own variables: `AWS_ENDPOINT_URL_LAMBDA`, this server's address, so that an
@@ -64,6 +81,7 @@
 //! is left and exits at once (status 128 + the signal).
 
 mod connection;
+mod durable;
 mod fronts;
 mod invoke_api;
 mod pool;
@@ -84,7 +102,7 @@ use ruchy_lambda_local::http;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use super::args::{ServeArgs, ServedFunction};
+use super::args::{DurableArgs, ServeArgs, ServedFunction};
 use super::{CliError, log, source};
 use connection::Reply;
 use invoke_api::{INVOKE_PREFIX, INVOKE_SUFFIX, RIE_NAME};
@@ -114,6 +132,8 @@ struct Served {
     front: Option<(usize, FrontConfig)>,
     /// SIGINT or SIGTERM came: no invocation starts any more.
     stopping: AtomicBool,
+    /// The executions of the durable functions.
+    durable: durable::Backend,
 }
 
 /// One function served.
@@ -128,6 +148,8 @@ struct Deployed {
     shutdown_budget: Duration,
     /// Its `AWS_REGION`.
     region: String,
+    /// `--durable`: its `DurableConfig`.
+    durable: Option<DurableArgs>,
 }
 
 /// Listens, starts the functions, and serves until SIGINT or SIGTERM (see
@@ -171,6 +193,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         connections: AtomicUsize::new(0),
         front,
         stopping: AtomicBool::new(false),
+        durable: durable::Backend::new(args.skip_time),
     });
     {
         let served = Arc::clone(&served);
@@ -245,6 +268,7 @@ fn deploy(planned: &ServedFunction, endpoint: &str) -> Result<(Deployed, String)
         log_format: config.log_format,
         shutdown_budget: config.shutdown_budget,
         region: config.region.clone(),
+        durable: planned.durable,
     };
     Ok((deployed, prefix))
 }
@@ -267,12 +291,23 @@ fn announce(served: &Served, local: SocketAddr) {
         None => {
             log::line(&format!("listening on http://{local}/"));
             for function in &served.functions {
+                let durable = if function.durable.is_some() {
+                    " (durable)"
+                } else {
+                    ""
+                };
                 log::line(&format!(
-                    "  {}: POST http://{local}{INVOKE_PREFIX}{}{INVOKE_SUFFIX}",
+                    "  {}{durable}: POST http://{local}{INVOKE_PREFIX}{}{INVOKE_SUFFIX}",
                     function.name, function.name
                 ));
             }
         }
+    }
+    if served.functions.iter().any(|f| f.durable.is_some()) {
+        log::line(&format!(
+            "durable execution API: http://{local}{}",
+            durable::API_PREFIX
+        ));
     }
 }
 
