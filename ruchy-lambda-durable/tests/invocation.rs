@@ -14,7 +14,8 @@ use ruchy_lambda_durable::model::{
     OperationUpdate,
 };
 use ruchy_lambda_durable::{
-    DurableApi, DurableError, ErrorKind, ErrorObject, RetryStrategy, StepConfig, StepSemantics, run,
+    DurableApi, DurableError, ErrorKind, ErrorObject, RetryStrategy, StepConfig, StepContext,
+    StepSemantics, WaitDecision, WaitForConditionConfig, run,
 };
 use serde_json::{Value, json};
 
@@ -276,6 +277,42 @@ fn a_failed_attempt_is_saved_as_a_retry_and_suspends_until_it_is_due() {
     assert_eq!(error.error_message.as_deref(), Some("attempt 2"));
     let calls = api.calls();
     assert_eq!(actions(calls.last().unwrap()), ["STEP START", "STEP FAIL"]);
+}
+
+#[test]
+fn each_check_of_a_wait_for_condition_starts_as_an_attempt_of_its_own() {
+    let api = Recorder::with_execution("{}");
+    let handler = |_: Value, ctx: &ruchy_lambda_durable::DurableContext| {
+        let config = WaitForConditionConfig::new(0_u32, |n: &u32, _attempt: u32| {
+            if *n >= 2 {
+                WaitDecision::Stop
+            } else {
+                WaitDecision::Continue(Duration::from_secs(1))
+            }
+        });
+        ctx.wait_for_condition(
+            "poll",
+            |n: u32, _s: &StepContext| Ok::<_, DurableError>(n + 1),
+            config,
+        )
+    };
+    let first = run(api.event(), api.clone(), handler).unwrap();
+    assert_eq!(first.status, InvocationStatus::Pending);
+    let calls = api.calls();
+    assert_eq!(actions(&calls[0]), ["STEP START", "STEP RETRY"]);
+    assert_eq!(calls[0][1]["Payload"], "1");
+
+    // Due again: Lambda makes it READY; the second check starts (Lambda's history has a
+    // StepStarted per check) from the state the first one saved.
+    let id = calls[0][0]["Id"].as_str().unwrap().to_owned();
+    api.set(&id, |op| op["Status"] = json!("READY"));
+    let last = run(api.event(), api.clone(), handler).unwrap();
+    assert_eq!(last.status, InvocationStatus::Succeeded);
+    assert_eq!(last.result.as_deref(), Some("2"));
+    assert_eq!(
+        actions(api.calls().last().unwrap()),
+        ["STEP START", "STEP SUCCEED"]
+    );
 }
 
 #[test]

@@ -79,17 +79,23 @@ impl DurableContext {
                 _ => {}
             }
         }
-        let started = saved
+        // Every check is an attempt of its own and starts as one (a check due again is READY),
+        // as AWS's SDKs record a StepStarted per check; a check already started (STARTED, its
+        // invocation ended before it did) is not started twice.
+        let in_progress = saved
             .as_ref()
-            .is_some_and(|o| matches!(o.status, OperationStatus::Started | OperationStatus::Ready));
-        if !started {
+            .is_some_and(|o| o.status == OperationStatus::Started);
+        if !in_progress {
             self.state
                 .checkpoint_later(ident.update(OperationAction::Start));
         }
+        let resumed = saved
+            .as_ref()
+            .is_some_and(|o| matches!(o.status, OperationStatus::Started | OperationStatus::Ready));
         let previous = saved
             .as_ref()
             .and_then(step_result)
-            .filter(|r| !r.is_empty() && started);
+            .filter(|r| !r.is_empty() && resumed);
         let state = match previous {
             Some(text) => from_payload(Some(text), &ident)?,
             None => config.initial_state,
