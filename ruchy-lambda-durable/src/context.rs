@@ -189,6 +189,13 @@ impl DurableContext {
         }
     }
 
+    /// This context with its operations recorded under `parent_id` (a virtual context's belong
+    /// to the context around it).
+    pub(crate) fn with_parent(mut self, parent_id: Option<String>) -> Self {
+        self.parent_id = parent_id;
+        self
+    }
+
     /// The ARN of the execution.
     pub fn durable_execution_arn(&self) -> &str {
         self.state.arn()

@@ -43,14 +43,18 @@ pub use context::{DurableContext, Name, UNNAMED};
 pub use error::Error;
 pub use failure::{DurableError, ErrorKind};
 pub use model::ErrorObject;
-pub use operation::batch::{MapConfig, ParallelBranch, ParallelConfig, branch, named_branch};
+pub use operation::batch::{
+    MapConfig, Nesting, ParallelBranch, ParallelConfig, branch, named_branch,
+};
 pub use operation::batch_result::{
     BatchItem, BatchItemStatus, BatchResult, CompletionConfig, CompletionReason,
 };
 pub use operation::callback::{Callback, CallbackConfig, WaitForCallbackConfig};
+pub use operation::child::ChildConfig;
 pub use operation::condition::{WaitDecision, WaitForConditionConfig};
 pub use operation::invoke::InvokeConfig;
 pub use operation::retry::{Exponential, Jitter, RetryStrategy};
+pub use operation::serdes::{SerDes, serdes};
 pub use operation::step::{StepConfig, StepContext, StepSemantics};
 pub use run::{HandlerOutcome, execute, read_input, run};
 pub use state::{DurableApi, MAX_BATCH_DELAY};

@@ -27,6 +27,8 @@ use serde::de::DeserializeOwned;
 use super::batch_result::{
     BatchItem, BatchItemStatus, BatchResult, CompletionConfig, CompletionRecord, Policy,
 };
+use super::child::Child;
+use super::serdes::SerDes;
 use crate::context::{DurableContext, Ident, Name, Scope, now};
 use crate::failure::{DurableError, ErrorKind};
 use crate::model::{OperationStatus, OperationSubType};
@@ -62,24 +64,44 @@ pub fn named_branch<'a, R>(
 
 type Namer<I> = dyn Fn(&I, usize) -> String + Send + Sync;
 
-/// A `map`'s settings: how many items at once, when it completes, how items are named.
-pub struct MapConfig<I> {
+/// Whether each item (or branch) of a batch is a child context of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Nesting {
+    /// Each item runs in a child context of its own (sub-type `MapIteration` or
+    /// `ParallelBranch`), checkpointed with its result. The default.
+    #[default]
+    Nested,
+    /// Each item runs in a virtual context: its operations are numbered inside it but recorded
+    /// under the batch's context, and nothing is checkpointed for the item itself (fewer
+    /// operations; an item's result is kept only in the batch's).
+    Flat,
+}
+
+/// A `map`'s settings: how many items at once, when it completes, how items are named, how
+/// they nest, and how results are saved.
+pub struct MapConfig<I, R = serde_json::Value> {
     max_concurrency: Option<usize>,
     completion: CompletionConfig,
     item_namer: Option<Box<Namer<I>>>,
+    nesting: Nesting,
+    item_serdes: Option<Arc<dyn SerDes<R>>>,
+    serdes: Option<Arc<dyn SerDes<BatchResult<R>>>>,
 }
 
-impl<I> Default for MapConfig<I> {
+impl<I, R> Default for MapConfig<I, R> {
     fn default() -> Self {
         MapConfig {
             max_concurrency: None,
             completion: CompletionConfig::new(),
             item_namer: None,
+            nesting: Nesting::Nested,
+            item_serdes: None,
+            serdes: None,
         }
     }
 }
 
-impl<I> MapConfig<I> {
+impl<I, R> MapConfig<I, R> {
     /// Every item at once; the first failure ends the map; items named `map-item-N`.
     pub fn new() -> Self {
         Self::default()
@@ -105,6 +127,25 @@ impl<I> MapConfig<I> {
         self.item_namer = Some(Box::new(namer));
         self
     }
+
+    /// Whether items are child contexts of their own ([`Nesting::Nested`], the default) or
+    /// virtual ones ([`Nesting::Flat`]).
+    pub fn nesting(mut self, nesting: Nesting) -> Self {
+        self.nesting = nesting;
+        self
+    }
+
+    /// Each item's result written by `serdes` (instead of JSON) in its checkpoint.
+    pub fn item_serdes(mut self, serdes: Arc<dyn SerDes<R>>) -> Self {
+        self.item_serdes = Some(serdes);
+        self
+    }
+
+    /// The whole map's result written by `serdes` (instead of JSON) in its checkpoint.
+    pub fn serdes(mut self, serdes: Arc<dyn SerDes<BatchResult<R>>>) -> Self {
+        self.serdes = Some(serdes);
+        self
+    }
 }
 
 /// A `parallel`'s settings: how many branches at once, when it completes.
@@ -112,6 +153,7 @@ impl<I> MapConfig<I> {
 pub struct ParallelConfig {
     max_concurrency: Option<usize>,
     completion: CompletionConfig,
+    nesting: Nesting,
 }
 
 impl Default for ParallelConfig {
@@ -119,6 +161,7 @@ impl Default for ParallelConfig {
         ParallelConfig {
             max_concurrency: None,
             completion: CompletionConfig::all_successful(),
+            nesting: Nesting::Nested,
         }
     }
 }
@@ -140,6 +183,13 @@ impl ParallelConfig {
         self.completion = completion;
         self
     }
+
+    /// Whether branches are child contexts of their own ([`Nesting::Nested`], the default) or
+    /// virtual ones ([`Nesting::Flat`]).
+    pub fn nesting(mut self, nesting: Nesting) -> Self {
+        self.nesting = nesting;
+        self
+    }
 }
 
 /// How a batch runs.
@@ -147,6 +197,9 @@ struct Batch<'f, R> {
     items: Vec<(Option<String>, Box<BranchFn<'f, R>>)>,
     max_concurrency: Option<usize>,
     completion: CompletionConfig,
+    nesting: Nesting,
+    item_serdes: Option<&'f dyn SerDes<R>>,
+    serdes: Option<&'f dyn SerDes<BatchResult<R>>>,
     top: OperationSubType,
     iteration: OperationSubType,
     name_prefix: &'static str,
@@ -174,7 +227,7 @@ impl DurableContext {
         name: impl Into<Name>,
         items: Vec<I>,
         f: F,
-        config: MapConfig<I>,
+        config: MapConfig<I, R>,
     ) -> Result<BatchResult<R>, DurableError>
     where
         I: Sync,
@@ -195,6 +248,9 @@ impl DurableContext {
                 .collect(),
             max_concurrency: config.max_concurrency,
             completion: config.completion,
+            nesting: config.nesting,
+            item_serdes: config.item_serdes.as_deref(),
+            serdes: config.serdes.as_deref(),
             top: OperationSubType::Map,
             iteration: OperationSubType::MapIteration,
             name_prefix: "map-item-",
@@ -219,6 +275,9 @@ impl DurableContext {
             items: branches.into_iter().map(|b| (b.name, b.run)).collect(),
             max_concurrency: config.max_concurrency,
             completion: config.completion,
+            nesting: config.nesting,
+            item_serdes: None,
+            serdes: None,
             top: OperationSubType::Parallel,
             iteration: OperationSubType::ParallelBranch,
             name_prefix: "parallel-branch-",
@@ -248,14 +307,19 @@ impl DurableContext {
             .and_then(|d| d.result.as_deref())
             .and_then(|r| serde_json::from_str::<CompletionRecord>(r).ok());
         let result_type = batch.result_type;
-        self.run_child_with(
-            &ident,
-            |inner: &DurableContext| match &record {
-                Some(record) => inner.replay_batch(&batch, record),
-                None => inner.coordinate(&batch),
-            },
-            |result| serde_json::to_string(&CompletionRecord::of(result, result_type)).ok(),
-        )
+        let summary = |result: &BatchResult<R>| {
+            serde_json::to_string(&CompletionRecord::of(result, result_type)).ok()
+        };
+        let child = Child {
+            scope: Arc::clone(&self.scope),
+            serdes: batch.serdes,
+            summary: Some(&summary),
+            nested: true,
+        };
+        self.run_child_as(&ident, child, |inner: &DurableContext| match &record {
+            Some(record) => inner.replay_batch(&batch, record),
+            None => inner.coordinate(&batch),
+        })
     }
 
     fn item_ident<R>(&self, batch: &Batch<'_, R>, index: usize) -> Ident {
@@ -278,7 +342,13 @@ impl DurableContext {
     {
         let ident = self.item_ident(batch, index);
         let run = &batch.items[index].1;
-        let result = self.run_child_in(&ident, Arc::clone(&scope), |c: &DurableContext| run(c));
+        let child = Child {
+            scope: Arc::clone(&scope),
+            serdes: batch.item_serdes,
+            summary: None,
+            nested: batch.nesting == Nesting::Nested,
+        };
+        let result = self.run_child_as(&ident, child, |c: &DurableContext| run(c));
         match result {
             Ok(value) => Outcome::Succeeded(value),
             Err(e) => match e.kind() {
@@ -496,7 +566,12 @@ impl DurableContext {
             }
             let ident = self.item_ident(batch, index);
             let saved = self.state.get(&ident.id);
-            let item = match saved.as_ref().map(|o| o.status) {
+            // A virtual item has no operation of its own: it runs again, over its operations'.
+            let status = match batch.nesting {
+                Nesting::Flat => Some(OperationStatus::Succeeded),
+                Nesting::Nested => saved.as_ref().map(|o| o.status),
+            };
+            let item = match status {
                 Some(OperationStatus::Succeeded) => {
                     match self.run_item(batch, index, Arc::clone(&self.scope)) {
                         Outcome::Succeeded(value) => BatchItem {

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::context::{DurableContext, Ident, Name, Scope, from_payload, saved_error, to_payload};
+use super::serdes::{Json, SerDes};
+use crate::context::{DurableContext, Ident, Name, Scope, saved_error};
 use crate::failure::{DurableError, ErrorKind, error_object_of};
 use crate::model::{
     CHECKPOINT_PAYLOAD_LIMIT, ContextOptions, Operation, OperationAction, OperationStatus,
@@ -33,6 +34,29 @@ impl DurableContext {
         self.run_child(&ident, f)
     }
 
+    /// [`run_in_child_context`](Self::run_in_child_context) with settings: its result written
+    /// by a [`SerDes`] of your own.
+    pub fn run_in_child_context_with<T, E, F>(
+        &self,
+        name: impl Into<Name>,
+        config: ChildConfig<T>,
+        f: F,
+    ) -> Result<T, DurableError>
+    where
+        T: Serialize + DeserializeOwned,
+        E: Display + 'static,
+        F: FnOnce(&DurableContext) -> Result<T, E>,
+    {
+        let ident = self.begin(name.into(), OperationSubType::RunInChildContext)?;
+        let child = Child {
+            scope: Arc::clone(&self.scope),
+            serdes: config.serdes.as_deref(),
+            summary: None,
+            nested: true,
+        };
+        self.run_child_as(&ident, child, f)
+    }
+
     /// Runs `f` in the child context of `ident` (of any context sub-type).
     pub(crate) fn run_child<T, E, F>(&self, ident: &Ident, f: F) -> Result<T, DurableError>
     where
@@ -40,14 +64,20 @@ impl DurableContext {
         E: Display + 'static,
         F: FnOnce(&DurableContext) -> Result<T, E>,
     {
-        self.run_child_with(ident, f, |_| None)
+        let child = Child {
+            scope: Arc::clone(&self.scope),
+            serdes: None,
+            summary: None,
+            nested: true,
+        };
+        self.run_child_as(ident, child, f)
     }
 
-    /// [`run_child`](Self::run_child) in `scope` (a batch item's own).
-    pub(crate) fn run_child_in<T, E, F>(
+    /// Runs `f` in the child context of `ident` as `child` says.
+    pub(crate) fn run_child_as<T, E, F>(
         &self,
         ident: &Ident,
-        scope: Arc<Scope>,
+        child: Child<'_, T>,
         f: F,
     ) -> Result<T, DurableError>
     where
@@ -55,43 +85,25 @@ impl DurableContext {
         E: Display + 'static,
         F: FnOnce(&DurableContext) -> Result<T, E>,
     {
-        self.run_child_scoped(ident, scope, f, |_| None)
-    }
-
-    /// [`run_child`](Self::run_child) with a summary saved instead of a result over the
-    /// checkpoint limit (a batch's completion record).
-    pub(crate) fn run_child_with<T, E, F>(
-        &self,
-        ident: &Ident,
-        f: F,
-        summary: impl FnOnce(&T) -> Option<String>,
-    ) -> Result<T, DurableError>
-    where
-        T: Serialize + DeserializeOwned,
-        E: Display + 'static,
-        F: FnOnce(&DurableContext) -> Result<T, E>,
-    {
-        self.run_child_scoped(ident, Arc::clone(&self.scope), f, summary)
-    }
-
-    fn run_child_scoped<T, E, F>(
-        &self,
-        ident: &Ident,
-        scope: Arc<Scope>,
-        f: F,
-        summary: impl FnOnce(&T) -> Option<String>,
-    ) -> Result<T, DurableError>
-    where
-        T: Serialize + DeserializeOwned,
-        E: Display + 'static,
-        F: FnOnce(&DurableContext) -> Result<T, E>,
-    {
+        let serdes: &dyn SerDes<T> = child.serdes.unwrap_or(&Json);
+        if !child.nested {
+            // A virtual context (a FLAT batch item): its operations are numbered inside it but
+            // belong to the context around it, and nothing is saved for the context itself.
+            let inner = self.child(&ident.id, child.scope);
+            let inner = inner.with_parent(self.parent_id.clone());
+            let outcome = f(&inner);
+            inner.check()?;
+            return outcome.map_err(|e| {
+                stop_or_wrap(&e)
+                    .unwrap_or_else(|object| DurableError::new(ErrorKind::ChildContext, object))
+            });
+        }
         let saved = self.saved(ident)?;
         let replay_children = saved.as_ref().is_some_and(replays_children);
         if let Some(operation) = &saved {
             match operation.status {
                 OperationStatus::Succeeded if !replay_children => {
-                    return from_payload(context_result(operation), ident);
+                    return serdes.deserialize(context_result(operation).unwrap_or(""));
                 }
                 OperationStatus::Failed => {
                     return Err(DurableError::new(
@@ -105,20 +117,26 @@ impl DurableContext {
             self.state
                 .checkpoint_later(ident.update(OperationAction::Start));
         }
-        let child = self.child(&ident.id, scope);
-        let outcome = f(&child);
+        let inner = self.child(&ident.id, child.scope);
+        let outcome = f(&inner);
         // A suspension the code swallowed still suspends: nothing is saved for this context.
-        child.check()?;
+        inner.check()?;
         match outcome {
             Ok(value) => {
                 if replay_children {
                     return Ok(value);
                 }
-                let mut payload = to_payload(&value)?;
+                let mut payload = serdes.serialize(&value)?;
+                // Through a serializer of the user's, the result returned is the one read back
+                // from what is saved, as a replay returns it.
+                let value = match child.serdes {
+                    Some(custom) => custom.deserialize(&payload)?,
+                    None => value,
+                };
                 let mut replay = false;
                 if payload.len() > CHECKPOINT_PAYLOAD_LIMIT {
                     replay = true;
-                    payload = summary(&value).unwrap_or_default();
+                    payload = child.summary.and_then(|s| s(&value)).unwrap_or_default();
                 }
                 let mut succeed = ident.update(OperationAction::Succeed);
                 succeed.payload = Some(payload);
@@ -127,18 +145,10 @@ impl DurableContext {
                 Ok(value)
             }
             Err(e) => {
-                if let Some(durable) = (&e as &dyn std::any::Any).downcast_ref::<DurableError>() {
-                    if matches!(
-                        durable.kind(),
-                        ErrorKind::Suspended
-                            | ErrorKind::Checkpoint
-                            | ErrorKind::Orphaned
-                            | ErrorKind::NonDeterministic
-                    ) {
-                        return Err(durable.clone());
-                    }
-                }
-                let error = error_object_of(&e);
+                let error = match stop_or_wrap(&e) {
+                    Ok(stop) => return Err(stop),
+                    Err(object) => object,
+                };
                 let mut fail = ident.update(OperationAction::Fail);
                 fail.error = Some(error.clone());
                 self.state.checkpoint(fail)?;
@@ -146,6 +156,58 @@ impl DurableContext {
             }
         }
     }
+}
+
+/// How a child context runs: in which scope, its result written by which [`SerDes`], what is
+/// saved instead of a result over the checkpoint limit, and whether it is a context of its own
+/// (`nested`) or a virtual one.
+pub(crate) struct Child<'a, T> {
+    pub(crate) scope: Arc<Scope>,
+    /// A serializer of the user's; JSON when none.
+    pub(crate) serdes: Option<&'a dyn SerDes<T>>,
+    pub(crate) summary: Option<&'a dyn Fn(&T) -> Option<String>>,
+    pub(crate) nested: bool,
+}
+
+/// A child context's settings: its result's [`SerDes`].
+pub struct ChildConfig<T> {
+    serdes: Option<Arc<dyn SerDes<T>>>,
+}
+
+impl<T> Default for ChildConfig<T> {
+    fn default() -> Self {
+        ChildConfig { serdes: None }
+    }
+}
+
+impl<T> ChildConfig<T> {
+    /// The result saved as JSON.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The result written by `serdes`.
+    pub fn serdes(mut self, serdes: Arc<dyn SerDes<T>>) -> Self {
+        self.serdes = Some(serdes);
+        self
+    }
+}
+
+/// `Ok` with the error to pass on as it is (a suspension, the API failing, an orphaned item,
+/// code that does not replay), or `Err` with the error object the context fails with.
+fn stop_or_wrap<E: Display + 'static>(e: &E) -> Result<DurableError, crate::model::ErrorObject> {
+    if let Some(durable) = (e as &dyn std::any::Any).downcast_ref::<DurableError>() {
+        if matches!(
+            durable.kind(),
+            ErrorKind::Suspended
+                | ErrorKind::Checkpoint
+                | ErrorKind::Orphaned
+                | ErrorKind::NonDeterministic
+        ) {
+            return Ok(durable.clone());
+        }
+    }
+    Err(error_object_of(e))
 }
 
 fn replays_children(operation: &Operation) -> bool {

@@ -12,12 +12,14 @@ use crate::failure::{DurableError, ErrorKind, error_object_of};
 use crate::model::{OperationAction, OperationStatus, OperationSubType, StepOptions};
 
 /// What a `wait_for_condition`'s strategy decides after a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaitDecision {
     /// The condition is met: the state is the result.
     Stop,
     /// Check again after this delay (whole seconds, at least 1).
     Continue(Duration),
+    /// Give up: the operation fails with this error (a strategy out of attempts).
+    Fail(crate::model::ErrorObject),
 }
 
 type Strategy<S> = dyn Fn(&S, u32) -> WaitDecision + Send + Sync;
@@ -116,6 +118,12 @@ impl DurableContext {
                         succeed.payload = Some(payload);
                         self.state.checkpoint(succeed)?;
                         Ok(new_state)
+                    }
+                    WaitDecision::Fail(error) => {
+                        let mut fail = ident.update(OperationAction::Fail);
+                        fail.error = Some(error.clone());
+                        self.state.checkpoint(fail)?;
+                        Err(DurableError::new(ErrorKind::WaitForCondition, error))
                     }
                     WaitDecision::Continue(delay) => {
                         let secs = (delay.as_secs() + u64::from(delay.subsec_nanos() > 0)).max(1);

@@ -7,5 +7,6 @@ pub(crate) mod child;
 pub(crate) mod condition;
 pub(crate) mod invoke;
 pub(crate) mod retry;
+pub(crate) mod serdes;
 pub(crate) mod step;
 pub(crate) mod wait;

@@ -49,18 +49,7 @@ RUST_NOT_RUN = {
     "plugin": "plugins (hooks on the SDK's invocation and operation lifecycle) are a feature of "
     "AWS's Python SDK that the Rust SDK does not have",
 }
-RUST_NOT_WRITTEN = {
-    "6-6": "the SDK's wait strategy decides to stop or to wait again; it has no decision that "
-    "fails the operation once its attempts run out",
-    "8-12": "FLAT nesting (branches without a child context each) is not an option of the SDK's "
-    "ParallelConfig",
-    "9-12": "FLAT nesting (items without a child context each) is not an option of the SDK's "
-    "MapConfig",
-    "9-19": "a serializer of the whole map result (its checkpoint `OPSERDE:X,Y`, not JSON) is "
-    "not an option of the SDK's MapConfig",
-    "9-20": "a serializer of the whole map result (its checkpoint `OPSERDE:X,Y`, not JSON) is "
-    "not an option of the SDK's MapConfig",
-}
+RUST_NOT_WRITTEN: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

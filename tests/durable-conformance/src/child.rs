@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use ruchy_lambda::durable::{
-    DurableContext, DurableError, ErrorObject, Jitter, RetryStrategy, StepConfig,
+    ChildConfig, DurableContext, DurableError, ErrorObject, Jitter, RetryStrategy, StepConfig,
+    serdes,
 };
-use serde::{Deserialize, Serialize, Serializer};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{Function, caught, error, log_for, text};
@@ -226,24 +227,18 @@ fn child_wait_replay(input: Value, ctx: &DurableContext) -> Result<Value, Durabl
     Ok(json!(result))
 }
 
-/// A child context's result checkpointed in upper case (3-14's custom serdes), read back as
-/// it was written.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Uppercase(String);
-
-impl Serialize for Uppercase {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0.to_uppercase())
-    }
-}
-
-/// 3-14: the child context's result goes through a serialization that upper-cases it.
+/// 3-14: the child context's result is written by a serializer that upper-cases it (and reads
+/// it back as it is), so the result is the upper-cased input, on the first run as on a replay.
 fn child_custom_serdes(input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     let value = text(&input);
-    let result = ctx.run_in_child_context("serdes-child", |c| {
-        echo_step(c, "return_input", &value).map(Uppercase)
-    })?;
+    let uppercase = serdes(
+        |value: &String| Ok(value.to_uppercase()),
+        |text: &str| Ok(text.to_owned()),
+    );
+    let result =
+        ctx.run_in_child_context_with("serdes-child", ChildConfig::new().serdes(uppercase), |c| {
+            echo_step(c, "return_input", &value)
+        })?;
     Ok(json!(result))
 }
 

@@ -3,10 +3,13 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use ruchy_lambda::durable::{
-    BatchResult, CompletionConfig, DurableContext, DurableError, ErrorObject, MapConfig,
+    BatchItem, BatchItemStatus, BatchResult, CompletionConfig, CompletionReason, DurableContext,
+    DurableError, ErrorObject, MapConfig, Nesting, SerDes, serdes,
 };
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::batch::{self, ALL, COUNTS};
@@ -26,6 +29,9 @@ pub const FUNCTIONS: &[(&str, Function)] = &[
     ("MapConcurrent", map_concurrent),
     ("MapItemNamer", map_item_namer),
     ("MapItemSerdes", map_item_serdes),
+    ("MapOpSerde", map_op_serde),
+    ("MapOpSerdeReplay", map_op_serde_replay),
+    ("MapFlat", map_flat),
     ("MapSuspendIteration", map_suspend_iteration),
     ("MapLargeResult", map_large_result),
     ("MapThenWait", map_then_wait),
@@ -33,11 +39,11 @@ pub const FUNCTIONS: &[(&str, Function)] = &[
 ];
 
 /// One item at a time, in order: a deterministic history.
-fn sequential<I>() -> MapConfig<I> {
+fn sequential<I, R>() -> MapConfig<I, R> {
     MapConfig::new().max_concurrency(1)
 }
 
-fn sequential_until<I>(completion: CompletionConfig) -> MapConfig<I> {
+fn sequential_until<I, R>(completion: CompletionConfig) -> MapConfig<I, R> {
     sequential().completion(completion)
 }
 
@@ -220,35 +226,86 @@ fn map_item_namer(input: Value, ctx: &DurableContext) -> Result<Value, DurableEr
     Ok(results(&batch))
 }
 
-/// 9-14's item result: checkpointed as `wrapped:<v>`, read back as `v`.
-#[derive(Clone)]
-struct Wrapped(String);
-
-impl Serialize for Wrapped {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&format!("wrapped:{}", self.0))
-    }
-}
-
-impl<'de> Deserialize<'de> for Wrapped {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Ok(Wrapped(
-            text.strip_prefix("wrapped:").unwrap_or(&text).to_owned(),
-        ))
-    }
-}
-
-/// 9-14: each item upper-cased, its result through a serialization of its own.
+/// 9-14: each item upper-cased, its result written by a serializer of its own
+/// (`wrapped:X`), read back through it.
 fn map_item_serdes(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let wrap = serdes(
+        |value: &String| Ok(format!("wrapped:{value}")),
+        |text: &str| Ok(text.strip_prefix("wrapped:").unwrap_or(text).to_owned()),
+    );
     let batch = ctx.map(
         "serdes",
         strings(&["x", "y"]),
-        |_c: &DurableContext, item: &String, _index: usize| Ok(Wrapped(item.to_uppercase())),
-        sequential(),
+        |_c: &DurableContext, item: &String, _index: usize| Ok(item.to_uppercase()),
+        sequential().item_serdes(wrap),
     )?;
-    let values: Vec<String> = batch.results().into_iter().map(|w| w.0.clone()).collect();
-    Ok(json!(values))
+    Ok(results(&batch))
+}
+
+/// The whole map result written as `OPSERDE:` and the items' results joined by commas, read
+/// back into a result of succeeded items (9-19, 9-20).
+fn operation_serdes() -> Arc<dyn SerDes<BatchResult<String>>> {
+    serdes(
+        |result: &BatchResult<String>| {
+            let values: Vec<&str> = result.results().into_iter().map(String::as_str).collect();
+            Ok(format!("OPSERDE:{}", values.join(",")))
+        },
+        |text: &str| {
+            let values = text
+                .strip_prefix("OPSERDE:")
+                .ok_or_else(|| format!("{text:?} is not an OPSERDE: payload"))?;
+            let items = values
+                .split(',')
+                .enumerate()
+                .map(|(index, v)| BatchItem {
+                    index,
+                    status: BatchItemStatus::Succeeded,
+                    result: Some(v.to_owned()),
+                    error: None,
+                })
+                .collect();
+            Ok(BatchResult {
+                items,
+                completion_reason: CompletionReason::AllCompleted,
+            })
+        },
+    )
+}
+
+/// 9-19: the whole map result written by a serializer of its own.
+fn map_op_serde(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let batch = ctx.map(
+        "op-serde",
+        strings(&["x", "y"]),
+        |_c: &DurableContext, item: &String, _index: usize| Ok(item.to_uppercase()),
+        sequential().serdes(operation_serdes()),
+    )?;
+    Ok(results(&batch))
+}
+
+/// 9-20: the same, then a 1 s wait: the replay reads the map result back through it.
+fn map_op_serde_replay(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let batch = ctx.map(
+        "op-serde-replay",
+        strings(&["x", "y"]),
+        |_c: &DurableContext, item: &String, _index: usize| Ok(item.to_uppercase()),
+        sequential().serdes(operation_serdes()),
+    )?;
+    ctx.wait(None::<&str>, Duration::from_secs(1))?;
+    Ok(results(&batch))
+}
+
+/// 9-12: FLAT nesting: each item's step recorded under the map's context, no item contexts.
+fn map_flat(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let batch = ctx.map(
+        "flat",
+        strings(&["fa", "fb"]),
+        |c: &DurableContext, item: &String, _index: usize| {
+            c.step("return_value", |_| Ok::<_, ErrorObject>(item.clone()))
+        },
+        sequential().nesting(Nesting::Flat),
+    )?;
+    Ok(results(&batch))
 }
 
 /// 9-15: the second item waits 1 s (the execution suspends mid-map); on replay the first

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use ruchy_lambda::durable::{
-    BatchResult, CompletionConfig, DurableContext, DurableError, ErrorObject, ParallelConfig,
-    branch, named_branch,
+    BatchResult, CompletionConfig, DurableContext, DurableError, ErrorObject, Nesting,
+    ParallelConfig, branch, named_branch,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -35,7 +35,27 @@ pub const FUNCTIONS: &[(&str, Function)] = &[
     ("ParallelAccessors", parallel_accessors),
     ("ParallelNested", parallel_nested),
     ("ParallelPctBoundary", parallel_pct_boundary),
+    ("ParallelFlat", parallel_flat),
 ];
+
+/// 8-12: FLAT nesting: each branch's step recorded under the parallel's context, no branch
+/// contexts.
+fn parallel_flat(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let step = |c: &DurableContext, value: &'static str| {
+        c.step("return_value", move |_| {
+            Ok::<_, ErrorObject>(value.to_owned())
+        })
+    };
+    let batch = ctx.parallel(
+        "flat",
+        vec![
+            branch(move |c: &DurableContext| step(c, "fa")),
+            branch(move |c: &DurableContext| step(c, "fb")),
+        ],
+        sequential().nesting(Nesting::Flat),
+    )?;
+    Ok(json!(batch.into_results()))
+}
 
 /// One branch at a time, in order: a deterministic history.
 fn sequential() -> ParallelConfig {

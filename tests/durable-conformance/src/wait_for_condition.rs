@@ -31,7 +31,28 @@ pub const FUNCTIONS: &[(&str, Function)] = &[
         "WaitForConditionMultipleSequential",
         wfc_multiple_sequential,
     ),
+    ("WaitForConditionMaxAttempts", wfc_max_attempts),
 ];
+
+/// 6-6: a fixed 1 s delay limited to 3 attempts, and a condition never met: the third check's
+/// decision fails the operation, and the execution with it.
+fn wfc_max_attempts(_input: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let config = WaitForConditionConfig::new(0_i64, |_state: &i64, attempt: u32| {
+        if attempt >= 3 {
+            WaitDecision::Fail(ErrorObject::new(
+                "WaitForConditionError",
+                format!("wait_for_condition exceeded its maximum of 3 attempts ({attempt})"),
+            ))
+        } else {
+            WaitDecision::Continue(Duration::from_secs(1))
+        }
+    });
+    Ok(json!(ctx.wait_for_condition(
+        None::<&str>,
+        increment,
+        config
+    )?))
+}
 
 /// The input as a whole number (the suite's thresholds).
 fn number(input: &Value) -> i64 {
