@@ -448,3 +448,61 @@ fn map_items_run_in_child_contexts_and_a_completion_rule_ends_the_batch() {
         "{names:?}"
     );
 }
+
+#[test]
+fn a_serializer_of_the_users_writes_the_checkpoint_and_reads_the_replay() {
+    let api = Recorder::with_execution(r#""hello""#);
+    let upper = ruchy_lambda_durable::serdes(
+        |v: &String| Ok(v.to_uppercase()),
+        |text: &str| Ok(format!("read:{text}")),
+    );
+    let handler = |input: String, ctx: &ruchy_lambda_durable::DurableContext| {
+        let config = ruchy_lambda_durable::ChildConfig::new().serdes(upper.clone());
+        let value = ctx
+            .run_in_child_context_with("shout", config, |_| Ok::<_, DurableError>(input.clone()))?;
+        ctx.wait("pause", Duration::from_secs(1))?;
+        Ok::<_, DurableError>(value)
+    };
+    let first = run(api.event(), api.clone(), handler).unwrap();
+    assert_eq!(first.status, InvocationStatus::Pending);
+    let calls = api.calls();
+    assert_eq!(
+        calls[0][1]["Payload"], "HELLO",
+        "the payload is the serializer's, not JSON"
+    );
+    let wait_id = calls[1][0]["Id"].as_str().unwrap().to_owned();
+    api.set(&wait_id, |op| op["Status"] = json!("SUCCEEDED"));
+    let second = run(api.event(), api.clone(), handler).unwrap();
+    // The first run returned what a replay reads back, and so does the replay.
+    assert_eq!(second.result.as_deref(), Some(r#""read:HELLO""#));
+}
+
+#[test]
+fn flat_items_checkpoint_their_operations_under_the_batch_and_nothing_of_their_own() {
+    let api = Recorder::with_execution("{}");
+    let output = run(
+        api.event(),
+        api.clone(),
+        |_: Value, ctx: &ruchy_lambda_durable::DurableContext| {
+            let batch = ctx.map(
+                "flat",
+                vec!["a".to_owned(), "b".to_owned()],
+                |c, item, _| c.step("echo", |_| Ok::<_, DurableError>(item.clone())),
+                ruchy_lambda_durable::MapConfig::new()
+                    .max_concurrency(1)
+                    .nesting(ruchy_lambda_durable::Nesting::Flat),
+            )?;
+            Ok::<_, DurableError>(batch.into_results())
+        },
+    )
+    .unwrap();
+    assert_eq!(output.result.as_deref(), Some(r#"["a","b"]"#));
+    let sent: Vec<Value> = api.calls().into_iter().flatten().collect();
+    let map_id = sent[0]["Id"].clone();
+    assert_eq!(actions(&sent[..1]), ["CONTEXT START"]);
+    let steps: Vec<&Value> = sent.iter().filter(|u| u["Type"] == "STEP").collect();
+    assert_eq!(steps.len(), 4);
+    assert!(steps.iter().all(|u| u["ParentId"] == map_id), "{steps:?}");
+    let contexts = sent.iter().filter(|u| u["Type"] == "CONTEXT").count();
+    assert_eq!(contexts, 2, "the map's start and success only");
+}
