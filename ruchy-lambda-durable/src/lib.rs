@@ -43,7 +43,7 @@ pub use context::{DurableContext, Name, UNNAMED};
 pub use error::Error;
 pub use failure::{DurableError, ErrorKind};
 pub use model::ErrorObject;
-pub use operation::batch::{
+pub use operation::batch_config::{
     MapConfig, Nesting, ParallelBranch, ParallelConfig, branch, named_branch,
 };
 pub use operation::batch_result::{

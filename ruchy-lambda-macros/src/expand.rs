@@ -149,7 +149,7 @@ fn lifecycle(private: &TokenStream, hooks: &Hooks, with_state: bool) -> TokenStr
 }
 
 /// `tokens` with every span set to `span`.
-fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {
@@ -174,7 +174,7 @@ fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream 
     } = &handler.inputs
     {
         if context.durable {
-            return durable_body(private, handler);
+            return crate::durable::body(private, handler);
         }
     }
     let ident = handler.ident;
@@ -259,100 +259,6 @@ fn invocation_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream 
     }
 }
 
-/// The loop body of a durable handler: the invocation's event is a durable execution's, the
-/// handler gets the execution's input and the context, and the reply is the execution's status
-/// (`ruchy_lambda::durable::execute`).
-fn durable_body(private: &TokenStream, handler: &Handler<'_>) -> TokenStream {
-    let ident = handler.ident;
-    let Inputs::Event {
-        event,
-        context: Some(context),
-        state,
-        ..
-    } = &handler.inputs
-    else {
-        return TokenStream::new();
-    };
-    let input = match event {
-        Event::Json(ty) => {
-            let name = type_name(ty);
-            let span = ty.span();
-            let private = respan(private.clone(), span);
-            quote_spanned! {span=>
-                match #private::durable_input::<#ty>(__payload, #name) {
-                    ::core::result::Result::Ok(__input) => __input,
-                    ::core::result::Result::Err(__failed) => return __failed,
-                }
-            }
-        }
-        Event::String => quote!(::std::string::String::from(__payload.unwrap_or(""))),
-        _ => quote!(__payload.unwrap_or("")),
-    };
-    let mut args = vec![input, quote_spanned!(context.ty.span()=> __durable)];
-    args.extend(
-        state.map(
-            |state| quote_spanned!(state.span()=> #private::StateRef(__state).get::<#state>()),
-        ),
-    );
-    let call = quote!(#ident(#(#args),*));
-    let outcome = match &handler.output {
-        Output::Result { ok, err } => {
-            let error = quote_spanned! {err.span()=>
-                {
-                    #[allow(unused_imports)]
-                    use #private::{ViaErrorType as _, ViaTypeName as _};
-                    #[allow(unused_imports)]
-                    use #private::{ViaError as _, ViaDynError as _, ViaDisplay as _};
-                    #[allow(unused_imports)]
-                    use #private::{ViaDurableError as _, ViaErrorObject as _, ViaDiagnostic as _};
-                    let __diagnostic = (&&&#private::ErrorSources(&__error)).__with_causes(
-                        #private::error_diagnostic(
-                            &__error,
-                            &(&#private::ErrorKind(&__error)).__error_type(),
-                        ),
-                    );
-                    (&#private::DurableFailure(&__error)).__error_object(__diagnostic)
-                }
-            };
-            let output = durable_output(private, ok);
-            quote! {
-                match #call {
-                    ::core::result::Result::Ok(__output) => #output,
-                    ::core::result::Result::Err(__error) => #private::HandlerOutcome::Failed(#error),
-                }
-            }
-        }
-        Output::Reply(ok) => {
-            let output = durable_output(private, ok);
-            quote! {
-                let __output = #call;
-                #output
-            }
-        }
-    };
-    quote! {
-        #private::durable_invocation(__invocation, __reply, |__payload, __durable| {
-            #outcome
-        })
-    }
-}
-
-/// A durable handler's result `__output` as the execution's (`HandlerOutcome`): a JSON type
-/// checked on the user's type, so that one that is not `Serialize` is reported there.
-fn durable_output(private: &TokenStream, reply: &Reply<'_>) -> TokenStream {
-    match reply {
-        Reply::Json(ty) | Reply::Http(Some(ty)) => {
-            let span = ty.span();
-            let ty = erase_lifetimes(ty.to_token_stream());
-            let private = respan(private.clone(), span);
-            quote_spanned!(span=> #private::durable_output::<#ty>(&__output))
-        }
-        Reply::Unit | Reply::Raw | Reply::Http(None) => {
-            quote!(#private::durable_output(&__output))
-        }
-    }
-}
-
 /// The event argument, from `__invocation`.
 fn event_arg(private: &TokenStream, event: &Event<'_>) -> TokenStream {
     match event {
@@ -423,7 +329,7 @@ fn reply(private: &TokenStream, reply: &Reply<'_>) -> TokenStream {
 /// `tokens` (a type) with every named lifetime but `'static` made `'_`: a handler's own
 /// lifetime parameters (`fn handle<'a>(batch: Batch<'a>) -> Summary<'a>`) are not in scope in
 /// `main`, where each is inferred.
-fn erase_lifetimes(tokens: TokenStream) -> TokenStream {
+pub(crate) fn erase_lifetimes(tokens: TokenStream) -> TokenStream {
     let mut out = Vec::new();
     let mut after_quote = false;
     for tree in tokens {
@@ -446,7 +352,7 @@ fn erase_lifetimes(tokens: TokenStream) -> TokenStream {
 }
 
 /// The type as the user wrote it, for messages: `Vec<Order>`, `&'static str`.
-fn type_name(ty: &Type) -> String {
+pub(crate) fn type_name(ty: &Type) -> String {
     let mut name = String::new();
     write_tokens(ty.to_token_stream(), &mut name);
     name

@@ -1,6 +1,7 @@
 //! The `#[handler]` attribute of `ruchy-lambda`. Use it through `ruchy_lambda::handler`.
 
 mod ast;
+mod durable;
 mod errors;
 mod expand;
 mod parse;

@@ -69,46 +69,7 @@ pub fn handler<'a>(args: &'a Args, function: &'a ItemFn) -> syn::Result<Handler<
             "a handler that streams cannot be `async fn` (the stream is a blocking writer): remove `async`, and block on what it awaits",
         );
     }
-    if let Inputs::Event {
-        context: Some(context),
-        stream,
-        ..
-    } = &inputs
-    {
-        if context.durable {
-            check_durable(context, *stream, asyncness, &mut errors);
-        }
-    }
-    if let Inputs::Event {
-        context: Some(context),
-        event,
-        ..
-    } = &inputs
-    {
-        if context.durable {
-            if let Some(ty) = sig.params.first().map(|p| p.ty) {
-                match event {
-                    Event::Bytes | Event::ByteVec | Event::Http(_) => errors.at(
-                        ty,
-                        "a durable handler's input is the execution's JSON input: take it as a type that implements `serde::Deserialize`, or as `&str`",
-                    ),
-                    Event::Str | Event::String | Event::Json(_) => {}
-                }
-            }
-            if let Output::Result {
-                ok: Reply::Http(_), ..
-            }
-            | Output::Reply(Reply::Http(_)) = output
-            {
-                if let Some(ty) = sig.return_type {
-                    errors.at(
-                        ty,
-                        "a durable handler's result is the execution's JSON result, not an HTTP response",
-                    );
-                }
-            }
-        }
-    }
+    crate::durable::check(&sig, &inputs, &output, asyncness, &mut errors);
     errors.finish(Handler {
         ident: &sig.item.ident,
         inputs,
@@ -393,35 +354,6 @@ fn event_inputs<'a>(sig: &Signature<'a>, args: &'a Args, errors: &mut Errors) ->
         context: taken.context,
         stream: taken.stream,
         state: taken.state,
-    }
-}
-
-/// A durable handler (`fn(input, &DurableContext, [&State])`): its context by `&`, no response
-/// stream (its reply is the execution's status), not `async` (its operations block, and suspend
-/// by returning).
-fn check_durable(
-    context: &ContextArg<'_>,
-    stream: Option<&Type>,
-    asyncness: Option<&syn::Token![async]>,
-    errors: &mut Errors,
-) {
-    if context.owned {
-        errors.at(
-            context.ty,
-            "the durable context is shared by the execution's operations: take it as `&DurableContext`",
-        );
-    }
-    if let Some(stream) = stream {
-        errors.at(
-            stream,
-            "a durable handler does not stream: its reply is the execution's status; remove the response stream",
-        );
-    }
-    if let Some(asyncness) = asyncness {
-        errors.at(
-            asyncness,
-            "a durable handler is not `async fn`: its operations block until they are saved; remove `async`",
-        );
     }
 }
 

@@ -158,6 +158,9 @@ impl DurableContext {
     }
 }
 
+/// What is saved instead of a result over the checkpoint limit (a batch's completion record).
+pub(crate) type Summary<T> = dyn Fn(&T) -> Option<String>;
+
 /// How a child context runs: in which scope, its result written by which [`SerDes`], what is
 /// saved instead of a result over the checkpoint limit, and whether it is a context of its own
 /// (`nested`) or a virtual one.
@@ -165,7 +168,7 @@ pub(crate) struct Child<'a, T> {
     pub(crate) scope: Arc<Scope>,
     /// A serializer of the user's; JSON when none.
     pub(crate) serdes: Option<&'a dyn SerDes<T>>,
-    pub(crate) summary: Option<&'a dyn Fn(&T) -> Option<String>>,
+    pub(crate) summary: Option<&'a Summary<T>>,
     pub(crate) nested: bool,
 }
 

@@ -1,6 +1,7 @@
 //! The operations of a [`DurableContext`](crate::DurableContext), one room each.
 
 pub(crate) mod batch;
+pub(crate) mod batch_config;
 pub(crate) mod batch_result;
 pub(crate) mod callback;
 pub(crate) mod child;
