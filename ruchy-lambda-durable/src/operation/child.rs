@@ -30,8 +30,7 @@ impl DurableContext {
         E: Display + 'static,
         F: FnOnce(&DurableContext) -> Result<T, E>,
     {
-        let ident = self.begin(name.into(), OperationSubType::RunInChildContext)?;
-        self.run_child(&ident, f)
+        self.run_in_child_context_with(name, ChildConfig::new(), f)
     }
 
     /// [`run_in_child_context`](Self::run_in_child_context) with settings: its result written
