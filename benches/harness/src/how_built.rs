@@ -18,18 +18,17 @@ pub fn section() -> &'static str {
      `RUSTFLAGS=\"-C target-feature=+crt-static\"` and `--target`). The repository's own \
      `release-abort` profile is the same profile: `cargo build --profile release-abort`.\n\
      - **Features**: the examples' default features, which are the facade's (`log`), `http` \
-     (for the `http` example) and `aws` (for `dynamodb` and `s3`); a handler that does not use \
-     one does not call its code (the blocking AWS client section checks that `minimal` is the \
-     same size without `aws`). A section that measures a feature says which \
-     (`--no-default-features`, `--features log-kv`, …).\n\
+     (for the `http` example), `aws` (for `dynamodb` and `s3`) and `durable` (for `durable`); \
+     a handler that does not use one does not call its code (the blocking AWS client section \
+     checks `minimal`'s size without `aws` and `durable`). A section that measures a feature \
+     says which (`--no-default-features`, `--features log-kv`, …).\n\
      - **A root build is a user's build**: the root Cargo.toml's `default-members` leave out \
      `tests`, `tests/awaiting`, `aws-validate` and `benches/harness`. Cargo unifies features over \
      the packages of one build, and `tests` turns on the facade's `log-kv`, `tracing` and `http` \
      for its fixtures (`tests/awaiting` its `tokio`); left in, it would put them into every example of a build typed at the root. So \
      `cargo build --profile release-abort --example minimal` at the root gives the same bytes \
      as this benchmark's ruchy-lambda `minimal` in the shipping configuration. A facade feature \
-     (`tokio`, and later `durable`) stays out of the examples the same way, as long as \
-     it is turned on by the excluded members only (or by an example's own \
-     `required-features`), never by the examples' default features. `cargo test --workspace` \
+     that changes the code of every handler (`tokio`) stays out of the examples the same way: \
+     it is turned on by the excluded members only, never by the examples' default features. `cargo test --workspace` \
      still builds and tests every member.\n\n"
 }

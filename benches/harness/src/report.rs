@@ -296,6 +296,7 @@ fn own_sections(run: &Run) -> String {
         run.batch.as_ref().map(|_| "borrowed events"),
         run.sdk.as_ref().map(|_| "async handlers on the AWS SDK"),
         run.aws_client.as_ref().map(|_| "the blocking AWS client"),
+        run.durable.as_ref().map(|_| "durable functions"),
     ]
     .into_iter()
     .flatten()
