@@ -174,32 +174,38 @@ impl State {
 
     /// Saves `update` and returns when Lambda has answered, with the updates queued before it.
     pub(crate) fn checkpoint(&self, update: OperationUpdate) -> Result<(), DurableError> {
-        let _call = lock(&self.calls);
-        let batch = {
-            let mut inner = lock(&self.inner);
-            if let Some(failed) = &inner.failed {
-                return Err(failed.clone());
-            }
-            let mut batch = std::mem::take(&mut inner.queued);
-            inner.queued_since = None;
-            batch.push(update);
-            batch
-        };
-        self.send(batch)
+        self.send_queued(Some(update), true)
     }
 
     /// Sends what is queued, and an empty checkpoint if nothing is, for the newest state (a
     /// branch resumed in this invocation reads it).
     pub(crate) fn refresh(&self) -> Result<(), DurableError> {
+        self.send_queued(None, true)
+    }
+
+    /// Sends what is queued, then `update` (the caller's `calls` turn taken here), unless there
+    /// is nothing to send and `when_empty` is false; a failure of an earlier flush is returned
+    /// instead.
+    fn send_queued(
+        &self,
+        update: Option<OperationUpdate>,
+        when_empty: bool,
+    ) -> Result<(), DurableError> {
         let _call = lock(&self.calls);
         let batch = {
             let mut inner = lock(&self.inner);
+            // Due or not, the flusher waits for the next update queued.
+            inner.queued_since = None;
             if let Some(failed) = &inner.failed {
                 return Err(failed.clone());
             }
-            inner.queued_since = None;
-            std::mem::take(&mut inner.queued)
+            let mut batch = std::mem::take(&mut inner.queued);
+            batch.extend(update);
+            batch
         };
+        if batch.is_empty() && !when_empty {
+            return Ok(());
+        }
         self.send(batch)
     }
 
@@ -251,23 +257,10 @@ impl State {
                 }
             }
             drop(inner);
-            if let Err(e) = self.refresh_queued() {
+            if let Err(e) = self.send_queued(None, false) {
                 lock(&self.inner).failed.get_or_insert(e);
             }
         }
-    }
-
-    fn refresh_queued(&self) -> Result<(), DurableError> {
-        let _call = lock(&self.calls);
-        let batch = {
-            let mut inner = lock(&self.inner);
-            inner.queued_since = None;
-            std::mem::take(&mut inner.queued)
-        };
-        if batch.is_empty() {
-            return Ok(());
-        }
-        self.send(batch)
     }
 
     /// Sends what is still queued and stops the flusher: the invocation is ending.
@@ -281,7 +274,7 @@ impl State {
         if let Some(failed) = failed {
             return Err(failed);
         }
-        self.refresh_queued()
+        self.send_queued(None, false)
     }
 
     /// Sends `batch` (the caller holds `calls`) in calls of at most [`MAX_BATCH_OPERATIONS`]
